@@ -1,0 +1,1 @@
+"""The Release Digest application: the Discord adapter and the ``release-digest`` command line."""

@@ -1,0 +1,1 @@
+"""Getting releases in: files, feeds and web pages."""

@@ -1,0 +1,140 @@
+"""Frozen value objects shared by every part of the library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a release body; ``start``/``end`` are character offsets into the body."""
+
+    idx: int
+    paragraph: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A ranking of every sentence of one release.
+
+    ``scores[i]`` is sentence ``i``'s score; ``order`` lists sentence indexes best first (the summariser's
+    selection order, which may differ from plain score order when it controls redundancy).
+    """
+
+    scores: tuple[float, ...]
+    order: tuple[int, ...]
+    algorithm: str
+
+    def pick(self, count: int) -> tuple[int, ...]:
+        """The ``count`` best sentence indexes, in document order."""
+        return tuple(sorted(self.order[: max(count, 0)]))
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A direct quotation: ``text`` is the quoted words without the quote marks.
+
+    ``start``/``end`` are offsets of ``text`` in the body; ``sentence_idx`` is the sentence the quote starts in.
+    ``score`` ranks key quotes (higher is better); ``rank`` is its position among the release's quotes (0 = best).
+    """
+
+    text: str
+    speaker: str | None
+    speaker_title: str | None
+    sentence_idx: int
+    paragraph: int
+    start: int
+    end: int
+    score: float = 0.0
+    rank: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TopicTerms:
+    """Topic vocabulary of one release: acronyms defined in it (``{"HMC": "Higher Military Commission"}``)
+    and normalised keywords."""
+
+    acronyms: dict[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything computed once per release version at ingest."""
+
+    sentences: tuple[Sentence, ...]
+    summary: Summary
+    quotes: tuple[Quote, ...]
+    topics: TopicTerms
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseDraft:
+    """A release as read from a file, feed or page, before it is stored."""
+
+    canonical_id: str
+    body: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    origin: str = ""  # where it came from (file path or URL), for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A stored release at its current version."""
+
+    id: int
+    canonical_id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    tags: tuple[str, ...]
+    version: int
+    version_id: int
+    ingested_at: datetime
+    sentence_count: int
+
+    @property
+    def display_title(self) -> str:
+        """A title fit to show even when the release has none."""
+        return self.title or f"Release {self.canonical_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One release in a digest: its summary sentences (document order) and its best quotes."""
+
+    release: Release
+    summary: tuple[Sentence, ...]
+    quotes: tuple[Quote, ...]
+
+    @property
+    def coverage(self) -> str:
+        """Human-readable coverage, e.g. ``"3 of 24 sentences"``."""
+        return f"{len(self.summary)} of {self.release.sentence_count} sentences"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The answer to ``/digest TOPIC``: matching releases, newest first."""
+
+    topic: str
+    items: tuple[DigestItem, ...]
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteHit:
+    """A quote found by a quote search, with the release it comes from."""
+
+    quote: Quote
+    quote_id: int
+    release: Release

@@ -1,0 +1,1 @@
+"""Persistence: plain SQL over aiosqlite, numbered migrations."""

@@ -1,0 +1,109 @@
+"""Offline text segmentation: paragraphs, sentences and words, plus the tokenizer object handed to sumy.
+
+Sentence splitting uses NLTK's pure-Python Punkt algorithm with a hand-kept abbreviation list instead of a
+trained model, so nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from digests.models import Sentence
+
+# Lower-case, without the final period, as Punkt expects.
+ABBREVIATIONS = frozenset(
+    {
+        # titles and ranks
+        "mr", "mrs", "ms", "dr", "prof", "rev", "hon", "sen", "rep", "gov", "lt", "gen", "col", "maj", "capt",
+        "cmdr", "cmdt", "adm", "sgt", "cpl", "pvt", "pfc", "spc", "ens", "brig", "msgt", "ssgt", "tsgt", "cmsgt",
+        "lt. gen", "lt. col", "maj. gen", "brig. gen", "rear adm", "vice adm", "sr", "jr", "st", "ret", "gens",
+        # months and days
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun",
+        # places, organisations, misc
+        "u.s", "u.k", "u.n", "d.c", "e.u", "u.s.a", "n.y", "l.a", "calif", "fla", "mass", "va", "md", "wash",
+        "inc", "corp", "co", "ltd", "dept", "assn", "ave", "blvd", "mt", "ft", "e.g", "i.e", "etc", "vs", "approx",
+        "a.m", "p.m", "no", "nos", "fig", "est",
+    }
+)
+
+# After an initialism such as "U.S." or "D.C." a sentence may end; Punkt without training cannot tell, so a
+# following word that almost always starts a sentence decides it.
+_SENTENCE_STARTERS = (
+    "The|He|She|It|They|We|I|This|That|These|Those|But|And|Its|His|Her|Their|Our|There|In|On|At|A|An|"
+    "What|When|Where|Why|How|Officials|According|However|Meanwhile|After|Before|Since|If"
+)
+_INITIALISM_BREAK = re.compile(r"(?<=\b[A-Z]\.[A-Z]\.)\s+(?=(?:" + _SENTENCE_STARTERS + r")\b)")
+
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+
+
+def _punkt() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+_PUNKT = _punkt()
+
+
+def paragraph_spans(body: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of each non-blank line: a release's paragraphs are its lines."""
+    for match in re.finditer(r"[^\n]+", body):
+        line = match.group()
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            yield match.start() + lead, match.start() + lead + len(stripped)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence ``(start, end)`` offsets within one paragraph of text."""
+    spans: list[tuple[int, int]] = []
+    for start, end in _PUNKT.span_tokenize(text):
+        piece_start = start
+        for match in _INITIALISM_BREAK.finditer(text, start, end):
+            spans.append((piece_start, match.start()))
+            piece_start = match.end()
+        spans.append((piece_start, end))
+    return spans
+
+
+def split_sentences(body: str) -> tuple[Sentence, ...]:
+    """Split a release body into sentences with paragraph numbers and body offsets."""
+    sentences: list[Sentence] = []
+    for paragraph, (p_start, p_end) in enumerate(paragraph_spans(body)):
+        text = body[p_start:p_end]
+        for s_start, s_end in sentence_spans(text):
+            sentences.append(
+                Sentence(
+                    idx=len(sentences),
+                    paragraph=paragraph,
+                    text=text[s_start:s_end],
+                    start=p_start + s_start,
+                    end=p_start + s_end,
+                )
+            )
+    return tuple(sentences)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Word tokens (letters, inner apostrophes and hyphens); initialisms like "U.S." become "US"."""
+    return tuple(token.replace(".", "") for token in _WORD.findall(text))
+
+
+class OfflineTokenizer:
+    """The tokenizer protocol sumy expects (``language``, ``to_sentences``, ``to_words``), needing no data."""
+
+    language = "english"
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        """Sentences of a paragraph of text."""
+        return tuple(paragraph[s:e] for s, e in sentence_spans(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """Word tokens of one sentence."""
+        return words(sentence)
