@@ -1,0 +1,189 @@
+"""The ``release-digest`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.app import Services, open_services
+from digests.analyse import analyse
+from digests.config import Settings
+from digests.ingest.files import ReleaseFileError, collect, read_release
+from digests.periods import parse_since
+from digests.render import (
+    digest_json,
+    extraction_json,
+    hit_json,
+    release_json,
+    render_digest,
+    render_extraction,
+    render_quote_hits,
+    render_releases,
+)
+from digests.service import IngestReport, UnknownTopicError
+
+DEMO_TOPIC = "hmc"
+DEMO_QUERY = "withdrawal"
+
+
+def _sentences(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 10:
+        raise argparse.ArgumentTypeError("must be between 1 and 10")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="release-digest", description="Digests of official news releases: summaries and key quotes."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("demo", help="load the seeds and show /digest hmc and /quote withdrawal")
+
+    ingest = commands.add_parser("ingest", help="store releases from files or folders")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    digest = commands.add_parser("digest", help="the digest of a topic")
+    digest.add_argument("topic")
+    digest.add_argument("--since", help="only releases this recent: 7d, 12h, 2w or a date")
+    digest.add_argument("--sentences", type=_sentences, help="summary sentences per release (1-10)")
+    digest.add_argument("--json", action="store_true")
+
+    quote = commands.add_parser("quote", help="find quotes by full-text relevance")
+    quote.add_argument("query")
+    quote.add_argument("--speaker")
+    quote.add_argument("--topic")
+    quote.add_argument("--limit", type=int, default=5)
+    quote.add_argument("--json", action="store_true")
+
+    releases = commands.add_parser("releases", help="list stored releases")
+    releases.add_argument("--search")
+    releases.add_argument("--limit", type=int, default=50)
+    releases.add_argument("--json", action="store_true")
+
+    extract = commands.add_parser("extract", help="analyse files without storing them")
+    extract.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    extract.add_argument("--sentences", type=_sentences, help="summary sentences (1-10)")
+    extract.add_argument("--json", action="store_true")
+
+    commands.add_parser("bot", help="run the Discord bot")
+    return parser
+
+
+def _print_report(report: IngestReport) -> None:
+    for outcome in report.outcomes:
+        stream = sys.stderr if outcome.status == "failed" else sys.stdout
+        print(("error: " if outcome.status == "failed" else "") + outcome.detail, file=stream)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed"))
+    print(f"{len(report.outcomes)} file(s): {counts}")
+
+
+def _emit(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+async def _digest(services: Services, args: argparse.Namespace) -> int:
+    settings = services.settings
+    since = parse_since(args.since, datetime.now(UTC), settings.tz) if args.since else None
+    digest = await services.digests.digest(args.topic, since, args.sentences)
+    if args.json:
+        _emit(digest_json(digest))
+    else:
+        print(render_digest(digest, settings.tz))
+    return 0
+
+
+async def _quote(services: Services, args: argparse.Namespace) -> int:
+    hits = await services.digests.search_quotes(args.query, args.speaker, args.topic, limit=args.limit)
+    if args.json:
+        _emit([hit_json(hit) for hit in hits])
+    else:
+        print(render_quote_hits(args.query, hits, services.settings.tz))
+    return 0 if hits else 1
+
+
+async def _demo(services: Services) -> int:
+    report = await services.digests.ingest_paths([services.settings.seeds_dir])
+    _print_report(report)
+    tz = services.settings.tz
+    print(f"\n$ /digest {DEMO_TOPIC}\n")
+    print(render_digest(await services.digests.digest(DEMO_TOPIC), tz))
+    print(f"\n$ /quote {DEMO_QUERY}\n")
+    print(render_quote_hits(DEMO_QUERY, await services.digests.search_quotes(DEMO_QUERY), tz))
+    return 1 if report.failed else 0
+
+
+def _extract(settings: Settings, args: argparse.Namespace) -> int:
+    failed = False
+    count = args.sentences or settings.summary_sentences
+    for path in collect(args.paths):
+        try:
+            draft = read_release(path, settings.max_release_bytes, settings.tz)
+        except ReleaseFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        analysis = analyse(draft.body, draft.title, draft.tags, settings.algorithm)
+        if args.json:
+            print(json.dumps(extraction_json(str(path), draft.title, analysis, count), ensure_ascii=False))
+        else:
+            print(render_extraction(str(path), draft.title, analysis, count) + "\n")
+    return 1 if failed else 0
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "bot":
+        from bot.runner import run_bot  # the Discord stack loads only for this command
+
+        return await run_bot(settings)
+    async with open_services(settings) as services:
+        if args.command == "demo":
+            return await _demo(services)
+        if args.command == "ingest":
+            report = await services.digests.ingest_paths(args.paths)
+            _print_report(report)
+            return 1 if report.failed else 0
+        if args.command == "digest":
+            return await _digest(services, args)
+        if args.command == "quote":
+            return await _quote(services, args)
+        releases = await services.digests.releases(args.search, args.limit)
+        if args.json:
+            _emit([release_json(release) for release in releases])
+        else:
+            print(render_releases(releases, settings.tz))
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``release-digest`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        return 2
+    if args.command == "extract":
+        return _extract(settings, args)
+    try:
+        return asyncio.run(_run(settings, args))
+    except (UnknownTopicError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Plain-text and JSON renderings of digests, quotes and release lists for the terminal."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from digests.models import Analysis, Digest, DigestItem, Quote, QuoteHit, Release
+
+_WIDTH = 100
+
+
+def _date(moment: datetime | None, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d") if moment else "undated"
+
+
+def attribution(quote: Quote) -> str:
+    """"Sabrina Singh, Deputy Pentagon Press Secretary", or "unattributed"."""
+    if not quote.speaker:
+        return "unattributed"
+    return f"{quote.speaker}, {quote.speaker_title}" if quote.speaker_title else quote.speaker
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(text, _WIDTH, initial_indent=first, subsequent_indent=rest)
+
+
+def release_heading(release: Release, tz: tzinfo) -> list[str]:
+    """Title line and a "date · source · link" line."""
+    details = [_date(release.published_at, tz)]
+    details += [part for part in (release.source, release.url) if part]
+    return [release.display_title, " · ".join(details)]
+
+
+def render_item(item: DigestItem, tz: tzinfo) -> str:
+    """One release of a digest: heading, summary sentences and key quotes."""
+    lines = release_heading(item.release, tz)
+    lines.append(f"Summary ({item.coverage}):")
+    lines += [_wrap(sentence.text, "  • ", "    ") for sentence in item.summary]
+    if item.quotes:
+        lines.append("Key quotes:")
+        for quote in item.quotes:
+            lines.append(_wrap(f"“{quote.text}”", "  ", "   "))
+            lines.append(f"     — {attribution(quote)}")
+    return "\n".join(lines)
+
+
+def render_digest(digest: Digest, tz: tzinfo) -> str:
+    """The terminal answer to ``digest TOPIC``."""
+    count = len(digest.items)
+    header = f"Digest: {digest.topic} — {count} release{'s' if count != 1 else ''}"
+    if digest.since:
+        header += f" since {_date(digest.since, tz)}"
+    return "\n\n".join([header, *(render_item(item, tz) for item in digest.items)])
+
+
+def render_quote_hits(query: str, hits: Sequence[QuoteHit], tz: tzinfo) -> str:
+    """The terminal answer to ``quote QUERY``."""
+    if not hits:
+        return f"No quotes match {query!r}."
+    blocks = [f"Quotes for {query!r}:"]
+    for number, hit in enumerate(hits, 1):
+        release = hit.release
+        link = f" {release.url}" if release.url else ""
+        blocks.append(
+            "\n".join(
+                [
+                    _wrap(f"“{hit.quote.text}”", f"{number}. ", "   "),
+                    f"   — {attribution(hit.quote)}",
+                    f"   {release.display_title} ({_date(release.published_at, tz)}){link}",
+                ]
+            )
+        )
+    return "\n\n".join(blocks)
+
+
+def render_releases(releases: Sequence[Release], tz: tzinfo) -> str:
+    """The terminal answer to ``releases``."""
+    if not releases:
+        return "No releases stored."
+    return "\n".join(
+        f"{release.id:>4}  {_date(release.published_at, tz)}  v{release.version}  {release.display_title}"
+        for release in releases
+    )
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    """A quote as JSON: text, speaker and title."""
+    return {"text": quote.text, "speaker": quote.speaker, "speaker_title": quote.speaker_title}
+
+
+def release_json(release: Release) -> dict[str, Any]:
+    """A release's metadata as JSON."""
+    return {
+        "id": release.id,
+        "title": release.title,
+        "url": release.url,
+        "source": release.source,
+        "published_at": release.published_at.isoformat() if release.published_at else None,
+        "version": release.version,
+        "tags": list(release.tags),
+        "sentence_count": release.sentence_count,
+    }
+
+
+def digest_json(digest: Digest) -> dict[str, Any]:
+    """A digest as JSON."""
+    return {
+        "topic": digest.topic,
+        "since": digest.since.isoformat() if digest.since else None,
+        "releases": [
+            {
+                **release_json(item.release),
+                "summary": [sentence.text for sentence in item.summary],
+                "coverage": item.coverage,
+                "quotes": [quote_json(quote) for quote in item.quotes],
+            }
+            for item in digest.items
+        ],
+    }
+
+
+def hit_json(hit: QuoteHit) -> dict[str, Any]:
+    """A quote search hit as JSON."""
+    return {**quote_json(hit.quote), "release": release_json(hit.release)}
+
+
+def extraction_json(source: str, title: str | None, analysis: Analysis, sentences: int) -> dict[str, Any]:
+    """``extract --json``: one file's title, summary (document order) and every quote."""
+    picked = analysis.summary.pick(sentences)
+    return {
+        "source": source,
+        "title": title,
+        "summary": [analysis.sentences[i].text for i in picked],
+        "quotes": [quote_json(quote) for quote in analysis.quotes],
+    }
+
+
+def render_extraction(source: str, title: str | None, analysis: Analysis, sentences: int) -> str:
+    """``extract`` without ``--json``: the same, readable."""
+    data = extraction_json(source, title, analysis, sentences)
+    lines = [f"{source}" + (f" — {title}" if title else ""), f"Summary ({len(data['summary'])} of "
+             f"{len(analysis.sentences)} sentences):"]
+    lines += [_wrap(text, "  • ", "    ") for text in data["summary"]]
+    lines.append(f"Quotes ({len(analysis.quotes)}):")
+    for quote in analysis.quotes:
+        lines.append(_wrap(f"“{quote.text}”", "  ", "   "))
+        lines.append(f"     — {attribution(quote)}")
+    return "\n".join(lines)

@@ -1,0 +1,172 @@
+"""The operations users ask for — ingest, digest, quote search, listings — over a release repository.
+
+Both the command line and the Discord bot call these; neither talks to the store directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from digests.analyse import analyse
+from digests.ingest.files import ReleaseFileError, collect, read_release
+from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
+from digests.store.releases import ReleaseRepository, SaveResult, body_hash
+from digests.topics import closest, normalise
+
+
+class UnknownTopicError(LookupError):
+    """No release matches a topic; ``suggestions`` are the closest known topics."""
+
+    def __init__(self, topic: str, suggestions: Sequence[str], since: datetime | None = None) -> None:
+        self.topic = topic
+        self.suggestions = list(suggestions)
+        self.since = since
+        window = f" since {since:%Y-%m-%d %H:%M %Z}" if since else ""
+        hint = f" Closest known topics: {', '.join(self.suggestions)}." if self.suggestions else ""
+        super().__init__(f"No releases match {topic!r}{window}.{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What happened to one input: ``added``, ``updated``, ``metadata``, ``unchanged`` or ``failed``."""
+
+    origin: str
+    status: str
+    detail: str
+    release_id: int | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """The outcomes of one ingest run, in input order."""
+
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any input failed."""
+        return any(outcome.status == "failed" for outcome in self.outcomes)
+
+    def count(self, status: str) -> int:
+        """How many inputs ended with ``status``."""
+        return sum(outcome.status == status for outcome in self.outcomes)
+
+
+def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
+    name = draft.title or draft.canonical_id
+    return {
+        "added": f"added {name!r}",
+        "updated": f"updated {name!r}: body changed, stored as version {result.version}",
+        "metadata": f"updated {name!r}: same body, new title/date/link/tags",
+        "unchanged": f"skipped {name!r}: already stored, unchanged",
+    }[result.status]
+
+
+class DigestService:
+    """Release Digest's use cases. ``clock`` returns the current aware time (tests control it)."""
+
+    def __init__(
+        self,
+        repo: ReleaseRepository,
+        *,
+        algorithm: str = "news",
+        summary_sentences: int = 3,
+        key_quotes: int = 3,
+        max_release_bytes: int = 2_000_000,
+        tz: tzinfo = UTC,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.repo = repo
+        self.algorithm = algorithm
+        self.summary_sentences = summary_sentences
+        self.key_quotes = key_quotes
+        self.max_release_bytes = max_release_bytes
+        self.tz = tz
+        self.clock = clock
+
+    async def ingest_draft(self, draft: ReleaseDraft) -> SaveResult:
+        """Store one release, analysing it (in a worker thread) only when its body is new or changed."""
+        if len(draft.body.encode("utf-8")) > self.max_release_bytes:
+            raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
+        analysis = None
+        if await self.repo.current_hash(draft.canonical_id) != body_hash(draft.body):
+            analysis = await asyncio.to_thread(analyse, draft.body, draft.title, draft.tags, self.algorithm)
+        return await self.repo.save(draft, analysis, self.algorithm, self.clock())
+
+    async def ingest_paths(self, paths: Iterable[Path]) -> IngestReport:
+        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in."""
+        report = IngestReport()
+        for path in collect(paths):
+            try:
+                draft = read_release(path, self.max_release_bytes, self.tz)
+                result = await self.ingest_draft(draft)
+            except ReleaseFileError as exc:
+                report.outcomes.append(IngestOutcome(str(path), "failed", str(exc)))
+                continue
+            report.outcomes.append(IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id))
+        return report
+
+    async def load_seeds_if_empty(self, seeds_dir: Path) -> IngestReport | None:
+        """On a fresh database, ingest the shipped seeds so ``/digest hmc`` works out of the box."""
+        if await self.repo.count() or not seeds_dir.is_dir():
+            return None
+        return await self.ingest_paths([seeds_dir])
+
+    async def item(self, release: Release, sentences: int | None = None, quotes: int | None = None) -> DigestItem:
+        """One release's digest entry: its best sentences in document order and its best quotes."""
+        summary = await self.repo.summary_sentences(release.version_id, sentences or self.summary_sentences)
+        best = await self.repo.quotes(release.version_id, quotes or self.key_quotes)
+        return DigestItem(release=release, summary=summary, quotes=best)
+
+    async def digest(
+        self, topic: str, since: datetime | None = None, sentences: int | None = None, limit: int = 50
+    ) -> Digest:
+        """The digest of every release about ``topic``, newest first; :class:`UnknownTopicError` if none."""
+        releases = await self.repo.for_topic(topic, since, limit)
+        if not releases:
+            raise UnknownTopicError(topic, await self.suggest(topic), since)
+        items = [await self.item(release, sentences) for release in releases]
+        return Digest(topic=topic, items=tuple(items), since=since)
+
+    async def suggest(self, topic: str) -> list[str]:
+        """The known topics closest to ``topic``."""
+        return closest(topic, await self.repo.known_topics())
+
+    async def topics(self, prefix: str = "", limit: int = 25) -> list[str]:
+        """Known topics starting with ``prefix`` (for autocomplete), most used first."""
+        return (await self.repo.known_topics(normalise(prefix)))[:limit]
+
+    async def search_quotes(
+        self,
+        query: str,
+        speaker: str | None = None,
+        topic: str | None = None,
+        release_ids: Sequence[int] | None = None,
+        limit: int = 5,
+    ) -> list[QuoteHit]:
+        """Quotes ranked by relevance, optionally by one speaker, about one topic, or from given releases."""
+        if topic:
+            ids = [release.id for release in await self.repo.for_topic(topic)]
+            if not ids:
+                raise UnknownTopicError(topic, await self.suggest(topic))
+            release_ids = ids if release_ids is None else [i for i in release_ids if i in ids]
+        return await self.repo.search_quotes(query, speaker, release_ids, limit)
+
+    async def releases(self, search: str | None = None, limit: int = 50, offset: int = 0) -> list[Release]:
+        """Stored releases, newest first."""
+        return await self.repo.recent(search, limit, offset)
+
+    async def release_quotes(self, release_id: int) -> tuple[Release, Sequence[Quote]] | None:
+        """A release with every one of its quotes, best first; ``None`` if it is not stored."""
+        release = await self.repo.get(release_id)
+        if release is None:
+            return None
+        return release, await self.repo.quotes(release.version_id)
+
+    async def speakers(self, prefix: str = "", limit: int = 25) -> list[str]:
+        """Quoted speakers whose name contains ``prefix``."""
+        return await self.repo.speakers(prefix, limit)

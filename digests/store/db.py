@@ -1,0 +1,66 @@
+"""Opening the SQLite database and bringing its schema up to date."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """The database is newer than this program, or a migration failed."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """``(number, name, sql)`` of every bundled migration, in order."""
+    found = []
+    for entry in resources.files("digests.store").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise MigrationError(f"migration numbers must run 1..N without gaps, got {numbers}")
+    return found
+
+
+async def connect(path: Path | str) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at ``path`` with WAL, foreign keys and a busy timeout, migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(str(path))
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every migration above ``PRAGMA user_version``, each in its own transaction; return the version."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    available = migrations()
+    if current > len(available):
+        raise MigrationError(
+            f"the database is at schema version {current}, newer than this program knows ({len(available)})"
+        )
+    for number, name, sql in available[current:]:
+        try:
+            await conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except Exception as exc:
+            await conn.rollback()
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
+        current = number
+    return current

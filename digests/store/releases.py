@@ -1,0 +1,373 @@
+"""Releases, their versions, sentences, quotes and topic terms: plain SQL with ``?`` parameters."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence
+from digests.store import fts
+from digests.topics import STOP_WORDS, normalise, query_words
+
+SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
+
+_RELEASE_COLUMNS = """
+    r.id, r.canonical_id, r.title, r.url, r.source, r.published_at, r.tags, r.created_at,
+    v.id AS version_id, v.version, v.ingested_at, v.sentence_count
+"""
+_QUOTE_COLUMNS = """
+    q.id AS quote_id, q.text, q.speaker, q.speaker_title, q.sentence_idx, q.paragraph, q.start_pos, q.end_pos,
+    q.score, q.rank
+"""
+_RELEASE_FROM = "releases r JOIN release_versions v ON v.id = r.current_version_id"
+# Newest first: the publication date when known, else when we first stored it.
+_NEWEST_FIRST = "COALESCE(r.published_at, r.created_at) DESC, r.id DESC"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What saving a release did: ``added`` (new), ``updated`` (new version), ``metadata`` or ``unchanged``."""
+
+    status: SaveStatus
+    release_id: int
+    version: int
+
+
+def body_hash(body: str) -> str:
+    """The identity of a body's text, insensitive to trailing whitespace and line-ending style."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").strip().split("\n")]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return datetime.fromisoformat(moment) if moment else None
+
+
+def _release(row: aiosqlite.Row) -> Release:
+    return Release(
+        id=row["id"],
+        canonical_id=row["canonical_id"],
+        title=row["title"],
+        url=row["url"],
+        source=row["source"],
+        published_at=_parse(row["published_at"]),
+        tags=tuple(json.loads(row["tags"])),
+        version=row["version"],
+        version_id=row["version_id"],
+        ingested_at=datetime.fromisoformat(row["ingested_at"]),
+        sentence_count=row["sentence_count"],
+    )
+
+
+def _quote(row: aiosqlite.Row) -> Quote:
+    return Quote(
+        text=row["text"],
+        speaker=row["speaker"],
+        speaker_title=row["speaker_title"],
+        sentence_idx=row["sentence_idx"],
+        paragraph=row["paragraph"],
+        start=row["start_pos"],
+        end=row["end_pos"],
+        score=row["score"],
+        rank=row["rank"],
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class ReleaseRepository:
+    """Reads and writes releases. Writes are serialised: one SQLite connection, one transaction at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def current_hash(self, canonical_id: str) -> str | None:
+        """The body hash of the stored release with this id, or ``None`` if it is not stored."""
+        row = await self._one(
+            "SELECT v.body_hash FROM releases r JOIN release_versions v ON v.id = r.current_version_id "
+            "WHERE r.canonical_id = ?",
+            (canonical_id,),
+        )
+        return row["body_hash"] if row else None
+
+    async def save(
+        self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime
+    ) -> SaveResult:
+        """Store a release: new, a new version of a stored one (changed body), new metadata, or nothing.
+
+        ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`current_hash`).
+        """
+        digest = body_hash(draft.body)
+        async with self._write_lock:
+            try:
+                result = await self._save(draft, analysis, algorithm, now, digest)
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+        return result
+
+    async def _save(
+        self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime, digest: str
+    ) -> SaveResult:
+        row = await self._one(
+            "SELECT r.id, r.title, r.url, r.source, r.published_at, r.tags, v.version, v.body_hash, v.id AS vid "
+            f"FROM {_RELEASE_FROM} WHERE r.canonical_id = ?",
+            (draft.canonical_id,),
+        )
+        metadata = (draft.title, draft.url, draft.source, _iso(draft.published_at), json.dumps(list(draft.tags)))
+        if row is not None and row["body_hash"] == digest:
+            stored = (row["title"], row["url"], row["source"], row["published_at"], row["tags"])
+            if stored == metadata:
+                return SaveResult("unchanged", row["id"], row["version"])
+            await self._conn.execute(
+                "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
+                "WHERE id = ?",
+                (*metadata, _iso(now), row["id"]),
+            )
+            await self._index_release(row["id"], draft.title, draft.body)
+            return SaveResult("metadata", row["id"], row["version"])
+        if analysis is None:
+            raise ValueError("a new or changed release needs its analysis")
+        if row is None:
+            cursor = await self._conn.execute(
+                "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft.canonical_id, *metadata, _iso(now), _iso(now)),
+            )
+            release_id, version, status = int(cursor.lastrowid or 0), 1, "added"
+        else:
+            release_id, version, status = row["id"], row["version"] + 1, "updated"
+            await self._conn.execute(
+                "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
+                "WHERE id = ?",
+                (*metadata, _iso(now), release_id),
+            )
+            await self._conn.execute(
+                "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)", (row["vid"],)
+            )
+        version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
+        await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
+        await self._index_release(release_id, draft.title, draft.body)
+        await self._store_topics(release_id, analysis)
+        return SaveResult(status, release_id, version)  # type: ignore[arg-type]
+
+    async def _insert_version(
+        self,
+        release_id: int,
+        version: int,
+        body: str,
+        digest: str,
+        algorithm: str,
+        analysis: Analysis,
+        now: datetime,
+    ) -> int:
+        cursor = await self._conn.execute(
+            "INSERT INTO release_versions (release_id, version, body, body_hash, algorithm, sentence_count, "
+            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (release_id, version, body, digest, algorithm, len(analysis.sentences), _iso(now)),
+        )
+        version_id = int(cursor.lastrowid or 0)
+        rank = {idx: position for position, idx in enumerate(analysis.summary.order)}
+        await self._conn.executemany(
+            "INSERT INTO sentences (version_id, idx, paragraph, text, start_pos, end_pos, score, rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (version_id, s.idx, s.paragraph, s.text, s.start, s.end, analysis.summary.scores[s.idx], rank[s.idx])
+                for s in analysis.sentences
+            ],
+        )
+        for quote in analysis.quotes:
+            cursor = await self._conn.execute(
+                "INSERT INTO quotes (version_id, release_id, text, speaker, speaker_title, sentence_idx, paragraph,"
+                " start_pos, end_pos, score, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    version_id,
+                    release_id,
+                    quote.text,
+                    quote.speaker,
+                    quote.speaker_title,
+                    quote.sentence_idx,
+                    quote.paragraph,
+                    quote.start,
+                    quote.end,
+                    quote.score,
+                    quote.rank,
+                ),
+            )
+            await self._conn.execute(
+                "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) VALUES (?, ?, ?, ?)",
+                (cursor.lastrowid, quote.text, quote.speaker or "", quote.speaker_title or ""),
+            )
+        return version_id
+
+    async def _index_release(self, release_id: int, title: str | None, body: str) -> None:
+        await self._conn.execute("DELETE FROM releases_fts WHERE rowid = ?", (release_id,))
+        await self._conn.execute(
+            "INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)", (release_id, title or "", body)
+        )
+
+    async def _store_topics(self, release_id: int, analysis: Analysis) -> None:
+        await self._conn.execute("DELETE FROM topic_terms WHERE release_id = ?", (release_id,))
+        terms: dict[str, tuple[str, str | None]] = {}
+        for acronym, expansion in analysis.topics.acronyms.items():
+            terms[normalise(acronym)] = ("acronym", normalise(expansion))
+            terms.setdefault(normalise(expansion), ("expansion", normalise(acronym)))
+        for keyword in analysis.topics.keywords:
+            terms.setdefault(keyword, ("keyword", None))
+        await self._conn.executemany(
+            "INSERT INTO topic_terms (release_id, term, kind, alias) VALUES (?, ?, ?, ?)",
+            [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
+        )
+
+    async def get(self, release_id: int) -> Release | None:
+        """The release with this id at its current version."""
+        row = await self._one(f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id = ?", (release_id,))
+        return _release(row) if row else None
+
+    async def count(self) -> int:
+        """How many releases are stored."""
+        row = await self._one("SELECT COUNT(*) AS n FROM releases")
+        return int(row["n"]) if row else 0
+
+    async def recent(self, search: str | None = None, limit: int = 50, offset: int = 0) -> list[Release]:
+        """Stored releases, newest first, optionally only those whose title or body has every word of ``search``."""
+        match = fts.match_all(query_words(search)) if search else None
+        if search and match is None:
+            return []
+        where = "WHERE r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)" if match else ""
+        params: list[Any] = [match] if match else []
+        rows = await self._all(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_release(row) for row in rows]
+
+    async def topic_aliases(self, term: str) -> list[str]:
+        """The other side of every acronym definition of ``term`` (normalised), from any release."""
+        rows = await self._all(
+            "SELECT DISTINCT alias FROM topic_terms WHERE term = ? AND alias IS NOT NULL ORDER BY alias", (term,)
+        )
+        return [row["alias"] for row in rows]
+
+    async def for_topic(self, topic: str, since: datetime | None = None, limit: int = 50) -> list[Release]:
+        """Releases about ``topic`` (its words, or an acronym/expansion of it), newest first."""
+        term = normalise(topic)
+        if not term:
+            return []
+        phrases = [term, *await self.topic_aliases(term)]
+        match = fts.match_any(p.split() for p in phrases)
+        placeholders = ", ".join("?" for _ in phrases)
+        params: list[Any] = [match, *phrases]
+        since_clause = ""
+        if since is not None:
+            since_clause = "AND COALESCE(r.published_at, r.created_at) >= ?"
+            params.append(_iso(since))
+        rows = await self._all(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} "
+            "WHERE (r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "
+            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) "
+            f"{since_clause} ORDER BY {_NEWEST_FIRST} LIMIT ?",
+            [*params, limit],
+        )
+        return [_release(row) for row in rows]
+
+    async def known_topics(self, prefix: str = "", limit: int = 200) -> list[str]:
+        """Topic terms, most widely used first; acronyms before other kinds among equals."""
+        rows = await self._all(
+            "SELECT term, COUNT(*) AS n, MIN(CASE kind WHEN 'acronym' THEN 0 WHEN 'expansion' THEN 1 ELSE 2 END)"
+            " AS k FROM topic_terms WHERE term LIKE ? ESCAPE '\\' GROUP BY term ORDER BY n DESC, k, term LIMIT ?",
+            (_like(normalise(prefix))[1:] if prefix else "%", limit),
+        )
+        return [row["term"] for row in rows]
+
+    async def summary_sentences(self, version_id: int, count: int) -> tuple[Sentence, ...]:
+        """The ``count`` best sentences of a version, in document order."""
+        rows = await self._all(
+            "SELECT idx, paragraph, text, start_pos, end_pos FROM sentences WHERE version_id = ? AND rank < ? "
+            "ORDER BY idx",
+            (version_id, count),
+        )
+        return tuple(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows)
+
+    async def quotes(self, version_id: int, limit: int | None = None) -> tuple[Quote, ...]:
+        """A version's quotes, best first (all of them unless ``limit``)."""
+        rows = await self._all(
+            f"SELECT {_QUOTE_COLUMNS} FROM quotes q WHERE q.version_id = ? ORDER BY q.rank LIMIT ?",
+            (version_id, limit or -1),
+        )
+        return tuple(_quote(row) for row in rows)
+
+    async def search_quotes(
+        self,
+        query: str,
+        speaker: str | None = None,
+        release_ids: Sequence[int] | None = None,
+        limit: int = 10,
+    ) -> list[QuoteHit]:
+        """Quotes of current versions ranked by full-text relevance to ``query``.
+
+        Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
+        "what did Singh say about withdrawal" still finds the quote.
+        """
+        words = query_words(query)
+        content = [word for word in words if word not in STOP_WORDS] or words
+        for match in (fts.match_all(words), fts.match_any([w] for w in content)):
+            if match is None:
+                continue
+            hits = await self._search_quotes(match, speaker, release_ids, limit)
+            if hits:
+                return hits
+        return []
+
+    async def _search_quotes(
+        self, match: str, speaker: str | None, release_ids: Sequence[int] | None, limit: int
+    ) -> list[QuoteHit]:
+        clauses = ["quotes_fts MATCH ?", "q.version_id = r.current_version_id"]
+        params: list[Any] = [match]
+        if speaker:
+            clauses.append("q.speaker LIKE ? ESCAPE '\\'")
+            params.append(_like(speaker.strip()))
+        if release_ids is not None:
+            clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
+            params.extend(release_ids)
+        rows = await self._all(
+            f"SELECT {_QUOTE_COLUMNS}, {_RELEASE_COLUMNS} FROM quotes_fts "
+            f"JOIN quotes q ON q.id = quotes_fts.rowid JOIN {_RELEASE_FROM} ON r.id = q.release_id "
+            f"WHERE {' AND '.join(clauses)} ORDER BY bm25(quotes_fts), q.rank LIMIT ?",
+            [*params, limit],
+        )
+        return [QuoteHit(quote=_quote(row), quote_id=row["quote_id"], release=_release(row)) for row in rows]
+
+    async def speakers(self, prefix: str = "", limit: int = 25) -> list[str]:
+        """Speakers of current quotes, most quoted first, whose name contains ``prefix``."""
+        rows = await self._all(
+            "SELECT q.speaker, COUNT(*) AS n FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
+            "WHERE q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\' GROUP BY q.speaker "
+            "ORDER BY n DESC, q.speaker LIMIT ?",
+            (_like(prefix.strip()), limit),
+        )
+        return [row["speaker"] for row in rows]

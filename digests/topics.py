@@ -1,0 +1,116 @@
+"""Topic vocabulary: acronyms defined in a release, keywords, and normalisation of what users type.
+
+Pure functions: the store keeps what these return and answers topic look-ups with plain queries.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from digests.models import TopicTerms
+
+_ACRONYM = r"[A-Z][A-Za-z&]{1,9}"
+# "Higher Military Commission, or HMC" / "Higher Military Commission (HMC)" / "..., the HMC,"
+_DEFINED_AFTER = re.compile(r"(?:,\s+or\s+|\(\s*|,\s+the\s+|,\s+also known as\s+)(?:the\s+)?(" + _ACRONYM + r")\b[),]?")
+# "HMC (Higher Military Commission)"
+_DEFINED_BEFORE = re.compile(r"\b(" + _ACRONYM + r")\s+\(([^()]{3,120})\)")
+_CONNECTORS = frozenset({"of", "and", "the", "for", "on", "in", "to", "&", "a"})
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*")
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just let me more most my myself no nor
+    not now of off on once only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves said say says
+    today new one two three week year years told according mr ms mrs""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case words separated by single spaces: the form topics are stored and looked up in."""
+    return " ".join(token.lower() for token in _WORD.findall(text.replace("’", "'")))
+
+
+def query_words(text: str) -> list[str]:
+    """The words of user text, lower-cased, with all query syntax (quotes, operators, brackets) dropped."""
+    return [token.lower() for token in _WORD.findall(text.replace("’", "'"))]
+
+
+def _spells(words: list[str], acronym: str) -> bool:
+    """Whether the words' initials spell the acronym, with or without connectors ("DoD", "HMC")."""
+    target = acronym.upper()
+    with_all = "".join(word[0] for word in words).upper()
+    content = "".join(word[0] for word in words if word.lower() not in _CONNECTORS).upper()
+    return target in (with_all, content)
+
+
+def _expansion_before(text: str, acronym: str) -> str | None:
+    """The shortest run of words ending ``text`` whose initials spell ``acronym``."""
+    candidates = re.findall(r"[A-Za-z][\w’'&.-]*", text)[-(len(acronym) + 6) :]
+    for size in range(1, len(candidates) + 1):
+        words = candidates[-size:]
+        if _spells(words, acronym) and words[0].lower() not in _CONNECTORS and words[0][0].isupper():
+            return " ".join(words)
+    return None
+
+
+def find_acronyms(text: str) -> dict[str, str]:
+    """Acronyms defined in ``text``, mapped to their expansions (``{"HMC": "Higher Military Commission"}``)."""
+    found: dict[str, str] = {}
+    for match in _DEFINED_AFTER.finditer(text):
+        acronym = match.group(1)
+        if sum(ch.isupper() for ch in acronym) < 2 or acronym in found:
+            continue
+        expansion = _expansion_before(text[max(0, match.start() - 200) : match.start()], acronym)
+        if expansion:
+            found[acronym] = expansion
+    for match in _DEFINED_BEFORE.finditer(text):
+        acronym, inside = match.group(1), match.group(2).strip()
+        if sum(ch.isupper() for ch in acronym) < 2 or acronym in found:
+            continue
+        words = re.findall(r"[A-Za-z][\w’'&.-]*", inside)
+        if words and _spells(words, acronym):
+            found[acronym] = " ".join(words)
+    return found
+
+
+def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
+    """Frequent names and acronyms of a release (e.g. "iraq", "isis", "sabrina singh"), best first."""
+    counts: Counter[str] = Counter()
+    for text in (title or "", body):
+        for match in _CAPITALISED_RUN.finditer(text):
+            words = [w for w in match.group().split() if w.lower() not in STOP_WORDS]
+            if not words:
+                continue
+            phrase = normalise(" ".join(words))
+            if len(phrase) >= 3 and phrase not in STOP_WORDS:
+                counts[phrase] += 1
+    frequent = [
+        term
+        for term, n in counts.most_common()
+        # A capitalised common word ("Discussions ...") is only sentence-initial: it also appears in lower case.
+        if (n >= 2 or (title and term in normalise(title))) and (" " in term or not re.search(rf"\b{re.escape(term)}\b", body))
+    ]
+    return tuple(frequent[:limit])
+
+
+def topic_terms(title: str | None, body: str, tags: Iterable[str] = ()) -> TopicTerms:
+    """Everything a release can be found by as a topic: its acronyms (both ways), tags and keywords."""
+    acronyms = find_acronyms(f"{title or ''}\n{body}")
+    extra = tuple(normalise(tag) for tag in tags if normalise(tag))
+    return TopicTerms(acronyms=acronyms, keywords=tuple(dict.fromkeys(extra + keywords(title, body))))
+
+
+def closest(term: str, known: Iterable[str], limit: int = 5) -> list[str]:
+    """Known topics closest to ``term``: prefix matches first, then by similarity."""
+    wanted = normalise(term)
+    pool = sorted(set(known))
+    prefixed = [k for k in pool if wanted and (k.startswith(wanted) or wanted in k.split())]
+    similar = difflib.get_close_matches(wanted, pool, n=limit, cutoff=0.5)
+    return list(dict.fromkeys(prefixed + similar))[:limit]

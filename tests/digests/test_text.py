@@ -1,0 +1,58 @@
+from digests.text import OfflineTokenizer, split_sentences, words
+
+
+def texts(body: str) -> list[str]:
+    return [sentence.text for sentence in split_sentences(body)]
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    body = "Army Sgt. 1st Class John Doe arrived Oct. 5 at the Pentagon. Gen. Smith met him. Lt. Col. Ray agreed."
+    assert texts(body) == [
+        "Army Sgt. 1st Class John Doe arrived Oct. 5 at the Pentagon.",
+        "Gen. Smith met him.",
+        "Lt. Col. Ray agreed.",
+    ]
+
+
+def test_initialisms_inside_and_at_the_end_of_sentences() -> None:
+    body = "U.S. forces met in Washington, D.C. The talks ended. The U.S.-Iraq talks went on in the U.S. Army base."
+    assert texts(body) == [
+        "U.S. forces met in Washington, D.C.",
+        "The talks ended.",
+        "The U.S.-Iraq talks went on in the U.S. Army base.",
+    ]
+
+
+def test_quotes_stay_with_their_sentence() -> None:
+    body = "“We will not leave,” Singh said. “The HMC is not a negotiation.” She left. He said \"Go home.\" Then he went."
+    assert texts(body) == [
+        "“We will not leave,” Singh said.",
+        "“The HMC is not a negotiation.”",
+        "She left.",
+        'He said "Go home."',
+        "Then he went.",
+    ]
+
+
+def test_paragraphs_and_offsets(seed_text: str) -> None:
+    sentences = split_sentences(seed_text)
+    assert len(sentences) == 24
+    assert sentences[0].paragraph == 0 and sentences[3].paragraph == sentences[4].paragraph == 3
+    for sentence in sentences:
+        assert seed_text[sentence.start : sentence.end] == sentence.text
+    assert [s.idx for s in sentences] == list(range(24))
+
+
+def test_empty_and_blank_bodies() -> None:
+    assert split_sentences("") == ()
+    assert split_sentences("\n \n\t\n") == ()
+
+
+def test_words_and_sumy_protocol() -> None:
+    assert words("The U.S.-Iraq commission’s 10 aims, Singh's view") == (
+        "The", "US", "Iraq", "commission’s", "aims", "Singh's", "view",
+    )
+    tokenizer = OfflineTokenizer()
+    assert tokenizer.language == "english"
+    assert tokenizer.to_sentences("Gen. Smith spoke. He left.") == ("Gen. Smith spoke.", "He left.")
+    assert tokenizer.to_words("Gen. Smith spoke.") == ("Gen", "Smith", "spoke")
