@@ -7,12 +7,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from digests.config import Settings
 from digests.service import DigestService
-from digests.store.db import connect
+from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
+from digests.store.state import StateRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +19,9 @@ class Services:
     """Everything built from the settings that the command line and the bot use."""
 
     settings: Settings
-    conn: aiosqlite.Connection
+    db: Database
     digests: DigestService
+    state: StateRepository
 
 
 @asynccontextmanager
@@ -29,10 +29,10 @@ async def open_services(
     settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> AsyncIterator[Services]:
     """Open the database (migrating it) and build the services; close the database on the way out."""
-    conn = await connect(settings.db)
+    db = await Database.open(settings.db)
     try:
         service = DigestService(
-            ReleaseRepository(conn),
+            ReleaseRepository(db),
             algorithm=settings.algorithm,
             summary_sentences=settings.summary_sentences,
             key_quotes=settings.key_quotes,
@@ -40,6 +40,6 @@ async def open_services(
             tz=settings.tz,
             clock=clock,
         )
-        yield Services(settings=settings, conn=conn, digests=service)
+        yield Services(settings=settings, db=db, digests=service, state=StateRepository(db))
     finally:
-        await conn.close()
+        await db.close()

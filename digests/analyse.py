@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -9,26 +11,41 @@ from digests.models import Analysis, Quote, Sentence, Summary
 from digests.quotes import extract_quotes
 from digests.summarize import summarize
 from digests.text import split_sentences, words
-from digests.topics import topic_terms
+from digests.topics import STOP_WORDS, topic_terms
 
 
-def rank_quotes(quotes: Sequence[Quote], sentences: Sequence[Sentence], summary: Summary) -> tuple[Quote, ...]:
-    """Score each quote by the best summariser score among the sentences it spans, nudged towards substance.
+def _bag(text: str) -> Counter[str]:
+    return Counter(word.lower() for word in words(text) if word.lower() not in STOP_WORDS)
 
-    sumy's sentence scores say how central a passage is to the release; a quote that names a speaker and says
-    more is worth more to a reader than an anonymous fragment. Returns the quotes in document order with
-    ``score`` and ``rank`` (0 = best) set.
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(count * b[word] for word, count in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def rank_quotes(
+    quotes: Sequence[Quote], sentences: Sequence[Sentence], summary: Summary, body: str
+) -> tuple[Quote, ...]:
+    """Score each quote by how central it is to the release, and rank them.
+
+    Centrality is mostly the quote's similarity to the rest of the release (a quote that restates the
+    release's subject is its key quote), plus the summariser's best score among the sentences the quote spans
+    (sumy's signal) and a nudge for a named speaker. Returns the quotes in document order with ``score`` and
+    ``rank`` (0 = best) set.
     """
     if not quotes:
         return ()
     top = max(summary.scores, default=0.0) or 1.0
+    document = _bag(body)
     scored: list[Quote] = []
     for quote in quotes:
+        own = _bag(quote.text)
         spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [quote.sentence_idx]
-        centrality = max(summary.scores[i] for i in spanned if i < len(summary.scores)) / top
-        length = min(len(words(quote.text)), 60) / 60
+        sumy_score = max(summary.scores[i] for i in spanned if i < len(summary.scores)) / top
         named = 1.0 if quote.speaker else 0.0
-        scored.append(replace(quote, score=round(0.6 * centrality + 0.25 * length + 0.15 * named, 6)))
+        score = 0.7 * _cosine(own, document - own) + 0.2 * sumy_score + 0.1 * named
+        scored.append(replace(quote, score=round(score, 6)))
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
     rank = {index: position for position, index in enumerate(order)}
     return tuple(replace(quote, rank=rank[i]) for i, quote in enumerate(scored))
@@ -42,6 +59,6 @@ def analyse(body: str, title: str | None = None, tags: Sequence[str] = (), algor
     return Analysis(
         sentences=sentences,
         summary=summary,
-        quotes=rank_quotes(quotes, sentences, summary),
+        quotes=rank_quotes(quotes, sentences, summary, body),
         topics=topic_terms(title, body, tags),
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -64,3 +68,45 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             raise MigrationError(f"migration {name} failed: {exc}") from exc
         current = number
     return current
+
+
+class Database:
+    """One connection shared by the repositories, with one writer at a time.
+
+    aiosqlite runs every statement of a connection on one thread, so interleaved coroutines would otherwise
+    share a transaction; :meth:`transaction` serialises writers and commits or rolls back as a unit.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open and migrate the database at ``path``."""
+        return cls(await connect(path))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block's writes as one transaction, alone."""
+        async with self._write_lock:
+            try:
+                yield self.conn
+                await self.conn.commit()
+            except BaseException:
+                await self.conn.rollback()
+                raise
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """All rows of a query."""
+        async with self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of a query, if any."""
+        async with self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import aiosqlite
 
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence
 from digests.store import fts
+from digests.store.db import Database
 from digests.topics import STOP_WORDS, normalise, query_words
 
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
@@ -90,19 +90,13 @@ def _like(text: str) -> str:
 
 
 class ReleaseRepository:
-    """Reads and writes releases. Writes are serialised: one SQLite connection, one transaction at a time."""
+    """Reads and writes releases."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._write_lock = asyncio.Lock()
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn = db.conn
+        self._all = db.fetch_all
+        self._one = db.fetch_one
 
     async def current_hash(self, canonical_id: str) -> str | None:
         """The body hash of the stored release with this id, or ``None`` if it is not stored."""
@@ -120,15 +114,8 @@ class ReleaseRepository:
 
         ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`current_hash`).
         """
-        digest = body_hash(draft.body)
-        async with self._write_lock:
-            try:
-                result = await self._save(draft, analysis, algorithm, now, digest)
-                await self._conn.commit()
-            except BaseException:
-                await self._conn.rollback()
-                raise
-        return result
+        async with self._db.transaction():
+            return await self._save(draft, analysis, algorithm, now, body_hash(draft.body))
 
     async def _save(
         self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime, digest: str
@@ -356,7 +343,8 @@ class ReleaseRepository:
             params.extend(release_ids)
         rows = await self._all(
             f"SELECT {_QUOTE_COLUMNS}, {_RELEASE_COLUMNS} FROM quotes_fts "
-            f"JOIN quotes q ON q.id = quotes_fts.rowid JOIN {_RELEASE_FROM} ON r.id = q.release_id "
+            "JOIN quotes q ON q.id = quotes_fts.rowid JOIN releases r ON r.id = q.release_id "
+            "JOIN release_versions v ON v.id = r.current_version_id "
             f"WHERE {' AND '.join(clauses)} ORDER BY bm25(quotes_fts), q.rank LIMIT ?",
             [*params, limit],
         )

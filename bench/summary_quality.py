@@ -1,0 +1,182 @@
+"""Summary quality on the BBC News Summary set: ROUGE F1 of every algorithm, one run, one sentence splitter.
+
+Run by hand: ``.venv/bin/python bench/summary_quality.py [--limit N] [--sample-per-category K] [--split S]``.
+
+Each article (its first line, the title, left out) is split with ``digests.text.split_sentences`` and ranked by
+every algorithm of ``digests.summarize``; the best sentences at two lengths — the reference's sentence count and
+3 — are scored against the reference with rouge-score (ROUGE-1, ROUGE-2, ROUGE-Lsum; Porter stemming;
+sentences joined by newlines for Lsum).
+
+"news" has hand-set weights. The few checks made while choosing them used only the ``tune`` split (every 20th
+article of each category, about 5 %); the default ``eval`` split is everything else, so its numbers are
+held out. ``--check-sumy`` also runs sumy's own LexRank and TextRank summarizers and counts the articles where
+our numpy versions pick different sentences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from multiprocessing import Pool
+from pathlib import Path
+
+from rouge_score.rouge_scorer import RougeScorer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+
+from digests.models import Sentence
+from digests.summarize import ALGORITHMS, STOP_WORDS, build_document, stem, summarize
+from digests.text import split_sentences
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news-summary"
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
+TUNE_EVERY = 20  # article numbers divisible by this form the tuning split
+SHORT_LENGTH = 3
+# Reference summaries are article sentences glued together without spaces ("…$10.9bn.For the full-year…"):
+# a sentence end directly followed by a capital (optionally after an opening quote) is a boundary.
+_GLUED_BOUNDARY = re.compile(r"(?<=[.!?])(?=[\"'“‘]?[A-Z])")
+# Straight or curly double-quoted passages within one line: a stand-in for the quotes module, so "news"
+# sees quote spans as it does in the bot.
+_QUOTE = re.compile(r"[\"“]([^\"“”\n]+)[\"”]")
+
+_SCORER = RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+
+
+def read_text(path: Path) -> str:
+    """A file's text: UTF-8, or Latin-1 for the odd file that is not (articles/sport/199.txt)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def article_body(path: Path) -> str:
+    """An article without its first line, the title."""
+    return read_text(path).split("\n", 1)[-1].strip()
+
+
+def reference_sentences(path: Path) -> list[str]:
+    """A reference summary's sentences, after restoring the spaces lost between them."""
+    return [s.text for s in split_sentences(_GLUED_BOUNDARY.sub(" ", read_text(path).strip()))]
+
+
+def quote_spans(body: str) -> list[tuple[int, int]]:
+    """Body offsets of the text inside each pair of double quotes."""
+    return [match.span(1) for match in _QUOTE.finditer(body)]
+
+
+def pairs(split: str, sample_per_category: int | None, limit: int | None) -> list[tuple[Path, Path]]:
+    """(article, summary) paths of the chosen split, a fixed stratified sample if asked, in a fixed order."""
+    chosen: list[tuple[Path, Path]] = []
+    for category in sorted(p.name for p in (DATA / "articles").iterdir()):
+        articles = sorted((DATA / "articles" / category).glob("*.txt"))
+        if split != "all":
+            tune = split == "tune"
+            articles = [a for a in articles if (int(a.stem) % TUNE_EVERY == 0) == tune]
+        if sample_per_category is not None:
+            step = max(len(articles) // sample_per_category, 1)
+            articles = articles[::step][:sample_per_category]
+        chosen += [(a, DATA / "summaries" / category / a.name) for a in articles]
+    return chosen[:limit] if limit is not None else chosen
+
+
+def _f1(picked: list[str], reference: list[str]) -> tuple[float, ...]:
+    scores = _SCORER.score("\n".join(reference), "\n".join(picked))
+    return tuple(scores[kind].fmeasure for kind in ROUGE_TYPES)
+
+
+def _sumy_disagreements(sentences: tuple[Sentence, ...], lengths: tuple[int, ...]) -> dict[str, int]:
+    """1 for each of lexrank/textrank whose numpy ranking picks differently from sumy's own summarizer."""
+    found: dict[str, int] = {}
+    for name, summarizer_class in (("lexrank", LexRankSummarizer), ("textrank", TextRankSummarizer)):
+        summarizer = summarizer_class(stem)
+        summarizer.stop_words = STOP_WORDS
+        ours = summarize(sentences, name)
+        found[name] = int(
+            any(
+                tuple(s.idx for s in summarizer(build_document(sentences), n)) != ours.pick(n)
+                for n in lengths
+            )
+        )
+    return found
+
+
+def evaluate(job: tuple[Path, Path, bool]) -> tuple[dict[tuple[str, str], tuple[float, ...]], dict[str, int]]:
+    """ROUGE F1 of every algorithm on one article at both lengths, keyed by (algorithm, length name)."""
+    article, summary, check_sumy = job
+    body = article_body(article)
+    sentences = split_sentences(body)
+    reference = reference_sentences(summary)
+    lengths = {"ref": len(reference), "3": SHORT_LENGTH}
+    spans = quote_spans(body)
+    results: dict[tuple[str, str], tuple[float, ...]] = {}
+    for algorithm in ALGORITHMS:
+        ranking = summarize(sentences, algorithm, spans)
+        for length_name, count in lengths.items():
+            picked = [sentences[i].text for i in ranking.pick(count)]
+            results[algorithm, length_name] = _f1(picked, reference)
+    disagreements = _sumy_disagreements(sentences, tuple(lengths.values())) if check_sumy else {}
+    return results, disagreements
+
+
+def _table(totals: dict[tuple[str, str], list[float]], count: int) -> Iterator[str]:
+    header = f"{'algorithm':<10}" + "".join(
+        f"  {kind.upper().replace('ROUGE', 'R-'):>7}@{length:<3}" for length in ("ref", "3") for kind in ROUGE_TYPES
+    )
+    yield header
+    yield "-" * len(header)
+    best = {
+        (length, i): max(totals[a, length][i] for a in ALGORITHMS) for length in ("ref", "3") for i in range(3)
+    }
+    for algorithm in ALGORITHMS:
+        cells = []
+        for length in ("ref", "3"):
+            for i in range(3):
+                value = totals[algorithm, length][i] / count
+                mark = "*" if totals[algorithm, length][i] == best[length, i] else " "
+                cells.append(f"  {100 * value:>10.2f}{mark}")
+        yield f"{algorithm:<10}" + "".join(cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="score only the first N pairs (after sampling)")
+    parser.add_argument("--sample-per-category", type=int, help="a fixed, evenly spaced sample of K per category")
+    parser.add_argument("--split", choices=("eval", "tune", "all"), default="eval")
+    parser.add_argument("--check-sumy", action="store_true", help="compare lexrank/textrank with sumy's own")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    chosen = pairs(args.split, args.sample_per_category, args.limit)
+    started = time.perf_counter()
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    disagreements: dict[str, int] = defaultdict(int)
+    with Pool(args.workers) as pool:
+        for results, disagreed in pool.imap_unordered(
+            evaluate, [(a, s, args.check_sumy) for a, s in chosen], chunksize=8
+        ):
+            for key, scores in results.items():
+                for i, score in enumerate(scores):
+                    totals[key][i] += score
+            for name, flag in disagreed.items():
+                disagreements[name] += flag
+    elapsed = time.perf_counter() - started
+
+    sample = f", {args.sample_per_category} per category" if args.sample_per_category else ""
+    limit = f", first {args.limit}" if args.limit else ""
+    print(f"BBC News Summary, split={args.split}{sample}{limit}: {len(chosen)} article/summary pairs")
+    print("ROUGE F1 x 100 (rouge-score, Porter stemmer); @ref = reference's sentence count, @3 = 3 sentences")
+    print("* = best in column\n")
+    for line in _table(totals, len(chosen)):
+        print(line)
+    if args.check_sumy:
+        print("\nnumpy vs sumy picks differ in: " + ", ".join(f"{k} {v}/{len(chosen)}" for k, v in disagreements.items()))
+    print(f"\n{elapsed:.1f} s with {args.workers} workers")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The Discord client: registers the commands and persistent buttons, syncs commands only when needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.cogs.digest import DigestCog
+from bot.cogs.quotes import QuotesCog
+from bot.replies import NO_MENTIONS, apologise, send_error
+from bot.views import QuotesButton
+from digests.models import Quote, Release
+
+log = logging.getLogger(__name__)
+
+COMMANDS_HASH_KEY = "discord.commands_hash"
+
+
+def intents() -> discord.Intents:
+    """Only unprivileged intents: mentions of the bot carry their text without the message-content intent."""
+    chosen = discord.Intents.default()
+    chosen.message_content = False
+    chosen.members = False
+    chosen.presences = False
+    return chosen
+
+
+class DigestBot(commands.Bot):
+    """Release Digest's Discord client. Implements :class:`bot.views.QuoteProvider` for the Quotes buttons."""
+
+    def __init__(self, services: Services, *, guild_id: int | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+        )
+        self.services = services
+        self.guild_id = guild_id
+        self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        """Register cogs and the persistent Quotes button, then sync commands if they changed."""
+        self.add_dynamic_items(QuotesButton)
+        await self.add_cog(DigestCog(self))
+        await self.add_cog(QuotesCog(self))
+        await self.sync_commands()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: mentions are follow-up questions, handled by the quotes cog's listener."""
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        """The command definitions as Discord receives them (for change detection)."""
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    async def sync_commands(self) -> None:
+        """Guild sync at every start in development; global sync only when the command set changed."""
+        if self.guild_id is not None:
+            guild = discord.Object(id=self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.guild_id)
+            return
+        digest = hashlib.sha256(json.dumps(self.command_payload(), sort_keys=True).encode()).hexdigest()
+        if await self.services.state.get(COMMANDS_HASH_KEY) == digest:
+            log.info("commands unchanged since the last global sync; not syncing")
+            return
+        synced = await self.tree.sync()
+        await self.services.state.set(COMMANDS_HASH_KEY, digest)
+        log.info("synced %d commands globally", len(synced))
+
+    async def get_release_quotes(self, release_id: int, /) -> tuple[Release, Sequence[Quote]] | None:
+        """Every quote of a stored release (for the Quotes buttons)."""
+        return await self.services.digests.release_quotes(release_id)
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info("connected as %s in %d server(s)", self.user, len(self.guilds))
+
+    async def _on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            await send_error(interaction, str(error) or "You can't use this command here.")
+            return
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await apologise(interaction, original)

@@ -1,0 +1,1 @@
+"""Slash-command groups: thin adapters that parse, call the digests services and reply."""

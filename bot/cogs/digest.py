@@ -1,0 +1,85 @@
+"""``/digest`` and ``/releases``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import digest_pages, releases_pages
+from bot.replies import send_error, within_deadline
+from bot.views import PaginatorView
+from digests.periods import parse_since
+from digests.service import UnknownTopicError
+
+if TYPE_CHECKING:
+    from bot.client import DigestBot
+
+AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
+CHOICE_LIMIT = 100  # characters of a choice's name and value
+RELEASES_SHOWN = 100
+
+
+def unknown_topic_message(error: UnknownTopicError) -> str:
+    """"No releases match “x” since …." without the suggestions (they are listed separately)."""
+    window = f" since {error.since:%Y-%m-%d}" if error.since else ""
+    return f"No releases match “{error.topic}”{window}."
+
+
+class DigestCog(commands.Cog):
+    """Digests of a topic and the list of stored releases."""
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+        self.service = bot.services.digests
+
+    @app_commands.command(name="digest", description="Summary and key quotes of the releases about a topic")
+    @app_commands.describe(
+        topic="A topic, acronym or name, e.g. hmc",
+        since="Only releases this recent: 7d, 12h, 2w or a date like 2024-01-25",
+        sentences="Summary sentences per release (1-10)",
+    )
+    async def digest(
+        self,
+        interaction: discord.Interaction[DigestBot],
+        topic: app_commands.Range[str, 1, 200],
+        since: str | None = None,
+        sentences: app_commands.Range[int, 1, 10] | None = None,
+    ) -> None:
+        """Answer with one embed per matching release, paged when they don't fit one message."""
+        tz = self.bot.services.settings.tz
+        try:
+            since_at = parse_since(since, datetime.now(UTC), tz) if since else None
+        except ValueError as exc:
+            await send_error(interaction, str(exc))
+            return
+        try:
+            digest = await within_deadline(interaction, self.service.digest(topic, since_at, sentences))
+        except UnknownTopicError as exc:
+            await send_error(interaction, unknown_topic_message(exc), exc.suggestions)
+            return
+        await PaginatorView(digest_pages(digest, tz), author_id=interaction.user.id).start(interaction)
+
+    @digest.autocomplete("topic")
+    async def topic_choices(
+        self, interaction: discord.Interaction[DigestBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Known topics and acronyms starting with what the user typed."""
+        topics = await self.service.topics(current, AUTOCOMPLETE_LIMIT)
+        return [app_commands.Choice(name=t[:CHOICE_LIMIT], value=t[:CHOICE_LIMIT]) for t in topics]
+
+    @app_commands.command(name="releases", description="Recently stored releases")
+    @app_commands.describe(search="Only releases containing these words")
+    async def releases(
+        self, interaction: discord.Interaction[DigestBot], search: app_commands.Range[str, 1, 200] | None = None
+    ) -> None:
+        """The newest releases, ten to a page."""
+        found = await within_deadline(interaction, self.service.releases(search, RELEASES_SHOWN))
+        if search and not found:
+            await send_error(interaction, f"No stored release contains “{search}”.")
+            return
+        pages = releases_pages(found, self.bot.services.settings.tz)
+        await PaginatorView(pages, author_id=interaction.user.id).start(interaction)

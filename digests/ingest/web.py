@@ -1,0 +1,136 @@
+"""Turning feeds and pages into release drafts: fetch, parse, read teaser entries' pages. No storage here."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
+from digests.ingest.fetch import Fetcher, FetchError
+from digests.ingest.identity import canonical_url, release_key
+from digests.ingest.pages import PageError, extract_article
+from digests.models import ReleaseDraft
+
+# Pages of one feed fetched at once: quick enough, and gentle with the publisher's server.
+PAGE_CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFetch:
+    """The outcome of polling one feed.
+
+    ``etag``/``last_modified`` are the validators to store for the next poll. ``drafts`` are in feed order,
+    one per distinct release; ``errors`` has one line per entry that could not be read (the other entries
+    are unaffected) and a warning if the feed was malformed but recovered.
+    """
+
+    not_modified: bool
+    etag: str | None
+    last_modified: str | None
+    drafts: list[ReleaseDraft] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _safe_canonical(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
+async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str) -> ReleaseDraft:
+    """The draft for one entry, reading its page when the feed gives only a teaser."""
+    link = entry.link
+    title, body, published = entry.title, entry.summary_text, entry.published_at
+    origin = link or entry.guid or key
+    if is_teaser(entry):
+        if not link:
+            raise PageError(f"entry {entry.guid!r}: only a teaser and no link to the full release")
+        page = await fetcher.get(link)
+        article = extract_article(page.body, page.url, charset=page.charset)
+        title, body = title or article.title, article.text
+        published = published or article.published_at
+        origin = page.url
+    return ReleaseDraft(
+        canonical_id=key,
+        body=body,
+        title=title,
+        url=_safe_canonical(link) if link else None,
+        source=source_name,
+        published_at=published,
+        origin=origin,
+    )
+
+
+async def fetch_feed_releases(
+    fetcher: Fetcher, feed_url: str, etag: str | None, last_modified: str | None, source_name: str
+) -> FeedFetch:
+    """Poll a feed and build a draft for each of its releases.
+
+    A conditional GET with ``etag``/``last_modified`` may answer ``not_modified``. Entries whose text is a
+    teaser (:func:`~digests.ingest.feeds.is_teaser`) get their body from their page; a failing page is
+    reported in ``errors`` and skipped, the other entries still come through. Entries repeating an earlier
+    entry's release key are dropped. Raises :class:`~digests.ingest.fetch.FetchError` if the feed itself
+    cannot be fetched and :class:`~digests.ingest.feeds.FeedError` if it is not a feed.
+    """
+    result = await fetcher.get(feed_url, etag=etag, last_modified=last_modified)
+    if result.not_modified:
+        return FeedFetch(not_modified=True, etag=result.etag, last_modified=result.last_modified)
+    content_type = result.content_type
+    if content_type and result.charset:
+        content_type = f"{content_type}; charset={result.charset}"
+    feed = parse_feed(result.body, result.url, content_type)
+    errors = [f"{feed_url}: recovered from a malformed feed ({feed.bozo_error})"] if feed.bozo_error else []
+
+    keyed: list[tuple[str, FeedEntry]] = []
+    seen: set[str] = set()
+    for entry in feed.entries:
+        try:
+            key = release_key(entry.link, entry.guid)
+        except ValueError as exc:
+            errors.append(f"{feed_url}: entry {entry.title or '(untitled)'!r} skipped: {exc}")
+            continue
+        if key not in seen:
+            seen.add(key)
+            keyed.append((key, entry))
+
+    limit = asyncio.Semaphore(PAGE_CONCURRENCY)
+
+    async def build(key: str, entry: FeedEntry) -> ReleaseDraft | str:
+        async with limit:
+            try:
+                draft = await _entry_draft(fetcher, entry, key, source_name)
+            except (FetchError, PageError) as exc:
+                return f"{entry.link or key}: {exc}"
+        return draft if draft.body.strip() else f"{entry.link or key}: entry has no text"
+
+    drafts: list[ReleaseDraft] = []
+    for outcome in await asyncio.gather(*(build(key, entry) for key, entry in keyed)):
+        if isinstance(outcome, str):
+            errors.append(outcome)
+        else:
+            drafts.append(outcome)
+    return FeedFetch(
+        not_modified=False, etag=result.etag, last_modified=result.last_modified, drafts=drafts, errors=errors
+    )
+
+
+async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> ReleaseDraft:
+    """Fetch one release page and extract it.
+
+    The release key comes from the URL as given, like a feed entry's link, so a page ingested by hand and the
+    same release arriving through a feed are one release; ``url`` is the canonical form of the final URL
+    after redirects. Raises :class:`~digests.ingest.fetch.FetchError` or
+    :class:`~digests.ingest.pages.PageError`.
+    """
+    page = await fetcher.get(url)
+    article = extract_article(page.body, page.url, charset=page.charset)
+    return ReleaseDraft(
+        canonical_id=release_key(url),
+        body=article.text,
+        title=article.title,
+        url=_safe_canonical(page.url),
+        source=source_name,
+        published_at=article.published_at,
+        origin=page.url,
+    )

@@ -1,0 +1,673 @@
+"""Direct quotations and who said them. Pure functions, no I/O.
+
+The pipeline, all linear in the size of the body:
+
+1. Scan quote marks paragraph by paragraph into quoted passages. Curly and straight marks are told apart by
+   the characters around them, so an apostrophe (’) is never a quote mark. A passage left open at the end of
+   a paragraph continues when the next paragraph opens with a quote mark (the news convention for a quote
+   running over several paragraphs).
+2. Find every attribution in the body ("Singh said", "said Singh", "according to Singh", "she told
+   reporters", ...) and resolve its speaker in document order: a title before a name is kept apart
+   ("Deputy Pentagon Press Secretary" / "Sabrina Singh"), a bare surname picks up the full name and title
+   registered earlier, and he/she resolve to the last named speaker of a compatible gender.
+3. Join a passage to the next one when only an attribution stands between them
+   (“…from Iraq,” Singh said. “The United States …”), and attribute every quote to the attribution right
+   after it, or else to one earlier in its sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from digests.models import Quote, Sentence
+from digests.text import ABBREVIATIONS, paragraph_spans, words
+
+MIN_QUOTE_WORDS = 5
+
+_SPEECH_VERBS = (
+    "said|says|say|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|asked|asks|replied|"
+    "continued|stated|declared|argued|argues|insisted|recalled|warned|warns|tweeted|posted|remarked|joked|"
+    "quipped|concluded|acknowledged|admitted|claimed|claims|countered|responded|emphasized|stressed|"
+    "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
+    "complained|testified|reported|reports|according to"
+)
+_SPEECH = re.compile(r"\b(?:" + _SPEECH_VERBS + r")\b")
+
+# A window token: a word (with inner apostrophes, hyphens and periods, as in "U.S." or "O’Neil") or a single
+# punctuation character. Words never end in an apostrophe, so "Singh’s" and "Singh’" stay distinct.
+_TOKEN = re.compile(r"[^\W_](?:[\w.-]|['’](?=\w))*|[^\w\s]")
+# Runs of two or more capitalised words: candidate full names ("Sabrina Singh", "Lloyd J. Austin III").
+_NAME_RUN = re.compile(r"[A-Z][\w.’'-]*(?: (?:[A-Z][\w.’'-]*|of|\d+(?:st|nd|rd|th)))+")
+
+_QUOTE_MARKS = re.compile(r"[\"“”]")
+_BEFORE_OPEN = frozenset("([{—–-/")
+_AFTER_CLOSE = frozenset(".,;:!?)]}—–-…")
+_TERMINATORS = frozenset(".!?;")
+_DASHES = frozenset("—–-")
+_WINDOW = 160  # characters looked at on either side of a speech verb: attributions are short
+
+_PRONOUN_GENDER = {"he": "m", "she": "f"}
+_OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})
+_HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "his", "her", "their", "its", "our", "another", "one", "some", "this", "that", "two"}
+)
+# Auxiliaries and adverbs that may stand between a speaker and the speech verb: "Singh has also said".
+_BETWEEN = frozenset(
+    {
+        "has", "had", "have", "would", "will", "also", "later", "then", "again", "once", "previously", "was",
+        "recently", "earlier", "reportedly", "further", "already", "never", "always", "just", "simply",
+        "often", "today", "yesterday", "tonight",
+    }
+)
+# Ranks, offices and organisation words that make up a title before a name ("Air Force Maj. Gen.").
+_TITLE_WORDS = frozenset(
+    {
+        "deputy", "press", "secretary", "spokesperson", "spokesman", "spokeswoman", "president", "vice",
+        "chairman", "chairwoman", "chair", "director", "chief", "minister", "prime", "ambassador",
+        "senator", "sen", "rep", "representative", "gov", "governor", "mayor", "gen", "general", "adm",
+        "admiral", "lt", "col", "maj", "capt", "captain", "sgt", "sergeant", "cpl", "corporal", "pvt",
+        "private", "pfc", "spc", "specialist", "class", "master", "staff", "command", "commander", "cmdr",
+        "officer", "petty", "seaman", "airman", "army", "navy", "air", "force", "marine", "marines",
+        "corps", "coast", "guard", "space", "national", "pentagon", "defense", "state", "homeland",
+        "security", "attorney", "judge", "justice", "speaker", "leader", "majority", "minority", "senior",
+        "adviser", "advisor", "assistant", "undersecretary", "under", "acting", "former", "dr", "prof",
+        "professor", "rev", "ceo", "manager", "campaign", "counsel", "coordinator", "nominee", "candidate",
+        "congressman", "congresswoman", "lieutenant", "colonel", "major", "brigadier", "rear", "white",
+        "house", "department", "joint", "executive", "official", "strategist", "pollster", "economist",
+        "analyst", "gop", "democratic", "republican", "ret", "brig", "ens", "ensign", "cmdt", "msgt",
+        "ssgt", "tsgt", "cmsgt", "warrant", "and", "for", "of", "the",
+    }
+)
+# Capitalised words that start sentences or name days and months, never the start of a name.
+_NOT_NAME = frozenset(
+    {
+        "the", "a", "an", "in", "on", "at", "but", "and", "or", "so", "if", "when", "while", "after",
+        "before", "since", "as", "then", "today", "yesterday", "this", "that", "these", "those", "there",
+        "here", "it", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "my", "its",
+        "what", "why", "how", "where", "who", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec", "according", "meanwhile", "however", "also", "both", "all",
+        "each", "every", "no", "not", "one", "some", "many", "most", "several", "for", "with", "from", "by",
+        "to", "of", "said", "says",
+    }
+)
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
+_PARTICLES = frozenset({"de", "del", "da", "van", "von", "bin", "al", "la", "le", "du", "der"})
+_ORG_WORDS = frozenset(
+    {
+        "campaign", "department", "committee", "party", "times", "post", "news", "journal", "press",
+        "pentagon", "house", "agency", "ministry", "office", "council", "institute", "university",
+        "association", "foundation", "center", "centre", "group", "command", "administration", "government",
+        "company", "corporation", "inc", "network", "magazine", "tribune", "herald", "reuters", "bureau",
+        "commission", "coalition", "embassy", "organization", "union", "board", "service", "court",
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Quote marks → passages
+
+
+@dataclass(frozen=True, slots=True)
+class _Passage:
+    """One quoted passage: ``pieces`` are the quoted text spans (marks excluded), one per paragraph."""
+
+    pieces: tuple[tuple[int, int], ...]
+    open_at: int  # offset of the opening mark
+    close_at: int  # offset just past the closing mark, or the paragraph end when it never closed
+
+
+def _mark_kind(body: str, at: int, lo: int, hi: int) -> str:
+    """``"open"``, ``"close"`` or ``"either"`` for the quote mark at ``at`` in the paragraph ``[lo, hi)``."""
+    before = body[at - 1] if at > lo else " "
+    after = body[at + 1] if at + 1 < hi else " "
+    opens = before.isspace() or before in _BEFORE_OPEN
+    closes = after.isspace() or after in _AFTER_CLOSE
+    if opens != closes:
+        return "open" if opens else "close"
+    # Context cannot tell (e.g. `"…"` glued to other marks): curly marks say it themselves.
+    mark = body[at]
+    return "open" if mark == "“" else "close" if mark == "”" else "either"
+
+
+def _family(mark: str) -> str:
+    return "straight" if mark == '"' else "curly"
+
+
+def _trim(body: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past surrounding whitespace."""
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _passages(body: str) -> list[_Passage]:
+    """Every quoted passage in ``body``, in document order (any length)."""
+    spans = list(paragraph_spans(body))
+    found: list[_Passage] = []
+    pieces: list[tuple[int, int]] = []
+    open_at = -1  # offset of the opening mark of the passage being read, -1 outside a quote
+    family = ""
+    nested = False  # inside a quote of the other family, nested in this one
+    piece_start = 0
+    for number, (lo, hi) in enumerate(spans):
+        continuing = open_at >= 0
+        for match in _QUOTE_MARKS.finditer(body, lo, hi):
+            at = match.start()
+            kind = _mark_kind(body, at, lo, hi)
+            if continuing:
+                # The passage carried over from the previous paragraph restarts after this opening mark.
+                continuing = False
+                if at == lo:
+                    piece_start = at + 1
+                    continue
+            mark_family = _family(body[at])
+            if open_at < 0:
+                if kind != "close":
+                    open_at, family, nested, pieces, piece_start = at, mark_family, False, [], at + 1
+                continue
+            if mark_family != family and kind != "close":
+                nested = True
+                continue
+            if mark_family != family and nested:
+                nested = False
+                continue
+            if kind == "open":
+                # A second opening mark of the same kind: the earlier one was never closed; start over.
+                open_at, nested, pieces, piece_start = at, False, [], at + 1
+                continue
+            pieces.append(_trim(body, piece_start, at))
+            found.append(_Passage(tuple(pieces), open_at, at + 1))
+            open_at = -1
+        if open_at < 0:
+            continue
+        # Still inside a quote at the paragraph end: it goes on if the next paragraph opens with a mark.
+        pieces.append(_trim(body, piece_start, hi))
+        nxt = spans[number + 1] if number + 1 < len(spans) else None
+        if nxt is None or body[nxt[0]] not in "\"“”" or _mark_kind(body, nxt[0], *nxt) == "close":
+            found.append(_Passage(tuple(pieces), open_at, hi))
+            open_at = -1
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tokens and speaker phrases
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def bare(self) -> str:
+        """Lower-case text without a final period."""
+        return self.text.rstrip(".").lower()
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalnum()
+
+    @property
+    def is_capitalised(self) -> bool:
+        return self.text[0].isupper()
+
+
+def _tokens(body: str, lo: int, hi: int) -> list[_Token]:
+    """Tokens of ``body[lo:hi]``; a final period is split off unless it ends an abbreviation or initial."""
+    out: list[_Token] = []
+    for match in _TOKEN.finditer(body, lo, hi):
+        text, start, end = match.group(), match.start(), match.end()
+        if len(text) > 1 and text.endswith(".") and text[0].isalnum():
+            stem = text[:-1]
+            keep = stem.lower() in ABBREVIATIONS or len(stem) == 1 or "." in stem
+            if not keep:
+                out.append(_Token(stem, start, end - 1))
+                out.append(_Token(".", end - 1, end))
+                continue
+        out.append(_Token(text, start, end))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    """Who an attribution names: a person or organisation (``name``), a pronoun, or a description.
+
+    ``start``/``end`` are the body offsets of the words the mention was read from.
+    """
+
+    start: int
+    end: int
+    name: str | None = None
+    title: str | None = None
+    gender: str | None = None
+    pronoun: str | None = None
+    description: str | None = None
+    is_org: bool = False
+
+
+def _is_name_token(token: _Token) -> bool:
+    bare = token.bare
+    if bare in _NAME_SUFFIXES or bare in _PARTICLES or (len(token.text) == 2 and token.text[1] == "."):
+        return True  # "Jr.", "III", "al", and initials such as "J."
+    if not token.is_capitalised:
+        return False
+    return bare not in _TITLE_WORDS and bare not in _NOT_NAME and bare not in _HONORIFIC_GENDER
+
+
+def _strip_parentheses(tokens: list[_Token]) -> list[_Token]:
+    """Drop parenthesised asides such as "(R-Texas)"."""
+    out: list[_Token] = []
+    depth = 0
+    for token in tokens:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(token)
+    return out
+
+
+def _segments(tokens: list[_Token]) -> list[list[_Token]]:
+    """Comma-separated pieces of a phrase (appositions: "Clinton, the Democratic nominee,")."""
+    pieces: list[list[_Token]] = [[]]
+    for token in tokens:
+        if token.text == ",":
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return [piece for piece in pieces if piece]
+
+
+def _join(body: str, tokens: Sequence[_Token]) -> str:
+    return body[tokens[0].start : tokens[-1].end]
+
+
+_CONNECTORS = frozenset({"and", "of", "for", "the"})
+
+
+def _title_of(body: str, tokens: list[_Token]) -> str | None:
+    """``tokens`` as a title if they read like one ("Deputy Pentagon Press Secretary"), else None."""
+    while tokens and tokens[0].bare in _DETERMINERS | _CONNECTORS:
+        tokens = tokens[1:]
+    while tokens and tokens[-1].bare in _CONNECTORS:
+        tokens = tokens[:-1]
+    if not tokens or len(tokens) > 8:
+        return None
+    if not any(t.bare in _TITLE_WORDS and t.bare not in _CONNECTORS for t in tokens):
+        return None
+    if not all(t.is_capitalised or t.bare in _TITLE_WORDS or t.text[0].isdigit() for t in tokens):
+        return None
+    return _join(body, tokens)
+
+
+def _title_suffix(tokens: list[_Token]) -> list[_Token]:
+    """The words just before a name that may form its title: capitalised words, title words, ordinals."""
+    cut = len(tokens)
+    while cut > 0 and (
+        tokens[cut - 1].is_capitalised
+        or tokens[cut - 1].bare in _TITLE_WORDS
+        or tokens[cut - 1].text[0].isdigit()
+    ):
+        cut -= 1
+    return tokens[cut:]
+
+
+def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
+    """Parse one noun phrase: [title] name, a pronoun, or a short description ("a campaign spokesman")."""
+    if not tokens or not tokens[0].is_word:
+        return None
+    last = tokens[-1]
+    if last.bare in _PRONOUN_GENDER or last.bare in _OTHER_PRONOUNS:
+        return _Mention(last.start, last.end, pronoun=last.bare) if len(tokens) == 1 else None
+    # The name is the run of name-like tokens at the end of the phrase; what comes before may be a title.
+    cut = len(tokens)
+    while cut > 0 and _is_name_token(tokens[cut - 1]):
+        cut -= 1
+    while cut < len(tokens) and tokens[cut].bare in _PARTICLES | _NAME_SUFFIXES:
+        cut += 1
+    name_tokens = tokens[cut:]
+    if not name_tokens:
+        if tokens[0].bare in _DETERMINERS and len(tokens) <= 6 and last.text.islower():
+            is_org = last.bare in _ORG_WORDS
+            return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
+        return None
+    head = tokens[:cut]
+    if head and head[-1].bare in _DETERMINERS | {"’s", "'s"}:
+        return None  # "the Clinton" / "Trump's Pence": not a plain name
+    gender = None
+    if head and head[-1].bare in _HONORIFIC_GENDER:
+        gender = _HONORIFIC_GENDER[head.pop().bare]
+    title_tokens = _title_suffix(head)
+    title = _title_of(body, title_tokens) if title_tokens else None
+    start = name_tokens[0].start
+    if title is not None:
+        start = min(start, body.index(title, title_tokens[0].start))
+    is_org = any(t.bare in _ORG_WORDS for t in name_tokens) or (
+        len(name_tokens) == 1 and name_tokens[0].text.isupper() and len(name_tokens[0].text) > 1
+    )
+    return _Mention(start, last.end, _join(body, name_tokens), title, gender, is_org=is_org)
+
+
+def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Mention | None:
+    """The speaker in a phrase next to a speech verb, taking a title from an apposition.
+
+    Before the verb the comma-separated segment closest to the verb counts ("In a statement, Clinton said");
+    after it, the first ("said Sabrina Singh, deputy Pentagon press secretary").
+    """
+    segments = _segments(_strip_parentheses(tokens))
+    if not segments:
+        return None
+    order = list(reversed(segments)) if before_verb else segments
+    if not before_verb:
+        # After the verb the name comes first: "said Singh in a statement" → "Singh".
+        first = order[0]
+        cut = 0
+        while cut < len(first) and (
+            (first[cut].is_capitalised and first[cut].bare not in _NOT_NAME)
+            or first[cut].bare in _TITLE_WORDS | _PARTICLES
+            or first[cut].text[0].isdigit()
+        ):
+            cut += 1
+        order[0] = first[:cut] or first[:1]
+    mention = _parse_segment(body, order[0])
+    if mention is None:
+        return None
+    if before_verb and mention.description is not None and len(order) > 1:
+        # "Clinton, the Democratic nominee, said": the name stands before the apposition.
+        named = _parse_segment(body, order[1])
+        if named is not None and named.name is not None:
+            title = named.title or _title_of(body, order[0])
+            return _Mention(named.start, mention.end, named.name, title, named.gender, is_org=named.is_org)
+        return mention
+    if mention.name is not None and mention.title is None and not before_verb and len(order) > 1:
+        title = _title_of(body, order[1])
+        if title is not None:
+            return _Mention(mention.start, order[1][-1].end, mention.name, title, mention.gender,
+                            is_org=mention.is_org)
+    return mention
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Attributions
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    """A speech verb with its speaker; ``[start, end)`` covers speaker and verb (and a short object)."""
+
+    start: int
+    end: int
+    mention: _Mention
+
+
+def _sentence_bounds(body: str, at: int, lo: int, hi: int) -> tuple[int, int]:
+    """Bounds of the clause around ``at`` within ``[lo, hi)``, cut at terminators and quote marks."""
+    left = max(lo, at - _WINDOW)
+    right = min(hi, at + _WINDOW)
+    for token in reversed(_tokens(body, left, at)):
+        if token.text in _TERMINATORS or token.text in "\"“”:":
+            left = token.end
+            break
+    for token in _tokens(body, at, right):
+        if token.text in _TERMINATORS or token.text in "\"“”:":
+            right = token.start
+            break
+    return left, right
+
+
+def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attribution | None:
+    """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X"."""
+    left, right = _sentence_bounds(body, verb.start(), lo, hi)
+    before = _tokens(body, left, verb.start())
+    # Skip "has also" in "Singh has also said", and lower-case adverbs in -ly.
+    while before and (
+        before[-1].bare in _BETWEEN or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
+    ):
+        before.pop()
+    if before and before[-1].is_word and verb.group() != "according to":
+        mention = _parse_phrase(body, before[-12:], before_verb=True)
+        if mention is not None:
+            return _Attribution(mention.start, verb.end(), mention)
+    after = _tokens(body, verb.end(), right)[:14]
+    if after and (after[0].is_capitalised or after[0].bare in _PRONOUN_GENDER):
+        mention = _parse_phrase(body, after, before_verb=False)
+        if mention is not None and (mention.name is not None or mention.pronoun is not None):
+            return _Attribution(verb.start(), mention.end, mention)
+    return None
+
+
+def _attributions(body: str) -> list[_Attribution]:
+    """Every attribution in ``body``, in document order."""
+    found: list[_Attribution] = []
+    for lo, hi in paragraph_spans(body):
+        for verb in _SPEECH.finditer(body, lo, hi):
+            attribution = _attribution_at(body, verb, lo, hi)
+            if attribution is not None:
+                found.append(attribution)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Speakers
+
+
+class _Entity:
+    """A named person or organisation; gender is learnt from honorifics and from he/she follow-ups."""
+
+    __slots__ = ("gender", "is_org", "name", "title")
+
+    def __init__(self, name: str, title: str | None, gender: str | None, is_org: bool) -> None:
+        self.name = name
+        self.title = title
+        self.gender = gender
+        self.is_org = is_org
+
+
+def _surname(name: str) -> str:
+    """The last word of a name that is not a suffix: "Lloyd J. Austin III" → "Austin"."""
+    parts = name.split()
+    while len(parts) > 1 and parts[-1].rstrip(".").lower() in _NAME_SUFFIXES:
+        parts.pop()
+    return parts[-1]
+
+
+class _Speakers:
+    """Resolves mentions in document order against the names seen so far."""
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        # Full names (two or more words) in document order, with their titles, for surname look-ups.
+        self._runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
+        self._next_run = 0
+        self._by_surname: dict[str, _Entity] = {}
+        self._by_name: dict[str, _Entity] = {}
+        self._history: list[_Entity] = []  # resolved speakers, latest last
+        self._mentioned: list[_Entity] = []  # people named anywhere, latest last: the pronoun fallback
+
+    def _register_runs(self, upto: int) -> None:
+        """Register the full names that appear before ``upto``."""
+        while self._next_run < len(self._runs) and self._runs[self._next_run][0] < upto:
+            start, text = self._runs[self._next_run]
+            self._next_run += 1
+            tokens = _tokens(self._body, start, start + len(text))
+            mention = _parse_segment(self._body, tokens)
+            if mention is not None and mention.name is not None and " " in mention.name:
+                entity = self._entity(mention)
+                if not entity.is_org:
+                    self._mentioned.append(entity)
+
+    def _entity(self, mention: _Mention) -> _Entity:
+        """The entity for a named mention, merged with what is known of that name or surname."""
+        name = mention.name or ""
+        surname = _surname(name)
+        known = self._by_name.get(name)
+        if known is None and " " not in name:
+            known = self._by_surname.get(surname)
+        if known is None:
+            known = _Entity(name, mention.title, mention.gender, mention.is_org)
+            self._by_name[name] = known
+            if not mention.is_org and " " in name:
+                self._by_surname[surname] = known
+        else:
+            known.title = mention.title or known.title
+            known.gender = mention.gender or known.gender
+        return known
+
+    def resolve(self, attribution: _Attribution) -> tuple[str | None, str | None]:
+        """``(speaker, speaker_title)`` for an attribution; also records it as the latest named speaker."""
+        self._register_runs(attribution.start)
+        mention = attribution.mention
+        if mention.name is not None:
+            entity = self._entity(mention)
+            self._history.append(entity)
+            return entity.name, entity.title
+        if mention.pronoun in _PRONOUN_GENDER:
+            gender = _PRONOUN_GENDER[mention.pronoun or ""]
+            # The last named speaker of a compatible gender, else the last such person named at all.
+            for entity in [*reversed(self._history), *reversed(self._mentioned)]:
+                if not entity.is_org and entity.gender in (None, gender):
+                    entity.gender = gender
+                    self._history.append(entity)
+                    return entity.name, entity.title
+            return None, None
+        if mention.description is not None and mention.is_org:
+            # "the campaign said" → the latest organisation whose name has that head noun.
+            head = mention.description.split()[-1].lower()
+            for entity in reversed(self._history):
+                if entity.is_org and head in entity.name.lower():
+                    return entity.name, entity.title
+        return mention.description, None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Putting it together
+
+
+def _between_is_attribution(body: str, gap_lo: int, gap_hi: int, attribution: _Attribution) -> bool:
+    """Whether ``body[gap_lo:gap_hi]`` is just ``attribution`` with punctuation and a few words around it."""
+    lead = body[gap_lo : attribution.start]
+    if lead.strip(" ,—–-\n\t"):
+        return False
+    tail = _tokens(body, attribution.end, gap_hi)
+    return len([t for t in tail if t.is_word]) <= 3 and not any(t.text in "?!;" for t in tail)
+
+
+def _attribution_after(
+    body: str, passage: _Passage, attributions: list[_Attribution], starts: list[int]
+) -> _Attribution | None:
+    """The attribution right after a passage's closing mark (“…,” Singh said), if any."""
+    i = bisect.bisect_left(starts, passage.close_at)
+    if i < len(attributions) and not body[passage.close_at : attributions[i].start].strip(" ,—–-\t"):
+        return attributions[i]
+    return None
+
+
+def _group(body: str, passages: list[_Passage], attributions: list[_Attribution]) -> Iterator[list[_Passage]]:
+    """Passages grouped into quotations: a passage joins the previous one across a bare attribution."""
+    starts = [a.start for a in attributions]
+    group: list[_Passage] = []
+    for passage in passages:
+        if group:
+            prev = group[-1]
+            i = bisect.bisect_left(starts, prev.close_at)
+            paragraph_breaks = body.count("\n", prev.close_at, passage.open_at)
+            if (
+                i < len(attributions)
+                and attributions[i].end <= passage.open_at
+                and "\n" not in body[attributions[i].start : attributions[i].end]
+                and paragraph_breaks <= 1
+                and _between_is_attribution(body, prev.close_at, passage.open_at, attributions[i])
+                and _attribution_after(body, passage, attributions, starts) is None
+            ):
+                group.append(passage)
+                continue
+            yield group
+        group = [passage]
+    if group:
+        yield group
+
+
+def _quote_text(body: str, group: list[_Passage]) -> tuple[str, int, int]:
+    """Text, start and end of a quotation; parts are joined by " … " and a trailing comma is dropped."""
+    parts: list[str] = []
+    for passage in group:
+        parts.append(" ".join(body[s:e] for s, e in passage.pieces if e > s))
+    for i, part in enumerate(parts):
+        parts[i] = part.rstrip(",").rstrip()
+    start = group[0].pieces[0][0]
+    end = group[-1].pieces[-1][1]
+    tail = body[start:end]
+    end -= len(tail) - len(tail.rstrip(",").rstrip())
+    return " … ".join(part for part in parts if part), start, end
+
+
+def _speaker_attribution(
+    body: str, group: list[_Passage], attributions: list[_Attribution], starts: list[int]
+) -> _Attribution | None:
+    """The attribution of a quotation: right after one of its parts, else earlier in the sentence it opens."""
+    for passage in group:
+        after = _attribution_after(body, passage, attributions, starts)
+        if after is not None:
+            return after
+    # "Singh said: “…”" / "Singh said, “…”" / "Clinton called the plan “…”": the last one before the quote
+    # in the same sentence and paragraph.
+    open_at = group[0].open_at
+    j = bisect.bisect_left(starts, open_at) - 1
+    if j >= 0:
+        candidate = attributions[j]
+        gap = body[candidate.end : open_at]
+        if candidate.end <= open_at and "\n" not in gap and not any(c in gap for c in ".!?\"“”"):
+            return candidate
+    return None
+
+
+def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...]:
+    """Direct quotations of at least ``MIN_QUOTE_WORDS`` words in ``body``, in document order.
+
+    ``sentences`` are the body's sentences (from :func:`digests.text.split_sentences`); each quote reports
+    the sentence and paragraph it starts in. A quotation interrupted only by its attribution is one
+    ``Quote`` whose parts are joined by " … ". ``score`` and ``rank`` are left at zero for the ranking step.
+    """
+    passages = [p for p in _passages(body) if any(e > s for s, e in p.pieces)]
+    if not passages:
+        return ()
+    attributions = _attributions(body)
+    starts = [a.start for a in attributions]
+    speakers = _Speakers(body)
+    resolved: dict[int, tuple[str | None, str | None]] = {}
+    quotes: list[tuple[str, int, int, _Attribution | None]] = []
+    for group in _group(body, passages, attributions):
+        text, start, end = _quote_text(body, group)
+        if len(words(text)) >= MIN_QUOTE_WORDS:
+            quotes.append((text, start, end, _speaker_attribution(body, group, attributions, starts)))
+    # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
+    for said in attributions:
+        resolved[said.start] = speakers.resolve(said)
+    sentence_starts = [s.start for s in sentences]
+    out: list[Quote] = []
+    for text, start, end, attribution in quotes:
+        speaker, title = resolved[attribution.start] if attribution is not None else (None, None)
+        k = max(bisect.bisect_right(sentence_starts, start) - 1, 0)
+        sentence = sentences[k] if sentences else None
+        out.append(
+            Quote(
+                text=text,
+                speaker=speaker,
+                speaker_title=title,
+                sentence_idx=sentence.idx if sentence else 0,
+                paragraph=sentence.paragraph if sentence else 0,
+                start=start,
+                end=end,
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,28 @@
+"""Key/value facts kept between runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from digests.store.db import Database
+
+
+class StateRepository:
+    """Reads and writes ``app_state``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: str) -> str | None:
+        """The value stored under ``key``, if any."""
+        row = await self._db.fetch_one("SELECT value FROM app_state WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, replacing any previous value."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, datetime.now(UTC).isoformat()),
+            )

@@ -1,0 +1,261 @@
+"""Rank every sentence of a release with sumy: pure, no I/O.
+
+sumy is the engine: our sentences become sumy's document model one for one (grouped by our paragraphs, words
+from :class:`~digests.text.OfflineTokenizer`), with sumy's English stop words and stemmer, and each sumy
+algorithm rates every sentence rather than just returning the top N. LexRank and TextRank build their
+similarity matrices with numpy (sumy's pure-Python loops take seconds on a long transcript) and then run
+sumy's own power method, so they pick the same sentences as sumy's summarizers.
+
+``"news"`` (the default) is built for news releases: sumy's LexRank centrality combined with position (news
+puts the lead first), a penalty for very short sentences, redundancy control (MMR) and no quote fragments.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sumy.models.dom import ObjectDocumentModel, Paragraph
+from sumy.models.dom import Sentence as SumySentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+from sumy.utils import get_stop_words
+
+from digests.models import Sentence, Summary
+from digests.text import OfflineTokenizer
+
+ALGORITHMS: tuple[str, ...] = ("news", "lead", "lexrank", "lsa", "textrank", "luhn", "sumbasic", "kl")
+
+Matrix = npt.NDArray[np.float64]
+
+LANGUAGE = "english"
+STOP_WORDS = get_stop_words(LANGUAGE)
+
+# Snowball stemming dominates the cost on long releases; a release vocabulary repeats across releases, so a
+# bounded cache makes it nearly free. Still sumy's stemmer, just memoised.
+stem: Callable[[str], str] = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
+
+_TOKENIZER = OfflineTokenizer()
+
+# "news" weights, hand-set (not fitted to any evaluation set): how much position counts against centrality,
+# how strongly redundancy is penalised, and how much a very short sentence is discounted.
+POSITION_WEIGHT = 0.5
+REDUNDANCY_WEIGHT = 0.3
+SHORT_SENTENCE_WORDS = 6
+SHORT_SENTENCE_FACTOR = 0.3
+
+
+class _IndexedSentence(SumySentence):  # type: ignore[misc]  # sumy ships no type hints
+    """A sumy sentence that is equal only to itself.
+
+    sumy's sentences compare by text and its summarizers key ratings by sentence, so two identical sentences
+    would share one rating; keying by our index keeps sumy's ratings aligned one for one with our sentences.
+    """
+
+    __slots__ = ("idx",)
+
+    def __init__(self, idx: int, text: str) -> None:
+        super().__init__(text, _TOKENIZER)
+        self.idx = idx
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _IndexedSentence) and other.idx == self.idx
+
+    def __hash__(self) -> int:
+        return hash(self.idx)
+
+
+def build_document(sentences: Sequence[Sentence]) -> Any:
+    """sumy's document model of our sentences: one sumy sentence per sentence, grouped by paragraph."""
+    paragraphs = [
+        Paragraph([_IndexedSentence(s.idx, s.text) for s in group])
+        for _, group in groupby(sentences, key=lambda s: s.paragraph)
+    ]
+    return ObjectDocumentModel(paragraphs)
+
+
+def _configure(summarizer: Any) -> Any:
+    summarizer.stop_words = STOP_WORDS
+    return summarizer
+
+
+def _term_counts(sentences_words: Sequence[Sequence[str]]) -> Matrix:
+    """Sentence × term count matrix."""
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, terms in enumerate(sentences_words):
+        for term in terms:
+            rows.append(row)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+    shape = (len(sentences_words), len(vocabulary))
+    flat = np.ravel_multi_index((np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)), shape)
+    return np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape).astype(np.float64)
+
+
+def lexrank_similarity(document: Any) -> Matrix:
+    """sumy LexRank's idf-modified cosine between every pair of sentences, computed with numpy."""
+    summarizer = _configure(LexRankSummarizer(stem))
+    counts = _term_counts([summarizer._to_words_set(s) for s in document.sentences])
+    n = counts.shape[0]
+    max_tf = counts.max(axis=1, initial=0.0)
+    tf = counts / np.where(max_tf > 0, max_tf, 1.0)[:, None]
+    document_frequency = np.count_nonzero(counts, axis=0)
+    idf = np.log(n / (1.0 + document_frequency))
+    weighted = tf * idf
+    norms = np.sqrt((weighted**2).sum(axis=1))
+    safe = np.where(norms > 0, norms, 1.0)
+    # Only terms shared by two sentences link them, so the product skips the (many) one-sentence terms;
+    # those matter only on the diagonal, where a sentence with any weighted term has cosine 1 with itself.
+    shared = weighted[:, document_frequency > 1]
+    similarity: Matrix = (shared @ shared.T) / np.outer(safe, safe)
+    np.fill_diagonal(similarity, 1.0)
+    # A sentence without weighted terms is similar to nothing, itself included (as in sumy).
+    similarity[norms == 0, :] = 0.0
+    similarity[:, norms == 0] = 0.0
+    return similarity
+
+
+def lexrank_scores(document: Any) -> tuple[Matrix, Matrix]:
+    """sumy's LexRank ratings of every sentence, plus the cosine similarity matrix they come from."""
+    similarity = lexrank_similarity(document)
+    adjacency = (similarity > LexRankSummarizer.threshold).astype(np.float64)
+    if not adjacency.any():  # sumy's power method would divide by zero
+        return np.zeros(len(adjacency)), similarity
+    degrees = adjacency.sum(axis=1)
+    matrix = adjacency / np.where(degrees > 0, degrees, 1.0)[:, None]
+    scores: Matrix = LexRankSummarizer.power_method(matrix, LexRankSummarizer.epsilon)
+    return scores, similarity
+
+
+def textrank_scores(document: Any) -> Matrix:
+    """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy."""
+    summarizer = _configure(TextRankSummarizer(stem))
+    sentences_words = [summarizer._to_words_set(s) for s in document.sentences]
+    counts = _term_counts(sentences_words)
+    n = counts.shape[0]
+    common = counts @ counts.T  # sum(words2.count(w) for w in words1)
+    with np.errstate(divide="ignore"):
+        log_lengths = np.log(np.array([len(w) for w in sentences_words], dtype=np.float64))
+    norm = log_lengths[:, None] + log_lengths[None, :]
+    single = np.isclose(norm, 0.0)  # two one-word sentences: sumy rates them by the shared-word count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = np.where(common == 0, 0.0, np.where(single, common, common / np.where(single, 1.0, norm)))
+    weights /= weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION
+    damping = TextRankSummarizer.damping
+    matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
+    scores: Matrix = TextRankSummarizer.power_method(matrix, TextRankSummarizer.epsilon)
+    return scores
+
+
+def _lsa_scores(document: Any) -> list[float]:
+    summarizer = _configure(LsaSummarizer(stem))
+    dictionary = summarizer._create_dictionary(document)
+    if not dictionary:
+        return [0.0] * len(document.sentences)
+    with warnings.catch_warnings():  # "fewer words than sentences" is expected on short releases
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = summarizer._create_matrix(document, dictionary)
+    matrix = summarizer._compute_term_frequency(matrix)
+    _u, sigma, v = np.linalg.svd(matrix, full_matrices=False)
+    return [float(r) for r in summarizer._compute_ranks(sigma, v)]
+
+
+def _luhn_scores(document: Any) -> list[float]:
+    summarizer = _configure(LuhnSummarizer(stem))
+    significant = summarizer._get_significant_words(document.words)
+    return [float(summarizer.rate_sentence(s, significant)) for s in document.sentences]
+
+
+def _sumbasic_scores(document: Any) -> list[float]:
+    ratings = _configure(SumBasicSummarizer(stem))._compute_ratings(document.sentences)
+    return [float(ratings[s]) for s in document.sentences]
+
+
+def _kl_scores(document: Any) -> list[float]:
+    ratings = _configure(KLSummarizer(stem))._compute_ratings(document.sentences)
+    return [float(ratings[s]) for s in document.sentences]
+
+
+def _lead_scores(document: Any) -> list[float]:
+    n = len(document.sentences)
+    return [float(n - i) for i in range(n)]
+
+
+_RATERS: dict[str, Callable[[Any], Sequence[float] | Matrix]] = {
+    "lead": _lead_scores,
+    "lexrank": lambda document: lexrank_scores(document)[0],
+    "lsa": _lsa_scores,
+    "textrank": textrank_scores,
+    "luhn": _luhn_scores,
+    "sumbasic": _sumbasic_scores,
+    "kl": _kl_scores,
+}
+
+
+def quote_fragments(sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]]) -> set[int]:
+    """Indexes of sentences that continue a quote begun in an earlier sentence.
+
+    Such a sentence starts inside a quote span without containing the quote's start, so out of context it is
+    an unattributed piece of someone's words.
+    """
+    return {s.idx for s in sentences for start, end in quote_spans if start < s.start < end}
+
+
+def _news(document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]]) -> Summary:
+    n = len(sentences)
+    centrality, similarity = lexrank_scores(document)
+    top = centrality.max()
+    centrality = centrality / top if top > 0 else centrality
+    position = 1.0 / np.sqrt(np.arange(1, n + 1, dtype=np.float64))
+    relevance = (1.0 - POSITION_WEIGHT) * centrality + POSITION_WEIGHT * position
+    short = np.array([len(s.words) < SHORT_SENTENCE_WORDS for s in document.sentences])
+    relevance = np.where(short, relevance * SHORT_SENTENCE_FACTOR, relevance)
+    fragments = sorted(quote_fragments(sentences, quote_spans))
+    relevance[fragments] = 0.0
+
+    # MMR: repeatedly take the sentence whose relevance, less its similarity to what is already chosen, is
+    # highest. Quote fragments are not candidates; they go last, in document order.
+    candidates = np.ones(n, dtype=bool)
+    candidates[fragments] = False
+    redundancy = np.zeros(n)
+    order: list[int] = []
+    for _ in range(n - len(fragments)):
+        gain = np.where(candidates, relevance - REDUNDANCY_WEIGHT * redundancy, -np.inf)
+        best = int(np.argmax(gain))  # ties go to the earlier sentence
+        order.append(best)
+        candidates[best] = False
+        redundancy = np.maximum(redundancy, similarity[best])
+    order.extend(fragments)
+    return Summary(tuple(float(r) for r in relevance), tuple(order), "news")
+
+
+def summarize(
+    sentences: Sequence[Sentence], algorithm: str = "news", quote_spans: Sequence[tuple[int, int]] = ()
+) -> Summary:
+    """Rank every sentence of a release with the named algorithm (one of :data:`ALGORITHMS`).
+
+    ``sentences`` are a release's sentences in document order (``idx`` 0..n-1); ``quote_spans`` are the
+    ``(start, end)`` body offsets of its direct quotes, used by ``"news"`` to rank quote continuation
+    fragments last. The sumy algorithms order by their own ratings, ties in document order as sumy does.
+    """
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    if not sentences:
+        return Summary((), (), algorithm)
+    document = build_document(sentences)
+    if algorithm == "news":
+        return _news(document, sentences, quote_spans)
+    scores = [float(score) for score in _RATERS[algorithm](document)]
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return Summary(tuple(scores), tuple(order), algorithm)

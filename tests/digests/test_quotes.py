@@ -1,0 +1,218 @@
+"""Tests for digests.quotes: quote-mark scanning, joins across attributions, and speaker resolution."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from digests.models import Quote
+from digests.quotes import MIN_QUOTE_WORDS, extract_quotes
+from digests.text import split_sentences
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SEED = (DATA / "seed_hmc.txt").read_text(encoding="utf-8")
+SAID = "“We will keep working with our partners here,”"
+
+
+def quotes(body: str) -> tuple[Quote, ...]:
+    return extract_quotes(body, split_sentences(body))
+
+
+def only(body: str) -> Quote:
+    found = quotes(body)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --- the seed release -------------------------------------------------------------------------------------
+
+
+def test_seed_has_five_quotes_all_from_singh() -> None:
+    found = quotes(SEED)
+    assert len(found) == 5
+    singh = ("Sabrina Singh", "Deputy Pentagon Press Secretary")
+    assert {(q.speaker, q.speaker_title) for q in found} == {singh}
+    assert found[0].text.startswith("Expert working groups")
+    assert [q.start for q in found] == sorted(q.start for q in found)
+    assert all(q.score == 0.0 and q.rank == 0 for q in found)
+
+
+def test_seed_joins_quote_resumed_after_attribution() -> None:
+    clear = next(q for q in quotes(SEED) if q.text.startswith("Let me be clear"))
+    assert clear.text.startswith(
+        "Let me be clear, the HMC meeting is not a negotiation about the withdrawal of U.S. forces from Iraq"
+        " … The United States and the coalition are in Iraq"
+    )
+    assert SEED[clear.start :].startswith("Let me be clear")
+    assert SEED[: clear.end].endswith("Operation Inherent Resolve.")
+    assert sum(" … " in q.text for q in quotes(SEED)) == 2
+
+
+def test_seed_offsets_sentences_and_scare_quote() -> None:
+    sentences = split_sentences(SEED)
+    found = extract_quotes(SEED, sentences)
+    for quote in found:
+        sentence = sentences[quote.sentence_idx]
+        assert sentence.start <= quote.start < sentence.end
+        assert quote.paragraph == sentence.paragraph
+        assert "“" not in quote.text and "”" not in quote.text
+    assert not any(q.text == "withdrawal" for q in found)
+    first = found[0]
+    assert SEED[first.start : first.end] == first.text
+
+
+# --- quote marks ------------------------------------------------------------------------------------------
+
+
+def test_scare_quotes_are_not_quotes() -> None:
+    assert quotes("One thing Singh said the meetings will not involve is U.S. “withdrawal” from Iraq.") == ()
+    assert MIN_QUOTE_WORDS == 5
+
+
+def test_apostrophes_are_not_quote_marks() -> None:
+    body = "That’s the coalition’s plan. “It’s the coalition’s job to finish what we started,” Singh said."
+    quote = only(body)
+    assert quote.text == "It’s the coalition’s job to finish what we started"
+    assert quote.speaker == "Singh"
+
+
+def test_straight_quotes() -> None:
+    quote = only('"We will not back down from this fight," the mayor said.')
+    assert quote.text == "We will not back down from this fight"
+    assert quote.speaker == "the mayor"
+
+
+def test_quote_over_several_sentences() -> None:
+    quote = only("“We came. We saw. We helped the people who needed us,” Jones said.")
+    assert quote.text == "We came. We saw. We helped the people who needed us"
+
+
+def test_multi_paragraph_continuation() -> None:
+    body = (
+        "“The first paragraph of a long statement ends without a closing mark.\n"
+        "“The second one carries on with the same speaker,” Smith said."
+    )
+    quote = only(body)
+    assert quote.text == (
+        "The first paragraph of a long statement ends without a closing mark. "
+        "The second one carries on with the same speaker"
+    )
+    assert quote.speaker == "Smith"
+    assert (quote.paragraph, quote.sentence_idx) == (0, 0)
+    assert body[quote.end :] == "”, Smith said." or body[quote.end :].startswith(",”")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "“Unbalanced quote with enough words to count. No closing mark at all",
+        "Closing mark only” here, and nothing else of note said”.",
+        "“Two openings “in a row with no closing mark anywhere at all",
+        "",
+        "   \n\n  ",
+        "“”",
+        '"',
+    ],
+)
+def test_unbalanced_marks_do_not_crash(body: str) -> None:
+    for quote in quotes(body):
+        assert len(quote.text.split()) >= MIN_QUOTE_WORDS
+        assert 0 <= quote.start <= quote.end <= len(body)
+
+
+def test_no_attribution_means_no_speaker() -> None:
+    assert only("The sign read “No entry for anyone without a pass”.").speaker is None
+
+
+def test_no_join_when_gap_is_not_an_attribution() -> None:
+    body = (
+        "“We will win this race in November,” Smith said, pausing for a long moment."
+        " “Nobody here doubts that at all.”"
+    )
+    assert len(quotes(body)) == 2
+
+
+# --- attribution forms ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker", "title"),
+    [
+        (f"{SAID} said Jane Roe.", "Jane Roe", None),
+        (f"{SAID} Roe said.", "Roe", None),
+        (f"{SAID} according to Jane Roe.", "Jane Roe", None),
+        (f"{SAID} Roe told reporters.", "Roe", None),
+        (f"{SAID} Roe wrote in a memo.", "Roe", None),
+        (f"{SAID} Roe added.", "Roe", None),
+        ("Roe said: “We will keep working with our partners here.”", "Roe", None),
+        ("Roe said, “We will keep working with our partners here.”", "Roe", None),
+        (
+            f"{SAID} Defense Secretary Lloyd J. Austin III said.",
+            "Lloyd J. Austin III",
+            "Defense Secretary",
+        ),
+        (f"{SAID} said Army Gen. Mark Milley.", "Mark Milley", "Army Gen."),
+        (
+            f"{SAID} said Sgt. 1st Class John Smith.",
+            "John Smith",
+            "Sgt. 1st Class",
+        ),
+        (
+            "Air Force Maj. Gen. Pat Ryder said: “We will keep working with our partners here.”",
+            "Pat Ryder",
+            "Air Force Maj. Gen.",
+        ),
+        (
+            f"{SAID} said Sabrina Singh, deputy Pentagon press secretary.",
+            "Sabrina Singh",
+            "deputy Pentagon press secretary",
+        ),
+        (
+            f"{SAID} Secretary of Defense Lloyd Austin said.",
+            "Lloyd Austin",
+            "Secretary of Defense",
+        ),
+        (
+            f"{SAID} State Department Spokesperson Matthew Miller said.",
+            "Matthew Miller",
+            "State Department Spokesperson",
+        ),
+    ],
+)
+def test_attribution_forms(body: str, speaker: str, title: str | None) -> None:
+    quote = only(body)
+    assert quote.text.startswith("We will keep working with our partners here")
+    assert (quote.speaker, quote.speaker_title) == (speaker, title)
+
+
+def test_surname_resolves_to_full_name_and_title() -> None:
+    body = (
+        "Defense Secretary Lloyd J. Austin III visited the base on Monday.\n"
+        "“Our troops have done remarkable work this year,” Austin said."
+    )
+    assert (only(body).speaker, only(body).speaker_title) == ("Lloyd J. Austin III", "Defense Secretary")
+
+
+def test_pronouns_resolve_to_last_named_speaker_of_right_gender() -> None:
+    body = (
+        "Mrs. Jane Doe said the plan was ready. Mr. John Smith said he agreed.\n"
+        "“We did what we had to do for the town,” she said.\n"
+        "“And we will do it again next year,” he said."
+    )
+    first, second = quotes(body)
+    assert first.speaker == "Jane Doe"
+    assert second.speaker == "John Smith"
+
+
+def test_pronoun_without_antecedent_has_no_speaker() -> None:
+    assert only("“We did what we had to do for the town,” she said.").speaker is None
+
+
+def test_ten_megabyte_body_is_fast() -> None:
+    body = "\n".join([SEED] * (10_000_000 // len(SEED) + 1))
+    started = time.perf_counter()
+    found = extract_quotes(body, ())
+    assert time.perf_counter() - started < 10
+    assert len(found) >= 5 * (10_000_000 // len(SEED))

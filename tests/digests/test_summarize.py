@@ -1,0 +1,156 @@
+"""Tests for digests.summarize: sumy rankings of every sentence, the news ranking, and the numpy paths."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+
+from digests.models import Sentence
+from digests.summarize import ALGORITHMS, STOP_WORDS, build_document, quote_fragments, stem, summarize
+from digests.text import split_sentences
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SEED = (DATA / "seed_hmc.txt").read_text(encoding="utf-8")
+
+
+def curly_quote_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of the text inside each “…” pair: a stand-in for the quotes module."""
+    return [(m.start() + 1, m.end() - 1) for m in re.finditer(r"“[^”]*”", body)]
+
+
+def make_sentences(texts: list[str]) -> list[Sentence]:
+    """One sentence per paragraph, offsets as if joined by newlines."""
+    sentences, start = [], 0
+    for idx, text in enumerate(texts):
+        sentences.append(Sentence(idx=idx, paragraph=idx, text=text, start=start, end=start + len(text)))
+        start += len(text) + 1
+    return sentences
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[Sentence, ...]:
+    return split_sentences(SEED)
+
+
+def test_seed_has_24_sentences(seed: tuple[Sentence, ...]) -> None:
+    assert len(seed) == 24
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_every_algorithm_ranks_every_sentence(seed: tuple[Sentence, ...], algorithm: str) -> None:
+    summary = summarize(seed, algorithm)
+    assert summary.algorithm == algorithm
+    assert sorted(summary.order) == list(range(len(seed)))
+    assert len(summary.scores) == len(seed)
+
+
+def test_document_model_aligns_with_our_sentences(seed: tuple[Sentence, ...]) -> None:
+    document = build_document(seed)
+    assert [str(s) for s in document.sentences] == [s.text for s in seed]
+    assert len(document.paragraphs) == len({s.paragraph for s in seed})
+
+
+def test_seed_quote_fragments_are_the_continuations(seed: tuple[Sentence, ...]) -> None:
+    # Sentence 18 opens the quote “The United States … Resolve.”; 19 and 20 continue it.
+    assert quote_fragments(seed, curly_quote_spans(SEED)) == {19, 20}
+
+
+def test_news_summary_of_seed_is_useful(seed: tuple[Sentence, ...]) -> None:
+    summary = summarize(seed, "news", curly_quote_spans(SEED))
+    picked = summary.pick(3)
+    assert len(picked) == 3
+    assert 0 in picked or 2 in picked  # the lead, or the sentence defining the HMC
+    assert not {19, 20} & set(picked)
+    assert set(summary.order[-2:]) == {19, 20}  # quote fragments rank last
+
+
+def test_news_without_quote_spans_is_still_a_full_ranking(seed: tuple[Sentence, ...]) -> None:
+    summary = summarize(seed)
+    assert summary.algorithm == "news"
+    assert sorted(summary.order) == list(range(len(seed)))
+
+
+def test_news_penalises_very_short_sentences() -> None:
+    sentences = make_sentences(
+        [
+            "The Army fielded a new air defense radar at Fort Sill this week, officials said.",
+            "It works.",
+            "The radar tracks drones and cruise missiles at longer range than the system it replaces.",
+        ]
+    )
+    assert summarize(sentences).order[-1] == 1
+
+
+def test_news_controls_redundancy() -> None:
+    repeated = "The Navy commissioned the destroyer USS Example in Norfolk on Saturday."
+    sentences = make_sentences(
+        [
+            repeated,
+            repeated,
+            "The ship carries a crew of about 300 sailors and a pair of helicopters.",
+            "Its namesake served in the Pacific during the Second World War.",
+        ]
+    )
+    assert summarize(sentences).order[1] != 1
+
+
+def test_unknown_algorithm_is_rejected(seed: tuple[Sentence, ...]) -> None:
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        summarize(seed, "bogus")
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_no_sentences(algorithm: str) -> None:
+    summary = summarize([], algorithm)
+    assert summary.scores == () and summary.order == ()
+    assert summary.pick(3) == ()
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["The Pentagon announced new talks with Iraq today."],
+        ["The Pentagon announced new talks with Iraq today."] * 4,
+        ["123 456.", "!!!", "42."],
+        ["It is what it is.", "We are here.", "He is."],
+        ["2024.", "The Army tested a new radar.", "The Army radar works well.", "—"],
+    ],
+    ids=["one", "identical", "no-words", "stop-words-only", "mixed"],
+)
+def test_edge_cases_give_a_full_ranking(algorithm: str, texts: list[str]) -> None:
+    summary = summarize(make_sentences(texts), algorithm)
+    assert sorted(summary.order) == list(range(len(texts)))
+    assert len(summary.scores) == len(texts)
+    assert all(score == score for score in summary.scores)  # no NaN
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "summarizer_class"), [("lexrank", LexRankSummarizer), ("textrank", TextRankSummarizer)]
+)
+def test_numpy_rankings_pick_what_sumy_picks(algorithm: str, summarizer_class: type) -> None:
+    seed = split_sentences(SEED)
+    variants = [seed, seed[:7], seed[5:17], seed[::2]]
+    for variant in variants:
+        sentences = tuple(Sentence(i, s.paragraph, s.text, s.start, s.end) for i, s in enumerate(variant))
+        summarizer = summarizer_class(stem)
+        summarizer.stop_words = STOP_WORDS
+        for count in (1, 3, 5):
+            expected = tuple(s.idx for s in summarizer(build_document(sentences), count))
+            assert summarize(sentences, algorithm).pick(count) == expected
+
+
+def test_news_is_fast_on_a_long_release() -> None:
+    # 21 copies of the seed: 504 sentences. The bound is loose (the benchmark measures ~30 ms) so it only
+    # catches a return to sumy's pure-Python O(n²) loops, which take seconds here.
+    sentences = split_sentences("\n".join([SEED] * 21))
+    summarize(sentences)  # warm the stem cache, as a running bot has
+    started = time.perf_counter()
+    summary = summarize(sentences)
+    assert time.perf_counter() - started < 0.5
+    assert sorted(summary.order) == list(range(len(sentences)))

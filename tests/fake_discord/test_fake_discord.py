@@ -1,0 +1,284 @@
+"""Tests of the fake Discord itself, driven by a tiny throwaway discord.py bot (not our application)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.fake_discord.server import FakeDiscord
+
+TOPICS = ["hmc", "hmrc", "home office", "treasury"]
+
+
+class AckView(discord.ui.View):
+    """A persistent view (timeout None, fixed custom_id) like the ones a bot re-registers at startup."""
+
+    def __init__(self, bot: TinyBot) -> None:
+        super().__init__(timeout=None)
+        self.bot = bot
+
+    @discord.ui.button(label="Ack", custom_id="tiny:ack", style=discord.ButtonStyle.primary)
+    async def ack(self, interaction: discord.Interaction, button: discord.ui.Button[AckView]) -> None:
+        self.bot.clicks.append((interaction.user.id, button.custom_id))
+        await interaction.response.send_message("acknowledged", ephemeral=True)
+
+
+class TinyBot(commands.Bot):
+    """Default intents (no message_content), two slash commands, a persistent view, an on_message."""
+
+    def __init__(self) -> None:
+        # guild_ready_timeout: become ready right after the GUILD_CREATEs instead of 2 s later.
+        super().__init__(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+        self.clicks: list[tuple[int, str | None]] = []
+        self.seen: list[discord.Message] = []
+
+        @self.tree.command(description="Digest of a topic")
+        async def digest(interaction: discord.Interaction, topic: str) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(f"Digest for {topic}")
+
+        @digest.autocomplete("topic")
+        async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
+
+        @self.tree.command(description="A card with a button")
+        async def card(interaction: discord.Interaction) -> None:
+            embed = discord.Embed(title="Card", description="Press the button")
+            await interaction.response.send_message(embed=embed, view=AckView(self))
+
+    async def setup_hook(self) -> None:
+        self.add_view(AckView(self))
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        self.seen.append(message)
+        if self.user in message.mentions:
+            await message.reply(f"heard: {message.content.split(maxsplit=1)[-1]}")
+
+
+async def sync(bot: TinyBot, fake: FakeDiscord) -> list[app_commands.AppCommand]:
+    guild = discord.Object(id=int(fake.guild.id))
+    bot.tree.copy_global_to(guild=guild)
+    return await bot.tree.sync(guild=guild)
+
+
+@pytest.fixture
+async def bot(fake_discord: FakeDiscord) -> TinyBot:
+    """A TinyBot logged in to the fake, ready, with its commands synced to the fake guild."""
+    tiny = TinyBot()
+    async with fake_discord.running(tiny):
+        await sync(tiny, fake_discord)
+        yield tiny
+
+
+def text_channel(bot: TinyBot, fake: FakeDiscord) -> discord.TextChannel:
+    channel = bot.get_channel(int(fake.channel.id))
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+async def test_login_ready_and_command_sync(fake_discord: FakeDiscord) -> None:
+    tiny = TinyBot()
+    async with fake_discord.running(tiny):
+        assert tiny.user is not None and str(tiny.user.id) == fake_discord.bot_user.id
+        assert tiny.application_id == int(fake_discord.application_id)
+        guild = tiny.get_guild(int(fake_discord.guild.id))
+        assert guild is not None and guild.member_count == 3
+        assert [c.name for c in guild.text_channels] == ["general"]
+        assert guild.me.guild_permissions.send_messages and not guild.me.guild_permissions.administrator
+
+        synced = await sync(tiny, fake_discord)
+        assert sorted(c.name for c in synced) == ["card", "digest"]
+        stored = fake_discord.commands(fake_discord.guild.id)
+        assert all(c["id"] and c["guild_id"] == fake_discord.guild.id for c in stored)
+        fetched = await tiny.tree.fetch_commands(guild=discord.Object(id=int(fake_discord.guild.id)))
+        assert {c.id for c in fetched} == {c.id for c in synced}
+    assert fake_discord.unhandled == []
+
+
+async def test_deferred_slash_command_followup(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    result = await fake_discord.slash("digest", {"topic": "hmc"}, user=fake_discord.admin)
+
+    assert result.callback_type == 5 and result.deferred
+    # The first followup after a deferral replaces the "thinking…" message, as on Discord.
+    assert result.original is not None and result.original["content"] == "Digest for hmc"
+    assert result.followups == []
+    assert fake_discord.interaction_responses(result.id) is result
+    posts = fake_discord.requests_to("POST", r"/webhooks/\d+/[^/]+")
+    assert len(posts) == 1 and posts[0].json["content"] == "Digest for hmc"
+    assert [m["content"] for m in fake_discord.bot_messages()] == ["Digest for hmc"]
+
+
+async def test_send_message_with_embed_and_button(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    result = await fake_discord.slash("card")
+
+    assert result.callback_type == 4
+    message = result.original
+    assert message is not None and message["type"] == 20
+    assert message["embeds"][0]["title"] == "Card"
+    button = message["components"][0]["components"][0]
+    assert button["custom_id"] == "tiny:ack" and button["label"] == "Ack"
+    assert fake_discord.messages_in(fake_discord.channel.id) == [message]
+
+
+async def test_autocomplete_returns_choices(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    result = await fake_discord.autocomplete("digest", {"topic": "hm"}, focused="topic")
+
+    assert result.callback_type == 8
+    assert result.choices == [{"name": "hmc", "value": "hmc"}, {"name": "hmrc", "value": "hmrc"}]
+
+
+async def test_button_click_reaches_persistent_view(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    card = await fake_discord.slash("card")
+    assert card.original is not None
+
+    click = await fake_discord.click("tiny:ack", card.original, user=fake_discord.admin)
+
+    assert bot.clicks == [(int(fake_discord.admin.id), "tiny:ack")]
+    assert click.original is not None and click.original["content"] == "acknowledged"
+    assert click.ephemeral
+    assert fake_discord.messages_in(fake_discord.channel.id) == [card.original]  # ephemeral is hidden
+
+
+async def test_mention_reply_reaches_on_message(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    posted = await text_channel(bot, fake_discord).send("Digest: HMC release")
+    bot_message = fake_discord.message(str(posted.id))
+    assert bot_message is not None
+
+    replies = await fake_discord.mention_reply(bot_message, "what did Singh say about withdrawal?")
+
+    seen = bot.seen[-1]
+    assert seen.reference is not None and seen.reference.message_id == posted.id
+    assert seen.content.endswith("what did Singh say about withdrawal?")  # visible: it mentions the bot
+    assert [r["content"] for r in replies] == ["heard: what did Singh say about withdrawal?"]
+    assert replies[0]["message_reference"]["message_id"] == str(seen.id)
+
+
+async def test_message_content_is_hidden_without_intent_or_mention(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    await fake_discord.send_message("just chatting")
+    replies = await fake_discord.mention_reply(
+        await fake_discord.send_message("another one"), "unused", expect=1
+    )
+    assert bot.seen[0].content == "" and len(replies) == 1
+
+
+async def test_injected_500_is_retried(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    fault = fake_discord.fail_next("POST", r"/channels/\d+/messages", 500)
+
+    message = await text_channel(bot, fake_discord).send("after a 500")
+
+    assert fault.hits == 1 and message.content == "after a 500"
+    statuses = [r.status for r in fake_discord.requests_to("POST", r"/channels/\d+/messages")]
+    assert statuses == [500, 200]
+
+
+async def test_injected_429_is_retried_and_counted(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    fake_discord.fail_next("POST", r"/channels/\d+/messages", 429, retry_after=0.05)
+
+    await text_channel(bot, fake_discord).send("after a 429")
+
+    assert fake_discord.rate_limited_count == 1
+    assert [m["content"] for m in fake_discord.bot_messages()] == ["after a 429"]
+
+
+async def test_global_rate_limit(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    fake_discord.global_rate_limit = 3
+    channel = text_channel(bot, fake_discord)
+
+    await asyncio.gather(*(channel.send(f"m{i}") for i in range(5)))
+
+    assert fake_discord.rate_limited_count >= 1
+    assert sorted(m["content"] for m in fake_discord.bot_messages()) == [f"m{i}" for i in range(5)]
+
+
+async def test_injected_403_raises_forbidden(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    fake_discord.fail_next("POST", r"/channels/\d+/messages", 403)
+
+    with pytest.raises(discord.Forbidden) as info:
+        await text_channel(bot, fake_discord).send("nope")
+
+    assert info.value.code == 50013
+    assert fake_discord.bot_messages() == []
+
+
+async def test_nonce_deduplicates_messages(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    channel = text_channel(bot, fake_discord)
+
+    first = await channel.send("once", nonce="digest-42")
+    second = await channel.send("once", nonce="digest-42")
+    other = await channel.send("twice", nonce="digest-43")
+
+    assert first.id == second.id != other.id
+    assert [m["content"] for m in fake_discord.messages_in(fake_discord.channel.id)] == ["once", "twice"]
+
+
+async def test_late_interaction_callback_is_rejected(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    fake_discord.interaction_deadline = 0.0
+
+    result = await fake_discord.slash("card", wait=False)
+
+    await fake_discord.wait_for(lambda: bool(fake_discord.requests_to("POST", r"/interactions/.*")))
+    assert fake_discord.requests_to("POST", r"/interactions/.*")[0].status == 404
+    assert result.callbacks == []
+
+
+async def test_resume_after_reconnect_request(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    resumed = asyncio.Event()
+
+    async def on_resumed() -> None:
+        resumed.set()
+
+    bot.add_listener(on_resumed)
+
+    await fake_discord.request_reconnect()
+    await asyncio.wait_for(resumed.wait(), 5)
+
+    assert len(fake_discord.sessions) == 1
+    result = await fake_discord.slash("card")
+    assert result.callback_type == 4
+
+
+async def test_restart_against_same_fake_keeps_state(fake_discord: FakeDiscord) -> None:
+    first = TinyBot()
+    async with fake_discord.running(first):
+        await sync(first, fake_discord)
+        await fake_discord.slash("card")
+
+    second = TinyBot()
+    async with fake_discord.running(second):
+        assert len(fake_discord.sessions) == 2
+        result = await fake_discord.slash("digest", {"topic": "hmrc"})  # commands persisted in the fake
+        assert result.original is not None and result.original["content"] == "Digest for hmrc"
+    assert len(fake_discord.bot_messages()) == 2
+
+
+async def test_wrong_token_is_refused() -> None:
+    async with FakeDiscord(token="right-token") as fake:
+        with fake.patched():
+            with pytest.raises(discord.LoginFailure):
+                async with fake.running(TinyBot(), token="wrong-token"):
+                    pass
+
+
+async def test_clean_shutdown_leaves_nothing_behind() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with FakeDiscord() as fake:
+            with fake.patched():
+                tiny = TinyBot()
+                async with fake.running(tiny):
+                    await sync(tiny, fake)
+                    await fake.slash("card")
+                assert tiny.is_closed()
+        gc.collect()
+    leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert leftover == []
+    assert [str(w.message) for w in caught] == []
+    assert not fake._connections
