@@ -160,9 +160,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         releases = await services.digests.releases(args.search, args.limit)
         if args.json:
             _emit([release_json(release) for release in releases])
+        elif args.search and not releases:
+            print(f"No stored release contains {args.search!r}.")
         else:
             print(render_releases(releases, settings.tz))
-        return 0
+        return 1 if args.search and not releases else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

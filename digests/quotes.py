@@ -45,9 +45,8 @@ _NAME_RUN = re.compile(r"[A-Z][\w.’'-]*(?: (?:[A-Z][\w.’'-]*|of|\d+(?:st|nd|
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _BEFORE_OPEN = frozenset("([{—–-/")
 _AFTER_CLOSE = frozenset(".,;:!?)]}—–-…")
-_TERMINATORS = frozenset(".!?;")
-_DASHES = frozenset("—–-")
-_WINDOW = 160  # characters looked at on either side of a speech verb: attributions are short
+_WINDOW = 120  # characters looked at on either side of a speech verb: attributions are short
+_BOUNDARIES = frozenset({".", "!", "?", ";", ":", '"', "“", "”"})
 
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})
@@ -410,25 +409,19 @@ class _Attribution:
     mention: _Mention
 
 
-def _sentence_bounds(body: str, at: int, lo: int, hi: int) -> tuple[int, int]:
-    """Bounds of the clause around ``at`` within ``[lo, hi)``, cut at terminators and quote marks."""
-    left = max(lo, at - _WINDOW)
-    right = min(hi, at + _WINDOW)
-    for token in reversed(_tokens(body, left, at)):
-        if token.text in _TERMINATORS or token.text in "\"“”:":
-            left = token.end
-            break
-    for token in _tokens(body, at, right):
-        if token.text in _TERMINATORS or token.text in "\"“”:":
-            right = token.start
-            break
-    return left, right
+def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> list[_Token]:
+    """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark."""
+    tokens = _tokens(body, lo, hi)
+    indexes = range(len(tokens) - 1, -1, -1) if backwards else range(len(tokens))
+    for i in indexes:
+        if tokens[i].text in _BOUNDARIES:
+            return tokens[i + 1 :] if backwards else tokens[:i]
+    return tokens
 
 
 def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attribution | None:
     """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X"."""
-    left, right = _sentence_bounds(body, verb.start(), lo, hi)
-    before = _tokens(body, left, verb.start())
+    before = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
     # Skip "has also" in "Singh has also said", and lower-case adverbs in -ly.
     while before and (
         before[-1].bare in _BETWEEN or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
@@ -438,7 +431,7 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
         mention = _parse_phrase(body, before[-12:], before_verb=True)
         if mention is not None:
             return _Attribution(mention.start, verb.end(), mention)
-    after = _tokens(body, verb.end(), right)[:14]
+    after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[:14]
     if after and (after[0].is_capitalised or after[0].bare in _PRONOUN_GENDER):
         mention = _parse_phrase(body, after, before_verb=False)
         if mention is not None and (mention.name is not None or mention.pronoun is not None):
@@ -489,6 +482,7 @@ class _Speakers:
         # Full names (two or more words) in document order, with their titles, for surname look-ups.
         self._runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
         self._next_run = 0
+        self._parsed: dict[str, _Mention | None] = {}
         self._by_surname: dict[str, _Entity] = {}
         self._by_name: dict[str, _Entity] = {}
         self._history: list[_Entity] = []  # resolved speakers, latest last
@@ -499,8 +493,9 @@ class _Speakers:
         while self._next_run < len(self._runs) and self._runs[self._next_run][0] < upto:
             start, text = self._runs[self._next_run]
             self._next_run += 1
-            tokens = _tokens(self._body, start, start + len(text))
-            mention = _parse_segment(self._body, tokens)
+            if text not in self._parsed:  # names repeat: parse each distinct run once
+                self._parsed[text] = _parse_segment(self._body, _tokens(self._body, start, start + len(text)))
+            mention = self._parsed[text]
             if mention is not None and mention.name is not None and " " in mention.name:
                 entity = self._entity(mention)
                 if not entity.is_org:

@@ -60,6 +60,8 @@ def address_problem(address: IPAddress) -> str | None:
             problem = address_problem(embedded)
             if problem is not None:
                 return f"{problem} (IPv4 {embedded} inside IPv6)"
+            if address.ipv4_mapped is not None:
+                return None  # ::ffff:a.b.c.d is a.b.c.d on a dual-stack socket
     checks = (
         (address.is_unspecified, "unspecified"),
         (address.is_loopback, "loopback"),

@@ -89,6 +89,12 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _content_words(text: str) -> list[str]:
+    """The words of user text without stop words (all of them if only stop words remain)."""
+    words = query_words(text)
+    return [word for word in words if word not in STOP_WORDS] or words
+
+
 class ReleaseRepository:
     """Reads and writes releases."""
 
@@ -241,8 +247,9 @@ class ReleaseRepository:
         return int(row["n"]) if row else 0
 
     async def recent(self, search: str | None = None, limit: int = 50, offset: int = 0) -> list[Release]:
-        """Stored releases, newest first, optionally only those whose title or body has every word of ``search``."""
-        match = fts.match_all(query_words(search)) if search else None
+        """Stored releases, newest first, optionally only those whose title or body has every word of ``search``
+        (stop words aside)."""
+        match = fts.match_all(_content_words(search)) if search else None
         if search and match is None:
             return []
         where = "WHERE r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)" if match else ""
@@ -321,8 +328,7 @@ class ReleaseRepository:
         "what did Singh say about withdrawal" still finds the quote.
         """
         words = query_words(query)
-        content = [word for word in words if word not in STOP_WORDS] or words
-        for match in (fts.match_all(words), fts.match_any([w] for w in content)):
+        for match in (fts.match_all(words), fts.match_any([w] for w in _content_words(query))):
             if match is None:
                 continue
             hits = await self._search_quotes(match, speaker, release_ids, limit)

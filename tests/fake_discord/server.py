@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yarl
 from aiohttp import WSMsgType, web
@@ -46,6 +46,8 @@ from .payloads import (
 
 if TYPE_CHECKING:
     import discord
+
+ClientT = TypeVar("ClientT", bound="discord.Client")
 
 API_PREFIX = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -334,15 +336,16 @@ class FakeDiscord:
 
     @contextlib.asynccontextmanager
     async def running(
-        self, client: discord.Client, token: str = "fake-token", timeout: float = 10.0
-    ) -> AsyncIterator[discord.Client]:
-        """Run ``client.start(token)`` in a task until it is ready; close it and await the task on exit.
+        self, client: ClientT, token: str = "fake-token", timeout: float = 10.0
+    ) -> AsyncIterator[ClientT]:
+        """Run ``client.start(token)`` in a task until the client is ready; close and await it on exit.
 
         Construct the client with ``guild_ready_timeout=0.05``: otherwise discord.py waits 2 s after
-        the last GUILD_CREATE before it becomes ready.
+        the last GUILD_CREATE before it becomes ready. A login failure (e.g. wrong token) is raised
+        here; so is a crash of the client task that happened while the body ran.
         """
         task = asyncio.create_task(client.start(token), name="fake-discord-client")
-        ready = asyncio.create_task(client.wait_until_ready())
+        ready = asyncio.create_task(client.wait_until_ready(), name="fake-discord-ready")
         try:
             done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if task in done:
@@ -354,10 +357,15 @@ class FakeDiscord:
         finally:
             ready.cancel()
             await client.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task, ready})
+        task.result()
 
     # ------------------------------------------------------------------ waiting
+
+    @property
+    def connected_clients(self) -> int:
+        """Number of open gateway websocket connections."""
+        return len(self._connections)
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+import math
 import warnings
+from collections.abc import AsyncIterator, Iterator
 
 import discord
 import pytest
@@ -44,8 +47,23 @@ class TinyBot(commands.Bot):
             await interaction.followup.send(f"Digest for {topic}")
 
         @digest.autocomplete("topic")
-        async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async def topic_choices(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
+
+        @self.tree.command(description="Who is this member?")
+        async def whois(interaction: discord.Interaction, who: discord.Member) -> None:
+            role = "admin" if who.guild_permissions.manage_guild else "member"
+            await interaction.response.send_message(f"{who.name} is {role}", ephemeral=True)
+
+        feed = app_commands.Group(name="feed", description="Feeds")
+
+        @feed.command(name="add", description="Add a feed")
+        async def feed_add(interaction: discord.Interaction, url: str, limit: int = 5) -> None:
+            await interaction.response.send_message(f"added {url} ({limit})")
+
+        self.tree.add_command(feed)
 
         @self.tree.command(description="A card with a button")
         async def card(interaction: discord.Interaction) -> None:
@@ -69,8 +87,17 @@ async def sync(bot: TinyBot, fake: FakeDiscord) -> list[app_commands.AppCommand]
     return await bot.tree.sync(guild=guild)
 
 
+@pytest.fixture(autouse=True)
+def no_discord_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test if discord.py logged an error (e.g. a payload it could not parse)."""
+    caplog.set_level(logging.WARNING, logger="discord")
+    yield
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+
+
 @pytest.fixture
-async def bot(fake_discord: FakeDiscord) -> TinyBot:
+async def bot(fake_discord: FakeDiscord) -> AsyncIterator[TinyBot]:
     """A TinyBot logged in to the fake, ready, with its commands synced to the fake guild."""
     tiny = TinyBot()
     async with fake_discord.running(tiny):
@@ -93,9 +120,10 @@ async def test_login_ready_and_command_sync(fake_discord: FakeDiscord) -> None:
         assert guild is not None and guild.member_count == 3
         assert [c.name for c in guild.text_channels] == ["general"]
         assert guild.me.guild_permissions.send_messages and not guild.me.guild_permissions.administrator
+        assert math.isfinite(tiny.latency)  # the heartbeat sent right after HELLO was acknowledged
 
         synced = await sync(tiny, fake_discord)
-        assert sorted(c.name for c in synced) == ["card", "digest"]
+        assert sorted(c.name for c in synced) == ["card", "digest", "feed", "whois"]
         stored = fake_discord.commands(fake_discord.guild.id)
         assert all(c["id"] and c["guild_id"] == fake_discord.guild.id for c in stored)
         fetched = await tiny.tree.fetch_commands(guild=discord.Object(id=int(fake_discord.guild.id)))
@@ -161,12 +189,42 @@ async def test_mention_reply_reaches_on_message(fake_discord: FakeDiscord, bot: 
     assert replies[0]["message_reference"]["message_id"] == str(seen.id)
 
 
-async def test_message_content_is_hidden_without_intent_or_mention(fake_discord: FakeDiscord, bot: TinyBot) -> None:
-    await fake_discord.send_message("just chatting")
-    replies = await fake_discord.mention_reply(
-        await fake_discord.send_message("another one"), "unused", expect=1
-    )
-    assert bot.seen[0].content == "" and len(replies) == 1
+async def test_message_content_is_hidden_without_intent_or_mention(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    chat = await fake_discord.send_message("just chatting", user=fake_discord.admin)
+
+    replies = await fake_discord.mention_reply(chat, "are you there?", expect=1)
+
+    # Default intents lack message_content: Discord blanks messages that do not mention the bot.
+    assert [m.content for m in bot.seen] == ["", f"{fake_discord.bot_user.mention} are you there?"]
+    assert [r["content"] for r in replies] == ["heard: are you there?"]
+
+
+async def test_member_option_and_subcommand(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    admin = await fake_discord.slash("whois", {"who": fake_discord.admin})
+    plain = await fake_discord.slash("whois", {"who": fake_discord.member})
+    added = await fake_discord.slash("feed add", {"url": "https://example.invalid/rss", "limit": 3})
+
+    assert admin.original is not None and admin.original["content"] == "alice is admin"
+    assert plain.original is not None and plain.original["content"] == "bob is member"
+    assert admin.ephemeral
+    assert added.original is not None and added.original["content"] == "added https://example.invalid/rss (3)"
+    with pytest.raises(LookupError):
+        await fake_discord.slash("feed add", {"nope": 1})
+
+
+async def test_member_chunk_request(fake_discord: FakeDiscord) -> None:
+    intents = discord.Intents.default()
+    intents.members = True
+    client = discord.Client(intents=intents, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+    async with fake_discord.running(client):
+        guild = client.get_guild(int(fake_discord.guild.id))
+        assert guild is not None
+        members = await asyncio.wait_for(guild.chunk(), 5)  # op 8 -> GUILD_MEMBERS_CHUNK
+        assert sorted(m.name for m in members) == ["Release Digest", "alice", "bob"]
+        admin = guild.get_member(int(fake_discord.admin.id))
+        assert admin is not None and admin.guild_permissions.manage_channels
 
 
 async def test_injected_500_is_retried(fake_discord: FakeDiscord, bot: TinyBot) -> None:
@@ -219,14 +277,19 @@ async def test_nonce_deduplicates_messages(fake_discord: FakeDiscord, bot: TinyB
     assert [m["content"] for m in fake_discord.messages_in(fake_discord.channel.id)] == ["once", "twice"]
 
 
-async def test_late_interaction_callback_is_rejected(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+async def test_late_interaction_callback_is_rejected(
+    fake_discord: FakeDiscord, bot: TinyBot, caplog: pytest.LogCaptureFixture
+) -> None:
     fake_discord.interaction_deadline = 0.0
 
     result = await fake_discord.slash("card", wait=False)
 
     await fake_discord.wait_for(lambda: bool(fake_discord.requests_to("POST", r"/interactions/.*")))
+    await fake_discord.settle()
     assert fake_discord.requests_to("POST", r"/interactions/.*")[0].status == 404
     assert result.callbacks == []
+    assert "Unknown interaction" in caplog.text  # discord.py logged the NotFound from the command
+    caplog.clear()
 
 
 async def test_resume_after_reconnect_request(fake_discord: FakeDiscord, bot: TinyBot) -> None:
@@ -261,10 +324,9 @@ async def test_restart_against_same_fake_keeps_state(fake_discord: FakeDiscord) 
 
 async def test_wrong_token_is_refused() -> None:
     async with FakeDiscord(token="right-token") as fake:
-        with fake.patched():
-            with pytest.raises(discord.LoginFailure):
-                async with fake.running(TinyBot(), token="wrong-token"):
-                    pass
+        with fake.patched(), pytest.raises(discord.LoginFailure):
+            async with fake.running(TinyBot(), token="wrong-token"):
+                pass
 
 
 async def test_clean_shutdown_leaves_nothing_behind() -> None:
@@ -281,4 +343,4 @@ async def test_clean_shutdown_leaves_nothing_behind() -> None:
     leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert leftover == []
     assert [str(w.message) for w in caught] == []
-    assert not fake._connections
+    assert fake.connected_clients == 0
