@@ -110,12 +110,17 @@ def safe_url(url: str | None) -> str | None:
 
 
 def format_date(when: datetime | None, tz: tzinfo) -> str:
-    """``when`` shown in ``tz`` ("12 Mar 2026, 14:05 CET"); naive datetimes are taken as UTC."""
+    """``when`` shown in ``tz`` ("12 Mar 2026, 14:05 CET"); naive datetimes are taken as UTC.
+
+    A release dated by day only is stored at midnight: it shows as the day alone ("25 Jan 2024").
+    """
     if when is None:
         return "undated"
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     local = when.astimezone(tz)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{local:%d %b %Y}"
     zone = local.tzname() or ""
     return f"{local:%d %b %Y, %H:%M} {zone}".rstrip()
 

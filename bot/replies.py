@@ -56,7 +56,7 @@ async def apologise(interaction: discord.Interaction[Any], error: BaseException)
     command = interaction.command.qualified_name if interaction.command else "component"
     log.error("interaction failed [ref %s] in %s", reference, command, exc_info=error)
     try:
-        await send_error(interaction, f"Sorry, something went wrong on our side (reference `{reference}`).")
+        await send_error(interaction, f"Sorry, something went wrong on our side (reference {reference}).")
     except discord.HTTPException as exc:
         log.warning("could not deliver the apology for ref %s: %s", reference, exc)
     return reference

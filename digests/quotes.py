@@ -27,13 +27,18 @@ from digests.text import ABBREVIATIONS, paragraph_spans, words
 
 MIN_QUOTE_WORDS = 5
 
+# "…, saying “…”": the speaker is the subject at the start of the sentence.
+_PARTICIPLES = "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring"
 _SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|asked|asks|replied|"
     "continued|stated|declared|argued|argues|insisted|recalled|warned|warns|tweeted|posted|remarked|joked|"
     "quipped|concluded|acknowledged|admitted|claimed|claims|countered|responded|emphasized|stressed|"
     "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
-    "complained|testified|reported|reports|according to"
+    "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
+    "retorted|interjected|answered|predicted|put it|according to|"
+    + _PARTICIPLES
 )
+_PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
 _SPEECH = re.compile(r"\b(?:" + _SPEECH_VERBS + r")\b")
 
 # A window token: a word (with inner apostrophes, hyphens and periods, as in "U.S." or "O’Neil") or a single
@@ -51,6 +56,11 @@ _BOUNDARIES = frozenset({".", "!", "?", ";", ":", '"', "“", "”"})
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})
 _HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
+_PREPOSITIONS = frozenset(
+    {"for", "of", "at", "with", "from", "to", "in", "by", "on", "about", "into", "during", "after", "before"}
+)
+_RELATIVES = frozenset({"who", "which", "whose", "whom", "where", "when", "while", "whom"})
+_CONJUNCTIONS = frozenset({"but", "and", "so", "yet", "then", "still", "now"})
 _DETERMINERS = frozenset(
     {"the", "a", "an", "his", "her", "their", "its", "our", "another", "one", "some", "this", "that", "two"}
 )
@@ -78,7 +88,12 @@ _TITLE_WORDS = frozenset(
         "congressman", "congresswoman", "lieutenant", "colonel", "major", "brigadier", "rear", "white",
         "house", "department", "joint", "executive", "official", "strategist", "pollster", "economist",
         "analyst", "gop", "democratic", "republican", "ret", "brig", "ens", "ensign", "cmdt", "msgt",
-        "ssgt", "tsgt", "cmsgt", "warrant", "and", "for", "of", "the",
+        "ssgt", "tsgt", "cmsgt", "warrant", "editor", "managing", "reporter", "correspondent", "anchor",
+        "host", "columnist", "writer", "founder", "co-founder", "activist", "lawyer", "partner", "fellow",
+        "member", "chairperson", "commissioner", "treasurer", "surrogate", "moderator", "aide", "consultant",
+        "operative", "donor", "supporter", "organizer", "volunteer", "voter", "delegate", "lawmaker",
+        "legislator", "historian", "scholar", "researcher", "expert", "scientist", "chancellor", "premier",
+        "and", "for", "of", "the",
     }
 )
 # Capitalised words that start sentences or name days and months, never the start of a name.
@@ -95,6 +110,8 @@ _NOT_NAME = frozenset(
         "to", "of", "said", "says",
     }
 )
+# Words a description cannot end in: "and said" has no speaker.
+_FUNCTION_WORDS = _PREPOSITIONS | _CONJUNCTIONS | _BETWEEN | _NOT_NAME | _OTHER_PRONOUNS
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 _PARTICLES = frozenset({"de", "del", "da", "van", "von", "bin", "al", "la", "le", "du", "der"})
 _ORG_WORDS = frozenset(
@@ -336,13 +353,27 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
         cut += 1
     name_tokens = tokens[cut:]
     if not name_tokens:
-        if tokens[0].bare in _DETERMINERS and len(tokens) <= 6 and last.text.islower():
+        # "a campaign spokesman", "Sanders’ campaign manager", "Time’s Managing Editor": a description.
+        if len(tokens) <= 6 and (
+            (last.text.isalpha() and last.text.islower() and last.bare not in _FUNCTION_WORDS)
+            or _title_of(body, tokens) is not None
+        ):
             is_org = last.bare in _ORG_WORDS
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
         return None
     head = tokens[:cut]
-    if head and head[-1].bare in _DETERMINERS | {"’s", "'s"}:
-        return None  # "the Clinton" / "Trump's Pence": not a plain name
+    if len(head) > 1 and head[-1].bare in {"of", "from"} and _is_name_token(head[-2]):
+        return _parse_segment(body, head[:-1])  # "Sen. Tom Carper of Delaware" → Tom Carper
+    if head and head[-1].bare in _PREPOSITIONS:
+        # "a spokesman for Sanders": the name only qualifies a description.
+        return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=False)
+    if head and head[-1].bare == "the":
+        if len(head) > 1:  # "founder of the Media Research Center": a description
+            return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
+        # "the Global Times", "the Pentagon": an organisation.
+        return _Mention(head[-1].start, last.end, _join(body, name_tokens), is_org=True)
+    if head and head[-1].bare in _DETERMINERS:
+        return None  # "a Clinton": not a plain name
     gender = None
     if head and head[-1].bare in _HONORIFIC_GENDER:
         gender = _HONORIFIC_GENDER[head.pop().bare]
@@ -357,6 +388,31 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     return _Mention(start, last.end, _join(body, name_tokens), title, gender, is_org=is_org)
 
 
+def _leading_phrase(tokens: list[_Token]) -> list[_Token]:
+    """The [title] name a phrase starts with: "pollster Frank Luntz in a statement" → "pollster Frank Luntz"."""
+    cut = 0
+    named = False  # after a name, "of" starts a place or employer: "Stephanie Hooton of Derry"
+    while cut < len(tokens) and not (named and tokens[cut].bare in _CONNECTORS) and (
+        (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
+        or tokens[cut].bare in _TITLE_WORDS | _PARTICLES
+        or tokens[cut].text[0].isdigit()
+        # a few lower-case words of a title ("pollster", "host") before the name
+        or (
+            cut < 3
+            and not named
+            and tokens[cut].text.isalpha()
+            and tokens[cut].text.islower()
+            and tokens[cut].bare not in _PREPOSITIONS | _DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
+            and tokens[cut].bare not in _PRONOUN_GENDER
+        )
+    ):
+        named = named or _is_name_token(tokens[cut])
+        cut += 1
+    while cut > 0 and not tokens[cut - 1].is_capitalised:
+        cut -= 1  # the phrase ends with the name
+    return tokens[:cut] or tokens[:1]
+
+
 def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Mention | None:
     """The speaker in a phrase next to a speech verb, taking a title from an apposition.
 
@@ -366,18 +422,17 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
     segments = _segments(_strip_parentheses(tokens))
     if not segments:
         return None
-    order = list(reversed(segments)) if before_verb else segments
-    if not before_verb:
-        # After the verb the name comes first: "said Singh in a statement" → "Singh".
-        first = order[0]
-        cut = 0
-        while cut < len(first) and (
-            (first[cut].is_capitalised and first[cut].bare not in _NOT_NAME)
-            or first[cut].bare in _TITLE_WORDS | _PARTICLES
-            or first[cut].text[0].isdigit()
-        ):
-            cut += 1
-        order[0] = first[:cut] or first[:1]
+    if before_verb:
+        # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
+        order = [
+            seg
+            for seg in reversed(segments)
+            if seg[0].bare not in _RELATIVES | _PREPOSITIONS and not seg[0].text.isdigit()
+        ]
+    else:
+        order = [_leading_phrase(segments[0]), *segments[1:]]
+    if not order:
+        return None
     mention = _parse_segment(body, order[0])
     if mention is None:
         return None
@@ -407,35 +462,111 @@ class _Attribution:
     start: int
     end: int
     mention: _Mention
+    weak: bool = False  # the subject of a sentence with a partial quote, not a speech verb: never joins
 
 
-def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> list[_Token]:
-    """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark."""
+def _ends_sentence(body: str, token: _Token) -> bool:
+    """Whether a token ends a sentence: "!", "?", or a period followed by a space (not "(D-Ill.),")."""
+    if token.text in "!?":
+        return True
+    return token.text == "." and (token.end == len(body) or body[token.end].isspace())
+
+
+def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> tuple[list[_Token], str]:
+    """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark, and that
+    boundary ("" when there is none)."""
     tokens = _tokens(body, lo, hi)
     indexes = range(len(tokens) - 1, -1, -1) if backwards else range(len(tokens))
     for i in indexes:
-        if tokens[i].text in _BOUNDARIES:
-            return tokens[i + 1 :] if backwards else tokens[:i]
-    return tokens
+        if tokens[i].text in _BOUNDARIES and (tokens[i].text != "." or _ends_sentence(body, tokens[i])):
+            return (tokens[i + 1 :] if backwards else tokens[:i]), tokens[i].text
+    return tokens, ""
 
 
 def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attribution | None:
     """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X"."""
-    before = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
-    # Skip "has also" in "Singh has also said", and lower-case adverbs in -ly.
+    before, boundary = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
+    before = _strip_parentheses(before)
+    if verb.group() in _PARTICIPLE_SET:
+        # "Bradley apologized …, saying": the subject opens the sentence (not a clause after a quote).
+        segments = _segments(before)
+        if boundary in "\"“”" and boundary or not segments:
+            return None
+        while segments[0] and segments[0][0].bare in _CONJUNCTIONS:
+            segments[0] = segments[0][1:]
+        mention = _parse_segment(body, _leading_phrase(segments[0])) if segments[0] else None
+        if mention is None or mention.name is None and mention.pronoun not in _PRONOUN_GENDER:
+            return None
+        return _Attribution(mention.start, verb.end(), mention)
+    # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
     while before and (
-        before[-1].bare in _BETWEEN or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
+        before[-1].bare in _BETWEEN
+        or before[-1].text in ",—–"
+        or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
     ):
         before.pop()
     if before and before[-1].is_word and verb.group() != "according to":
-        mention = _parse_phrase(body, before[-12:], before_verb=True)
+        mention = _parse_phrase(body, before, before_verb=True)
         if mention is not None:
             return _Attribution(mention.start, verb.end(), mention)
-    after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[:14]
-    if after and (after[0].is_capitalised or after[0].bare in _PRONOUN_GENDER):
+    after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
+    if after and after[0].is_word:
         mention = _parse_phrase(body, after, before_verb=False)
-        if mention is not None and (mention.name is not None or mention.pronoun is not None):
+        # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had".
+        if mention is not None and (mention.name is not None or mention.pronoun in _PRONOUN_GENDER and len(after) == 1):
             return _Attribution(verb.start(), mention.end, mention)
+    return None
+
+
+_LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
+    {"although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after"}
+)
+
+
+def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:
+    """Whether a mention read without a speech verb names someone: a pronoun (he/she), a name of two words or
+    with a title, or a single word that is part of a full name elsewhere (not a capitalised "Later")."""
+    if mention is None:
+        return False
+    if mention.name is None:
+        return mention.pronoun in _PRONOUN_GENDER
+    return " " in mention.name or mention.title is not None or mention.name in name_words
+
+
+def _weak_attribution(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
+    """A speaker for a quote with no speech verb near it: a name right after it followed by a verb
+    (“…,” Trump assured Jones), or the subject of the sentence a mid-sentence quote sits in ("Pence praised
+    Cruz for showing “…”", "Obama has called the chaos “…”")."""
+    hi = body.find("\n", passage.close_at)
+    hi = len(body) if hi < 0 else hi
+    following = _clause_tokens(body, passage.close_at, min(hi, passage.close_at + _WINDOW), backwards=False)[0]
+    while following and following[0].text in ",—–":
+        following = following[1:]
+    phrase = _leading_phrase(following[:8]) if following else []
+    rest = following[len(phrase) : len(phrase) + 1]
+    if phrase and rest and rest[0].text.isalpha() and rest[0].text.islower():
+        mention = _parse_segment(body, phrase)
+        if mention is not None and _plausible(mention, name_words):
+            return _Attribution(mention.start, rest[0].end, mention, weak=True)
+    lo = body.rfind("\n", 0, passage.open_at) + 1
+    tokens = _tokens(body, max(lo, passage.open_at - 2 * _WINDOW), passage.open_at)
+    for i in range(len(tokens) - 1, -1, -1):
+        if _ends_sentence(body, tokens[i]):
+            tokens = tokens[i + 1 :]
+            break
+    while tokens and tokens[0].text in "\"“”":
+        tokens = tokens[1:]
+    for segment in _segments(tokens)[:3]:
+        # Skip introductory phrases: "On Tuesday, Gov. Jerry Brown endorsed her, citing her “…”".
+        if segment[0].bare in _LEADING_ADVERBIALS:
+            continue
+        if segment[0].bare in _CONJUNCTIONS:
+            segment = segment[1:]
+        if not segment or any(t.text in "\"“”" for t in segment):
+            return None
+        mention = _parse_segment(body, _leading_phrase(segment))
+        if mention is not None and _plausible(mention, name_words):
+            return _Attribution(mention.start, mention.end, mention, weak=True)
     return None
 
 
@@ -447,6 +578,8 @@ def _attributions(body: str) -> list[_Attribution]:
             attribution = _attribution_at(body, verb, lo, hi)
             if attribution is not None:
                 found.append(attribution)
+    # A participle's subject opens its sentence, before attributions found earlier: keep the list sorted.
+    found.sort(key=lambda a: a.start)
     return found
 
 
@@ -477,10 +610,10 @@ def _surname(name: str) -> str:
 class _Speakers:
     """Resolves mentions in document order against the names seen so far."""
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, body: str, runs: list[tuple[int, str]]) -> None:
         self._body = body
-        # Full names (two or more words) in document order, with their titles, for surname look-ups.
-        self._runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
+        # Runs of capitalised words (offset, text) in document order: full names and titles for surnames.
+        self._runs = runs
         self._next_run = 0
         self._parsed: dict[str, _Mention | None] = {}
         self._by_surname: dict[str, _Entity] = {}
@@ -548,57 +681,84 @@ class _Speakers:
 # Putting it together
 
 
-def _between_is_attribution(body: str, gap_lo: int, gap_hi: int, attribution: _Attribution) -> bool:
-    """Whether ``body[gap_lo:gap_hi]`` is just ``attribution`` with punctuation and a few words around it."""
-    lead = body[gap_lo : attribution.start]
-    if lead.strip(" ,—–-\n\t"):
-        return False
-    tail = _tokens(body, attribution.end, gap_hi)
-    return len([t for t in tail if t.is_word]) <= 3 and not any(t.text in "?!;" for t in tail)
+class _Attributions:
+    """The attributions of a body, sorted by start, with look-ups relative to quote marks."""
+
+    def __init__(self, body: str, items: list[_Attribution]) -> None:
+        self.body = body
+        self.items = items
+        self._starts = [a.start for a in self.items]
+
+    def after(self, passage: _Passage) -> int | None:
+        """Index of the attribution right after a passage's closing mark (“…,” Singh said), if any."""
+        i = bisect.bisect_left(self._starts, passage.close_at)
+        if i < len(self.items) and not self.body[passage.close_at : self.items[i].start].strip(" ,—–-\t"):
+            return i
+        return None
+
+    def before(self, passage: _Passage) -> int | None:
+        """Index of the last attribution before a passage in its sentence ("Singh said: “…”", "Clinton
+        called the plan “…”"), if any."""
+        j = bisect.bisect_left(self._starts, passage.open_at) - 1
+        if j < 0:
+            return None
+        gap = self.body[self.items[j].end : passage.open_at]
+        if self.items[j].end > passage.open_at or "\n" in gap or any(c in gap for c in ".!?\"“”"):
+            return None
+        return j
+
+    def later(self, passage: _Passage) -> int | None:
+        """Index of an attribution later in the sentence a passage ends in (“…,” and donations picked up,
+        Gilbert said), if any."""
+        i = bisect.bisect_left(self._starts, passage.close_at)
+        if i == len(self.items):
+            return None
+        gap = self.body[passage.close_at : self.items[i].start]
+        if "\n" in gap or any(c in gap for c in ".!?;\"“”"):
+            return None
+        return i
+
+    def joins(self, prev: _Passage, passage: _Passage) -> bool:
+        """Whether only an attribution stands between two passages (“…,” Singh said. “…”), in the same or
+        the next paragraph, and the second has no attribution of its own."""
+        i = self.after(prev)
+        if i is None or self.items[i].weak or self.items[i].end > passage.open_at:
+            return False
+        if self.after(passage) is not None:
+            return False
+        attribution = self.items[i]
+        if "\n" in self.body[attribution.start : attribution.end]:
+            return False
+        if self.body.count("\n", prev.close_at, passage.open_at) > 1:
+            return False
+        tail = _tokens(self.body, attribution.end, passage.open_at)
+        # A few words may follow the verb ("told reporters", "in a statement"), but no other sentence.
+        ended = False
+        for token in tail:
+            if token.is_word and ended or token.text in "?!;":
+                return False
+            ended = ended or token.text == "."
+        return len([t for t in tail if t.is_word]) <= 3
 
 
-def _attribution_after(
-    body: str, passage: _Passage, attributions: list[_Attribution], starts: list[int]
-) -> _Attribution | None:
-    """The attribution right after a passage's closing mark (“…,” Singh said), if any."""
-    i = bisect.bisect_left(starts, passage.close_at)
-    if i < len(attributions) and not body[passage.close_at : attributions[i].start].strip(" ,—–-\t"):
-        return attributions[i]
-    return None
-
-
-def _group(body: str, passages: list[_Passage], attributions: list[_Attribution]) -> Iterator[list[_Passage]]:
-    """Passages grouped into quotations: a passage joins the previous one across a bare attribution."""
-    starts = [a.start for a in attributions]
-    group: list[_Passage] = []
-    for passage in passages:
+def _group(passages: list[_Passage], attributions: _Attributions) -> Iterator[list[int]]:
+    """Indexes of passages grouped into quotations: a passage joins the previous one across a bare
+    attribution."""
+    group: list[int] = []
+    for k, passage in enumerate(passages):
+        if group and attributions.joins(passages[group[-1]], passage):
+            group.append(k)
+            continue
         if group:
-            prev = group[-1]
-            i = bisect.bisect_left(starts, prev.close_at)
-            paragraph_breaks = body.count("\n", prev.close_at, passage.open_at)
-            if (
-                i < len(attributions)
-                and attributions[i].end <= passage.open_at
-                and "\n" not in body[attributions[i].start : attributions[i].end]
-                and paragraph_breaks <= 1
-                and _between_is_attribution(body, prev.close_at, passage.open_at, attributions[i])
-                and _attribution_after(body, passage, attributions, starts) is None
-            ):
-                group.append(passage)
-                continue
             yield group
-        group = [passage]
+        group = [k]
     if group:
         yield group
 
 
 def _quote_text(body: str, group: list[_Passage]) -> tuple[str, int, int]:
     """Text, start and end of a quotation; parts are joined by " … " and a trailing comma is dropped."""
-    parts: list[str] = []
-    for passage in group:
-        parts.append(" ".join(body[s:e] for s, e in passage.pieces if e > s))
-    for i, part in enumerate(parts):
-        parts[i] = part.rstrip(",").rstrip()
+    parts = [" ".join(body[s:e] for s, e in passage.pieces if e > s).rstrip(",").rstrip() for passage in group]
     start = group[0].pieces[0][0]
     end = group[-1].pieces[-1][1]
     tail = body[start:end]
@@ -606,24 +766,31 @@ def _quote_text(body: str, group: list[_Passage]) -> tuple[str, int, int]:
     return " … ".join(part for part in parts if part), start, end
 
 
-def _speaker_attribution(
-    body: str, group: list[_Passage], attributions: list[_Attribution], starts: list[int]
-) -> _Attribution | None:
-    """The attribution of a quotation: right after one of its parts, else earlier in the sentence it opens."""
-    for passage in group:
-        after = _attribution_after(body, passage, attributions, starts)
-        if after is not None:
-            return after
-    # "Singh said: “…”" / "Singh said, “…”" / "Clinton called the plan “…”": the last one before the quote
-    # in the same sentence and paragraph.
-    open_at = group[0].open_at
-    j = bisect.bisect_left(starts, open_at) - 1
-    if j >= 0:
-        candidate = attributions[j]
-        gap = body[candidate.end : open_at]
-        if candidate.end <= open_at and "\n" not in gap and not any(c in gap for c in ".!?\"“”"):
-            return candidate
-    return None
+def _passage_speakers(
+    body: str, passages: list[_Passage], attributions: _Attributions, name_words: frozenset[str]
+) -> list[_Attribution | None]:
+    """For each passage, its attribution: right after it, else before it in its sentence, else later in
+    that sentence, else a weak one (see :func:`_weak_attribution`), else that of the previous passage when it
+    is in the same paragraph (“His legend will live on,” Spencer said, as … “His stories will live on.”) or
+    ends the paragraph before (a paragraph of quote continuing the speaker)."""
+    found: list[_Attribution | None] = []
+    for k, passage in enumerate(passages):
+        index = attributions.after(passage)
+        if index is None:
+            index = attributions.before(passage)
+        if index is None:
+            index = attributions.later(passage)
+        attribution = attributions.items[index] if index is not None else None
+        if attribution is None:
+            attribution = _weak_attribution(body, passage, name_words)
+        if attribution is None and k > 0:
+            gap = body[passages[k - 1].close_at : passage.open_at]
+            if "\n" not in gap.strip() and (
+                "\n" not in gap or body.rfind("\n", 0, passage.open_at) == passage.open_at - 1
+            ):
+                attribution = found[k - 1]
+        found.append(attribution)
+    return found
 
 
 def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...]:
@@ -636,24 +803,23 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     passages = [p for p in _passages(body) if any(e > s for s, e in p.pieces)]
     if not passages:
         return ()
-    attributions = _attributions(body)
-    starts = [a.start for a in attributions]
-    speakers = _Speakers(body)
-    resolved: dict[int, tuple[str | None, str | None]] = {}
-    quotes: list[tuple[str, int, int, _Attribution | None]] = []
-    for group in _group(body, passages, attributions):
-        text, start, end = _quote_text(body, group)
-        if len(words(text)) >= MIN_QUOTE_WORDS:
-            quotes.append((text, start, end, _speaker_attribution(body, group, attributions, starts)))
+    runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
+    name_words = frozenset(word for _, run in runs for word in run.split())
+    attributions = _Attributions(body, _attributions(body))
+    said = _passage_speakers(body, passages, attributions, name_words)
     # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
-    for said in attributions:
-        resolved[said.start] = speakers.resolve(said)
+    weak = {a for a in said if a is not None and a.weak}
+    speakers = _Speakers(body, runs)
+    resolved = {a: speakers.resolve(a) for a in sorted([*attributions.items, *weak], key=lambda a: a.start)}
     sentence_starts = [s.start for s in sentences]
     out: list[Quote] = []
-    for text, start, end, attribution in quotes:
-        speaker, title = resolved[attribution.start] if attribution is not None else (None, None)
-        k = max(bisect.bisect_right(sentence_starts, start) - 1, 0)
-        sentence = sentences[k] if sentences else None
+    for group in _group(passages, attributions):
+        text, start, end = _quote_text(body, [passages[k] for k in group])
+        if len(words(text)) < MIN_QUOTE_WORDS:
+            continue
+        attribution = next((said[k] for k in group if said[k] is not None), None)
+        speaker, title = resolved[attribution] if attribution is not None else (None, None)
+        sentence = sentences[max(bisect.bisect_right(sentence_starts, start) - 1, 0)] if sentences else None
         out.append(
             Quote(
                 text=text,

@@ -89,7 +89,7 @@ class QuotesCog(commands.Cog):
             reference = new_reference()
             log.exception("follow-up failed [ref %s]", reference)
             await message.reply(
-                embed=error_embed(f"Sorry, something went wrong on our side (reference `{reference}`)."),
+                embed=error_embed(f"Sorry, something went wrong on our side (reference {reference})."),
                 mention_author=False,
                 allowed_mentions=NO_MENTIONS,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import io
 import re
 import time
 from dataclasses import dataclass
@@ -126,13 +127,14 @@ def _entry(raw: Any) -> FeedEntry:
     texts = [_plain(content) for content in raw.get("content") or []]
     texts.append(_plain(raw.get("summary_detail"), raw.get("summary")))
     title = _plain(raw.get("title_detail"), raw.get("title")).replace("\n", " ") or None
-    updated = _utc(raw.get("updated_parsed"))
+    # dict.get, not raw.get: feedparser's own get() would fall back to the published date, with a warning.
+    updated = _utc(dict.get(raw, "updated_parsed"))
     return FeedEntry(
         guid=(raw.get("id") or "").strip() or None,
         link=(raw.get("link") or "").strip() or None,
         title=title,
         summary_text=max(texts, key=len),
-        published_at=_utc(raw.get("published_parsed")) or updated,
+        published_at=_utc(dict.get(raw, "published_parsed")) or updated,
         updated_at=updated,
     )
 
@@ -152,8 +154,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if is_mislabelled_utf8(body, label.decode("ascii") if isinstance(label, bytes) else label):
         # feedparser would trust the label and make mojibake; an HTTP charset overrides the XML declaration.
         headers["content-type"] = "application/xml; charset=utf-8"
-    # Bytes in, so feedparser never fetches anything; it resolves relative URLs against content-location.
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    # A stream, never bytes or str: feedparser fetches a str that looks like a URL and opens bytes that name
+    # an existing file, so a hostile body such as b"/etc/passwd" would read a local file.
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if isinstance(bozo, feedparser.NonXMLContentType):
         bozo = None  # a feed served as text/html or without a type parses fine; not worth a warning

@@ -199,44 +199,53 @@ class Fetcher:
                 raise UnsafeFetchError(str(exc)) from None
             try:
                 async with session.get(target, headers=headers, allow_redirects=False) as response:
-                    if response.status in _REDIRECTS:
-                        location = response.headers.get("Location")
-                        if not location:
-                            raise HTTPStatusError(str(target), response.status, "redirect without Location")
-                        current = target.join(URL(location))
-                        continue
-                    if response.status == 304:
-                        return FetchResult(
-                            url=str(target),
-                            status=304,
-                            body=b"",
-                            content_type=None,
-                            charset=None,
-                            etag=response.headers.get("ETag") or etag,
-                            last_modified=response.headers.get("Last-Modified") or last_modified,
-                            not_modified=True,
-                        )
-                    if not 200 <= response.status < 300:
-                        raise HTTPStatusError(str(target), response.status, response.reason)
-                    body = await self._read_body(response, str(target))
-                    return FetchResult(
-                        url=str(target),
-                        status=response.status,
-                        body=body,
-                        content_type=response.content_type if "Content-Type" in response.headers else None,
-                        charset=response.charset,
-                        etag=response.headers.get("ETag"),
-                        last_modified=response.headers.get("Last-Modified"),
-                    )
-            except UnsafeFetchError:
-                raise
+                    outcome = await self._outcome(response, target, etag, last_modified)
             except UnsafeURLError as exc:  # from SafeResolver, at connect time
                 raise UnsafeFetchError(f"refusing {target}: {exc}") from None
             except (aiohttp.ClientError, OSError) as exc:
                 if isinstance(exc, TimeoutError):
                     raise
-                raise FetchConnectionError(f"cannot fetch {target}: {exc or type(exc).__name__}") from None
+                reason = str(exc) or type(exc).__name__
+                raise FetchConnectionError(f"cannot fetch {target}: {reason}") from None
+            if isinstance(outcome, FetchResult):
+                return outcome
+            current = outcome
         raise TooManyRedirectsError(f"more than {self.max_redirects} redirects fetching {url}")
+
+    async def _outcome(
+        self, response: aiohttp.ClientResponse, target: URL, etag: str | None, last_modified: str | None
+    ) -> FetchResult | URL:
+        """The result of one response, or the URL it redirects to."""
+        if response.status in _REDIRECTS:
+            location = response.headers.get("Location")
+            if not location:
+                raise HTTPStatusError(str(target), response.status, "redirect without Location")
+            try:
+                return target.join(URL(location))
+            except ValueError:
+                raise FetchConnectionError(f"bad redirect Location {location!r} from {target}") from None
+        if response.status == 304:
+            return FetchResult(
+                url=str(target),
+                status=304,
+                body=b"",
+                content_type=None,
+                charset=None,
+                etag=response.headers.get("ETag") or etag,
+                last_modified=response.headers.get("Last-Modified") or last_modified,
+                not_modified=True,
+            )
+        if not 200 <= response.status < 300:
+            raise HTTPStatusError(str(target), response.status, response.reason)
+        return FetchResult(
+            url=str(target),
+            status=response.status,
+            body=await self._read_body(response, str(target)),
+            content_type=response.content_type if "Content-Type" in response.headers else None,
+            charset=response.charset,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
 
     async def _read_body(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         """The body, decompressed, failing as soon as it exceeds ``max_bytes``."""

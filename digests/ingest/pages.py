@@ -9,9 +9,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import trafilatura
 from trafilatura.settings import Document
+
+MIN_ARTICLE_CHARS = 50
 
 # Where pages state their publication time, most precise first; trafilatura only yields a date.
 _PUBLISHED_KEYS = (
@@ -26,6 +29,11 @@ _PUBLISHED_KEYS = (
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*("(?:[^"\\]|\\.)*")')
+# A paragraph that is only a date: "May 7, 2024", "7 May 2024", "2024-05-07", optionally with a weekday.
+_DATE_LINE = re.compile(
+    r"^(?:[A-Z][a-z]+day,? )?(?:[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8}\.? \d{4}|"
+    r"\d{4}-\d{2}-\d{2})$"
+)
 # Single-byte Western charsets: bytes labelled so that are valid UTF-8 are almost surely mislabelled UTF-8.
 _WESTERN = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
 
@@ -92,16 +100,18 @@ def decode_html(raw: bytes, charset: str | None = None) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-class _DateScanner(HTMLParser):
-    """Collects ``<meta>`` values by lower-cased property/name/itemprop, and the first ``<time datetime>``."""
+class _MetaScanner(HTMLParser):
+    """Collects ``<meta>`` values by lower-cased property/name/itemprop, the first ``<time datetime>`` and
+    the ``<link rel="canonical">`` target."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.meta: dict[str, str] = {}
         self.time: str | None = None
+        self.canonical: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
+        values = {name: (value or "").lower() if name == "rel" else value or "" for name, value in attrs}
         if tag == "meta" and values.get("content"):
             for attr in ("property", "name", "itemprop"):
                 key = values.get(attr, "").strip().lower()
@@ -109,6 +119,8 @@ class _DateScanner(HTMLParser):
                     self.meta.setdefault(key, values["content"].strip())
         elif tag == "time" and self.time is None and values.get("datetime"):
             self.time = values["datetime"].strip()
+        elif tag == "link" and self.canonical is None and "canonical" in values.get("rel", "").split():
+            self.canonical = values.get("href", "").strip() or None
 
 
 def _as_aware(value: str | None) -> datetime | None:
@@ -122,10 +134,7 @@ def _as_aware(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _published(html: str, fallback_date: str | None) -> datetime | None:
-    scanner = _DateScanner()
-    scanner.feed(html)
-    scanner.close()
+def _published(html: str, scanner: _MetaScanner, fallback_date: str | None) -> datetime | None:
     candidates = [scanner.meta.get(key) for key in _PUBLISHED_KEYS]
     match = _JSON_LD_PUBLISHED.search(html)
     if match:
@@ -152,12 +161,22 @@ def extract_article(html: bytes | str, url: str, charset: str | None = None) -> 
         raise PageError(f"{url}: no article text found")
     title = (document.title or "").strip() or None
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    # trafilatura keeps the page's headline as the first paragraph; the title is stored separately.
+    # trafilatura keeps the headline and a date line as paragraphs; title and date are stored separately.
     if title and len(lines) > 1 and lines[0].casefold() == title.casefold():
         lines = lines[1:]
+    if len(lines) > 1 and _DATE_LINE.match(lines[0]):
+        lines = lines[1:]
+    article_text = "\n".join(lines)
+    if len(article_text) < MIN_ARTICLE_CHARS:  # a menu or a cookie notice, not a release
+        raise PageError(f"{url}: only {len(article_text)} characters of text found, not an article")
+    scanner = _MetaScanner()
+    scanner.feed(text)
+    scanner.close()
+    # trafilatura drops a relative canonical link; resolved here, it still names the page better than url.
+    canonical = urljoin(url, scanner.canonical) if scanner.canonical else (document.url or "").strip()
     return Article(
         title=title,
-        text="\n".join(lines),
-        published_at=_published(text, document.date),
-        canonical_url=(document.url or "").strip() or url,
+        text=article_text,
+        published_at=_published(text, scanner, document.date),
+        canonical_url=canonical or url,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Container
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
 from digests.ingest.fetch import Fetcher, FetchError
@@ -45,7 +47,7 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
     origin = link or entry.guid or key
     if is_teaser(entry):
         if not link:
-            raise PageError(f"entry {entry.guid!r}: only a teaser and no link to the full release")
+            raise PageError("only a teaser, and no link to the full release")
         page = await fetcher.get(link)
         article = extract_article(page.body, page.url, charset=page.charset)
         title, body = title or article.title, article.text
@@ -63,15 +65,23 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
 
 
 async def fetch_feed_releases(
-    fetcher: Fetcher, feed_url: str, etag: str | None, last_modified: str | None, source_name: str
+    fetcher: Fetcher,
+    feed_url: str,
+    etag: str | None,
+    last_modified: str | None,
+    source_name: str,
+    *,
+    known_ids: Container[str] = frozenset(),
 ) -> FeedFetch:
     """Poll a feed and build a draft for each of its releases.
 
     A conditional GET with ``etag``/``last_modified`` may answer ``not_modified``. Entries whose text is a
     teaser (:func:`~digests.ingest.feeds.is_teaser`) get their body from their page; a failing page is
-    reported in ``errors`` and skipped, the other entries still come through. Entries repeating an earlier
-    entry's release key are dropped. Raises :class:`~digests.ingest.fetch.FetchError` if the feed itself
-    cannot be fetched and :class:`~digests.ingest.feeds.FeedError` if it is not a feed.
+    reported in ``errors`` and skipped, the other entries still come through. Teaser entries whose release
+    key is in ``known_ids`` (already stored) are left out rather than re-fetching their page at every poll;
+    full-text entries always come back, so edits are seen. Entries repeating an earlier entry's release key
+    are dropped. Raises :class:`~digests.ingest.fetch.FetchError` if the feed itself cannot be fetched and
+    :class:`~digests.ingest.feeds.FeedError` if it is not a feed.
     """
     result = await fetcher.get(feed_url, etag=etag, last_modified=last_modified)
     if result.not_modified:
@@ -90,19 +100,19 @@ async def fetch_feed_releases(
         except ValueError as exc:
             errors.append(f"{feed_url}: entry {entry.title or '(untitled)'!r} skipped: {exc}")
             continue
-        if key not in seen:
-            seen.add(key)
-            keyed.append((key, entry))
+        if key in seen or (key in known_ids and is_teaser(entry)):
+            continue
+        seen.add(key)
+        keyed.append((key, entry))
 
     limit = asyncio.Semaphore(PAGE_CONCURRENCY)
 
     async def build(key: str, entry: FeedEntry) -> ReleaseDraft | str:
         async with limit:
             try:
-                draft = await _entry_draft(fetcher, entry, key, source_name)
+                return await _entry_draft(fetcher, entry, key, source_name)
             except (FetchError, PageError) as exc:
                 return f"{entry.link or key}: {exc}"
-        return draft if draft.body.strip() else f"{entry.link or key}: entry has no text"
 
     drafts: list[ReleaseDraft] = []
     for outcome in await asyncio.gather(*(build(key, entry) for key, entry in keyed)):
@@ -119,17 +129,20 @@ async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> Re
     """Fetch one release page and extract it.
 
     The release key comes from the URL as given, like a feed entry's link, so a page ingested by hand and the
-    same release arriving through a feed are one release; ``url`` is the canonical form of the final URL
-    after redirects. Raises :class:`~digests.ingest.fetch.FetchError` or
-    :class:`~digests.ingest.pages.PageError`.
+    same release arriving through a feed are one release; ``url`` is the page's declared canonical link if
+    it is on the same host, else the final URL after redirects, in canonical form. Raises
+    :class:`~digests.ingest.fetch.FetchError` or :class:`~digests.ingest.pages.PageError`.
     """
     page = await fetcher.get(url)
     article = extract_article(page.body, page.url, charset=page.charset)
+    final = _safe_canonical(page.url)
+    declared = _safe_canonical(article.canonical_url)
     return ReleaseDraft(
         canonical_id=release_key(url),
         body=article.text,
         title=article.title,
-        url=_safe_canonical(page.url),
+        # The page's own canonical link drops session and tracking noise, but only trusted on the same host.
+        url=declared if urlsplit(declared).netloc == urlsplit(final).netloc else final,
         source=source_name,
         published_at=article.published_at,
         origin=page.url,

@@ -11,7 +11,11 @@ from .server import FakeDiscord
 
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
-    """A started FakeDiscord with discord.py pointed at it; stopped and un-patched afterwards."""
+    """A started FakeDiscord with discord.py pointed at it; stopped and un-patched afterwards.
+
+    Fails the test if the fake itself crashed while handling a request.
+    """
     async with FakeDiscord() as fake:
         with fake.patched():
             yield fake
+    assert fake.internal_errors == [], "\n".join(fake.internal_errors)

@@ -66,7 +66,8 @@ class GatewaySession:
     connection: GatewayConnection | None = None
     # False once the client closed with 1000/1001: Discord ends the session then, so no RESUME.
     resumable: bool = True
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set once READY and the GUILD_CREATEs went out: from then on events may be dispatched.
+    ready: bool = False
 
     def wants(self, intent: int) -> bool:
         """Whether the client identified with ``intent``."""

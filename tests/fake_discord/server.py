@@ -13,12 +13,13 @@ import math
 import re
 import socket
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from .gateway import (
     INTENT_GUILD_MESSAGES,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     import discord
 
 ClientT = TypeVar("ClientT", bound="discord.Client")
+Handler = Callable[..., Awaitable[web.Response]]
 
 API_PREFIX = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -59,6 +61,15 @@ CALLBACK_DEFERRED_MESSAGE = 5
 CALLBACK_DEFERRED_UPDATE = 6
 CALLBACK_UPDATE_MESSAGE = 7
 CALLBACK_AUTOCOMPLETE = 8
+# Modals (9) and activities (12) are not modelled.
+CALLBACK_TYPES = (
+    CALLBACK_PONG,
+    CALLBACK_MESSAGE,
+    CALLBACK_DEFERRED_MESSAGE,
+    CALLBACK_DEFERRED_UPDATE,
+    CALLBACK_UPDATE_MESSAGE,
+    CALLBACK_AUTOCOMPLETE,
+)
 
 # Interaction types.
 INTERACTION_COMMAND = 2
@@ -68,12 +79,9 @@ INTERACTION_AUTOCOMPLETE = 4
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 
-# Option types whose values refer to entities and need ``resolved`` data.
+# Application command option types that nest other options.
 OPTION_SUBCOMMAND = 1
 OPTION_GROUP = 2
-OPTION_USER = 6
-OPTION_CHANNEL = 7
-OPTION_ROLE = 8
 
 NONCE_WINDOW_S = 5 * 60
 MENTION_RE = re.compile(r"<@!?(\d+)>")
@@ -125,12 +133,12 @@ class Fault:
 class InteractionResult:
     """What the bot did with one interaction; it keeps updating while the bot keeps answering."""
 
-    fake: FakeDiscord
+    fake: FakeDiscord = field(repr=False)
     id: str
-    token: str
+    token: str = field(repr=False)
     type: int
-    payload: dict[str, Any]
-    dispatched_at: float
+    payload: dict[str, Any] = field(repr=False)
+    dispatched_at: float = field(repr=False)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     original_message_id: str | None = None
     followup_ids: list[str] = field(default_factory=list)
@@ -231,7 +239,10 @@ class FakeDiscord:
         self.channel: FakeChannel = self.guild.channels[0]
 
         self.requests: list[RecordedRequest] = []
+        # Gateway payloads received from clients (tokens redacted), e.g. to assert an op 8 or op 3.
+        self.gateway_received: list[dict[str, Any]] = []
         self.unhandled: list[RecordedRequest] = []
+        self.internal_errors: list[str] = []
         self.rate_limited_count = 0
         self.faults: list[Fault] = []
         self.sessions: list[GatewaySession] = []
@@ -248,8 +259,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Awaitable[web.Response]]]] = []
-        for method, pattern, handler in [
+        routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/users/@me", self._get_me),
             ("GET", r"/users/(?P<user_id>\d+)", self._get_user),
             ("GET", r"/oauth2/applications/@me", self._get_application),
@@ -277,8 +287,8 @@ class FakeDiscord:
              self._patch_webhook_message),
             ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message_id>@original|\d+)",
              self._delete_webhook_message),
-        ]:  # fmt: skip
-            self._routes.append((method, re.compile(pattern), handler))
+        ]  # fmt: skip
+        self._routes = [(method, re.compile(pattern), handler) for method, pattern, handler in routes]
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -336,14 +346,23 @@ class FakeDiscord:
 
     @contextlib.asynccontextmanager
     async def running(
-        self, client: ClientT, token: str = "fake-token", timeout: float = 10.0
+        self,
+        client: ClientT,
+        token: str = "fake-token",
+        *,
+        timeout: float = 10.0,
+        guild_ready_timeout: float | None = 0.05,
     ) -> AsyncIterator[ClientT]:
         """Run ``client.start(token)`` in a task until the client is ready; close and await it on exit.
 
-        Construct the client with ``guild_ready_timeout=0.05``: otherwise discord.py waits 2 s after
-        the last GUILD_CREATE before it becomes ready. A login failure (e.g. wrong token) is raised
-        here; so is a crash of the client task that happened while the body ran.
+        ``guild_ready_timeout`` overrides the client's option of that name (discord.py waits that long
+        after the last GUILD_CREATE before it is ready; its default is 2 s); None keeps the client's.
+        A login failure (e.g. wrong token) is raised here; so is a crash of the client task that
+        happened while the body ran.
         """
+        if guild_ready_timeout is not None:
+            # The constructor option is stored on the connection state; our bot does not expose it.
+            client._connection.guild_ready_timeout = guild_ready_timeout
         task = asyncio.create_task(client.start(token), name="fake-discord-client")
         ready = asyncio.create_task(client.wait_until_ready(), name="fake-discord-ready")
         try:
@@ -401,10 +420,8 @@ class FakeDiscord:
         return session
 
     def _live_session(self) -> GatewaySession | None:
-        for session in reversed(self.sessions):
-            if session.resumable and session.ready.is_set():
-                return session
-        return None
+        live = self._sessions_with()
+        return live[-1] if live else None
 
     def _recent_summary(self) -> str:
         return ", ".join(f"{r.method} {r.path} -> {r.status}" for r in self.requests[-8:]) or "none"
@@ -497,6 +514,7 @@ class FakeDiscord:
         return _json(body, 429, headers)
 
     def _check_faults(self, method: str, path: str) -> web.Response | None:
+        """The injected failure or global-rate-limit 429 for this request, if any."""
         for fault in self.faults:
             if fault.matches(method, path):
                 fault.remaining -= 1
@@ -527,8 +545,12 @@ class FakeDiscord:
             if response is None:
                 response = await self._route(request, record)
         except FakeDiscordError as exc:
-            error = {"message": exc.message, "code": exc.code}
-            response = _json(error, exc.status)
+            response = _json({"message": exc.message, "code": exc.code}, exc.status)
+        except Exception as exc:
+            # A bug in the fake: answer 400 (a 500 would make discord.py retry for ~25 s) and keep it
+            # in ``internal_errors`` so the fixture can fail the test.
+            self.internal_errors.append(f"{record.method} {path}: {traceback.format_exc()}")
+            response = _json({"message": f"fake discord internal error: {exc!r}", "code": 0}, 400)
         record.status = response.status
         self._touch()
         await self._notify()
@@ -553,10 +575,13 @@ class FakeDiscord:
         return _json({**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None})
 
     async def _get_user(self, record: RecordedRequest, user_id: str) -> web.Response:
-        for member in self.guild.members:
-            if member.user.id == user_id:
-                return _json(member.user.payload())
-        raise FakeDiscordError(404, "Unknown User", 10013)
+        user = self._users().get(user_id)
+        if user is None:
+            raise FakeDiscordError(404, "Unknown User", 10013)
+        return _json(user.payload())
+
+    def _users(self) -> dict[str, FakeUser]:
+        return {m.user.id: m.user for g in self.guilds for m in g.members}
 
     async def _get_application(self, record: RecordedRequest) -> web.Response:
         return _json(
@@ -720,6 +745,9 @@ class FakeDiscord:
         body = record.json or {}
         kind = body.get("type")
         data = body.get("data") or {}
+        updates_message = kind in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE)
+        if kind not in CALLBACK_TYPES or (updates_message and "message" not in result.payload):
+            raise FakeDiscordError(400, f"Interaction callback type {kind} is invalid here", 50035)
         result.callbacks.append(body)
         channel = self._channel_or_404(result.payload["channel_id"])
         message: dict[str, Any] | None = None
@@ -732,13 +760,10 @@ class FakeDiscord:
             message = await self._create_message(
                 channel, self.bot_user, {}, [], interaction=result, flags=flags
             )
-        elif kind in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE):
+        elif updates_message:
             message = self._message_or_404(result.payload["message"]["id"])
             if kind == CALLBACK_UPDATE_MESSAGE:
                 message = await self._edit_message(message, data, record.files)
-        elif kind not in (CALLBACK_PONG, CALLBACK_AUTOCOMPLETE):
-            result.callbacks.pop()
-            raise FakeDiscordError(400, f"Unsupported interaction callback type {kind}", 50035)
         if message is not None:
             result.original_message_id = message["id"]
         response: dict[str, Any] = {
@@ -823,6 +848,11 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         reference = reference or body.get("message_reference")
         referenced = self.message(str(reference["message_id"])) if reference else None
+        if reference and referenced is None and reference.get("fail_if_not_exists", True):
+            raise FakeDiscordError(400, "Invalid Form Body (message_reference: Unknown message)", 50035)
+        allowed = body.get("allowed_mentions")
+        # Replies ping the replied-to author unless allowed_mentions says otherwise (Discord's default).
+        ping_reply = allowed is None or bool(allowed.get("replied_user", False))
         is_original = interaction is not None and interaction.original_message_id is None
         message: dict[str, Any] = {
             "id": snowflake(),
@@ -846,7 +876,7 @@ class FakeDiscord:
             "nonce": body.get("nonce"),
             "_created": time.time(),
         }
-        message["mentions"] = self._mentions(message["content"], referenced)
+        message["mentions"] = self._mentions(message["content"], referenced if ping_reply else None)
         if referenced is not None:
             message["message_reference"] = {
                 "type": 0,
@@ -880,8 +910,8 @@ class FakeDiscord:
     def _mentions(self, content: str, referenced: dict[str, Any] | None) -> list[dict[str, Any]]:
         ids = set(MENTION_RE.findall(content))
         if referenced is not None:
-            ids.add(referenced["author"]["id"])  # replies ping the replied-to author by default
-        users = {m.user.id: m.user for g in self.guilds for m in g.members}
+            ids.add(referenced["author"]["id"])
+        users = self._users()
         return [users[i].payload() for i in sorted(ids) if i in users]
 
     async def _edit_message(
@@ -893,7 +923,11 @@ class FakeDiscord:
         if "attachments" in body or files:
             message["attachments"] = _attachments(body, files)
         if "content" in body:
-            message["mentions"] = self._mentions(message["content"], message.get("referenced_message"))
+            replied = message.get("referenced_message")
+            pinged = replied is not None and any(
+                u["id"] == replied["author"]["id"] for u in message["mentions"]
+            )
+            message["mentions"] = self._mentions(message["content"], replied if pinged else None)
         message["flags"] &= ~FLAG_LOADING
         message["edited_timestamp"] = iso_now()
         if not message["flags"] & FLAG_EPHEMERAL:
@@ -917,8 +951,12 @@ class FakeDiscord:
         try:
             await conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
             async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                try:
                     await self._gateway_message(conn, json.loads(msg.data))
+                except Exception:
+                    self.internal_errors.append(f"gateway: {traceback.format_exc()}")
         finally:
             self._connections.discard(conn)
             session = conn.session
@@ -931,7 +969,12 @@ class FakeDiscord:
         return ws
 
     async def _gateway_message(self, conn: GatewayConnection, payload: dict[str, Any]) -> None:
-        op, data = payload.get("op"), payload.get("d")
+        op = payload.get("op")
+        data: dict[str, Any] = payload["d"] if isinstance(payload.get("d"), dict) else {}
+        if "token" in data:
+            self.gateway_received.append({**payload, "d": {**data, "token": "<redacted>"}})
+        else:
+            self.gateway_received.append(payload)
         if op == OP_HEARTBEAT:
             await conn.send({"op": OP_HEARTBEAT_ACK})
         elif op == OP_IDENTIFY:
@@ -978,7 +1021,7 @@ class FakeDiscord:
         await session.dispatch("READY", ready)
         for guild in self.guilds:
             await session.dispatch("GUILD_CREATE", guild.payload())
-        session.ready.set()
+        session.ready = True
         await self._notify()
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
@@ -1002,7 +1045,7 @@ class FakeDiscord:
         return [
             s
             for s in self.sessions
-            if s.resumable and s.ready.is_set() and (intent is None or s.wants(intent))
+            if s.resumable and s.ready and (intent is None or s.wants(intent))
         ]
 
     async def _dispatch_message_event(self, event: str, message: dict[str, Any]) -> None:
@@ -1074,10 +1117,10 @@ class FakeDiscord:
         raise LookupError(f"/{root} is not synced to the fake (known: {known}); call bot.tree.sync() first")
 
     def _command_data(
-        self, name: str, options: dict[str, Any], guild_id: str, focused: str | None
+        self, name: str, options: dict[str, Any], guild: FakeGuild, focused: str | None
     ) -> dict[str, Any]:
         root, *path = name.split()
-        command = self._find_command(root, guild_id)
+        command = self._find_command(root, guild.id)
         resolved: dict[str, dict[str, Any]] = {}
         defs = command.get("options") or []
         wrappers: list[dict[str, Any]] = []
@@ -1091,6 +1134,9 @@ class FakeDiscord:
             wrappers.append({"name": part, "type": sub["type"]})
             defs = sub.get("options") or []
         types = {o["name"]: o["type"] for o in defs}
+        missing = [o["name"] for o in defs if o.get("required") and o["name"] not in options]
+        if missing and focused is None:  # Discord's client never sends a command without them
+            raise LookupError(f"/{name} needs option(s) {missing}")
         leaf = []
         for key, value in options.items():
             if key not in types:
@@ -1098,7 +1144,7 @@ class FakeDiscord:
             option: dict[str, Any] = {
                 "name": key,
                 "type": types[key],
-                "value": self._option_value(value, resolved),
+                "value": self._option_value(value, guild, resolved),
             }
             if key == focused:
                 option["focused"] = True
@@ -1113,16 +1159,17 @@ class FakeDiscord:
             data["resolved"] = resolved
         return data
 
-    def _option_value(self, value: Any, resolved: dict[str, dict[str, Any]]) -> Any:
+    def _option_value(self, value: Any, guild: FakeGuild, resolved: dict[str, dict[str, Any]]) -> Any:
+        """The option's wire value; entity options also fill the interaction's ``resolved`` data."""
         if isinstance(value, FakeUser):
             resolved.setdefault("users", {})[value.id] = value.payload()
             with contextlib.suppress(KeyError):
-                member = self._member_payload(self.guild, value)
+                member = self._member_payload(guild, value)
                 member.pop("user")
                 resolved.setdefault("members", {})[value.id] = member
             return value.id
         if isinstance(value, FakeChannel):
-            channel = {**value.payload(), "permissions": str(self.guild.permissions(self.bot_user))}
+            channel = {**value.payload(), "permissions": str(guild.permissions(self.bot_user))}
             resolved.setdefault("channels", {})[value.id] = channel
             return value.id
         if isinstance(value, FakeRole):
@@ -1163,7 +1210,7 @@ class FakeDiscord:
         callback arrived, any "thinking…" message was filled, and REST was quiet for ``settle`` s.
         """
         channel = channel or self.channel
-        data = self._command_data(name, options or {}, channel.guild_id, None)
+        data = self._command_data(name, options or {}, self._guild_or_404(channel.guild_id), None)
         payload = self._base_interaction(INTERACTION_COMMAND, data, user or self.member, channel, locale)
         return await self._interact(payload, wait, timeout, settle)
 
@@ -1183,7 +1230,7 @@ class FakeDiscord:
         The returned result's ``choices`` holds the bot's ``[{"name", "value"}]`` answer.
         """
         channel = channel or self.channel
-        data = self._command_data(name, options, channel.guild_id, focused)
+        data = self._command_data(name, options, self._guild_or_404(channel.guild_id), focused)
         payload = self._base_interaction(INTERACTION_AUTOCOMPLETE, data, user or self.member, channel, locale)
         return await self._interact(payload, True, timeout, 0.0)
 
@@ -1310,11 +1357,13 @@ async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
         files: list[str] = []
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue  # discord.py never nests multipart bodies
             if part.name == "payload_json":
-                payload = json.loads(await part.text())  # type: ignore[union-attr]
+                payload = json.loads(await part.text())
             else:
-                files.append(getattr(part, "filename", None) or str(part.name))
-                await part.read()  # type: ignore[union-attr]
+                files.append(part.filename or str(part.name))
+                await part.read()
         return payload, files
     text = await request.text()
     return (json.loads(text) if text else None), []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import logging
 import math
+import re
 import warnings
 from collections.abc import AsyncIterator, Iterator
 
@@ -31,13 +33,35 @@ class AckView(discord.ui.View):
         self.bot.clicks.append((interaction.user.id, button.custom_id))
         await interaction.response.send_message("acknowledged", ephemeral=True)
 
+    @discord.ui.button(label="Close", custom_id="tiny:close")
+    async def close(self, interaction: discord.Interaction, button: discord.ui.Button[AckView]) -> None:
+        await interaction.response.edit_message(content="closed", embed=None, view=None)
+
+
+class Counter(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"tiny:count:(?P<n>\d+)"):
+    """A dynamic button (state in its custom_id), like our Quotes button; clicking counts up."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(discord.ui.Button(label=f"Count {n}", custom_id=f"tiny:count:{n}"))
+        self.n = n
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[discord.ui.View], match: re.Match[str], /
+    ) -> Counter:
+        return cls(int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # type 6: acknowledge without a visible answer
+        view = discord.ui.View(timeout=None).add_item(Counter(self.n + 1))
+        await interaction.edit_original_response(content=f"count {self.n + 1}", view=view)
+
 
 class TinyBot(commands.Bot):
-    """Default intents (no message_content), two slash commands, a persistent view, an on_message."""
+    """Default intents (no message_content), a few slash commands, a persistent view, an on_message."""
 
     def __init__(self) -> None:
-        # guild_ready_timeout: become ready right after the GUILD_CREATEs instead of 2 s later.
-        super().__init__(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+        super().__init__(command_prefix="!", intents=discord.Intents.default())
         self.clicks: list[tuple[int, str | None]] = []
         self.seen: list[discord.Message] = []
 
@@ -65,6 +89,12 @@ class TinyBot(commands.Bot):
 
         self.tree.add_command(feed)
 
+        @self.tree.command(description="Answer, edit the answer, add an ephemeral followup")
+        async def progress(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("working")
+            await interaction.edit_original_response(content="done")
+            await interaction.followup.send("extra", ephemeral=True)
+
         @self.tree.command(description="A card with a button")
         async def card(interaction: discord.Interaction) -> None:
             embed = discord.Embed(title="Card", description="Press the button")
@@ -72,6 +102,7 @@ class TinyBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.add_view(AckView(self))
+        self.add_dynamic_items(Counter)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot:
@@ -92,8 +123,8 @@ def no_discord_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail a test if discord.py logged an error (e.g. a payload it could not parse)."""
     caplog.set_level(logging.WARNING, logger="discord")
     yield
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == []
+    records = [*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records]
+    assert [r.getMessage() for r in records if r.levelno >= logging.ERROR] == []
 
 
 @pytest.fixture
@@ -123,12 +154,28 @@ async def test_login_ready_and_command_sync(fake_discord: FakeDiscord) -> None:
         assert math.isfinite(tiny.latency)  # the heartbeat sent right after HELLO was acknowledged
 
         synced = await sync(tiny, fake_discord)
-        assert sorted(c.name for c in synced) == ["card", "digest", "feed", "whois"]
+        assert sorted(c.name for c in synced) == ["card", "digest", "feed", "progress", "whois"]
         stored = fake_discord.commands(fake_discord.guild.id)
         assert all(c["id"] and c["guild_id"] == fake_discord.guild.id for c in stored)
         fetched = await tiny.tree.fetch_commands(guild=discord.Object(id=int(fake_discord.guild.id)))
         assert {c.id for c in fetched} == {c.id for c in synced}
+        assert {c.id for c in await sync(tiny, fake_discord)} == {c.id for c in synced}  # ids survive
     assert fake_discord.unhandled == []
+    identify = next(p for p in fake_discord.gateway_received if p["op"] == 2)
+    assert identify["d"]["token"] == "<redacted>"
+
+
+async def test_global_commands(fake_discord: FakeDiscord) -> None:
+    tiny = TinyBot()
+    async with fake_discord.running(tiny):
+        synced = await tiny.tree.sync()  # global: the interaction data then carries no guild_id
+        assert {c["name"] for c in fake_discord.commands()} == {c.name for c in synced}
+        assert fake_discord.commands(fake_discord.guild.id) == []
+
+        result = await fake_discord.slash("card")
+
+        assert "guild_id" not in result.payload["data"]
+        assert result.original is not None and result.original["embeds"][0]["title"] == "Card"
 
 
 async def test_deferred_slash_command_followup(fake_discord: FakeDiscord, bot: TinyBot) -> None:
@@ -156,6 +203,30 @@ async def test_send_message_with_embed_and_button(fake_discord: FakeDiscord, bot
     assert fake_discord.messages_in(fake_discord.channel.id) == [message]
 
 
+async def test_edit_original_and_ephemeral_followup(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    result = await fake_discord.slash("progress")
+
+    assert result.original is not None and result.original["content"] == "done"
+    assert result.original["edited_timestamp"] is not None
+    assert [(m["content"], m["flags"]) for m in result.followups] == [("extra", 64)]
+    assert [m["content"] for m in fake_discord.messages_in(fake_discord.channel.id)] == ["done"]
+
+
+async def test_channel_message_edit_delete_and_file(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    channel = text_channel(bot, fake_discord)
+
+    message = await channel.send("draft", file=discord.File(io.BytesIO(b"# digest"), filename="digest.md"))
+    await message.edit(content="final")
+    gone = await channel.send("temporary")
+    await gone.delete()
+
+    (stored,) = fake_discord.messages_in(fake_discord.channel.id)
+    assert stored["content"] == "final"
+    assert [a["filename"] for a in stored["attachments"]] == ["digest.md"]
+    assert fake_discord.message(str(gone.id)) is None
+    assert [m.content async for m in channel.history(limit=10)] == ["final"]
+
+
 async def test_autocomplete_returns_choices(fake_discord: FakeDiscord, bot: TinyBot) -> None:
     result = await fake_discord.autocomplete("digest", {"topic": "hm"}, focused="topic")
 
@@ -173,6 +244,35 @@ async def test_button_click_reaches_persistent_view(fake_discord: FakeDiscord, b
     assert click.original is not None and click.original["content"] == "acknowledged"
     assert click.ephemeral
     assert fake_discord.messages_in(fake_discord.channel.id) == [card.original]  # ephemeral is hidden
+
+
+async def test_button_click_updates_message(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    card = await fake_discord.slash("card")
+    assert card.original is not None
+
+    click = await fake_discord.click("tiny:close", card.original)
+
+    assert click.callback_type == 7
+    assert click.original is not None and click.original["id"] == card.original["id"]
+    assert (click.original["content"], click.original["embeds"], click.original["components"]) == (
+        "closed",
+        [],
+        [],
+    )
+
+
+async def test_dynamic_button_deferred_update(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    view = discord.ui.View(timeout=None).add_item(Counter(1))
+    sent = await text_channel(bot, fake_discord).send("count 1", view=view)
+    message = fake_discord.message(str(sent.id))
+    assert message is not None
+
+    click = await fake_discord.click("tiny:count:1", message)
+
+    assert click.callback_type == 6 and click.deferred
+    assert click.original is not None and click.original["id"] == message["id"]
+    assert click.original["content"] == "count 2"
+    assert click.original["components"][0]["components"][0]["custom_id"] == "tiny:count:2"
 
 
 async def test_mention_reply_reaches_on_message(fake_discord: FakeDiscord, bot: TinyBot) -> None:
@@ -210,18 +310,21 @@ async def test_member_option_and_subcommand(fake_discord: FakeDiscord, bot: Tiny
     assert plain.original is not None and plain.original["content"] == "bob is member"
     assert admin.ephemeral
     assert added.original is not None and added.original["content"] == "added https://example.invalid/rss (3)"
-    with pytest.raises(LookupError):
-        await fake_discord.slash("feed add", {"nope": 1})
+    with pytest.raises(LookupError, match="no option 'nope'"):
+        await fake_discord.slash("feed add", {"url": "u", "nope": 1})
+    with pytest.raises(LookupError, match=r"needs option\(s\) \['url'\]"):
+        await fake_discord.slash("feed add", {"limit": 1})
 
 
 async def test_member_chunk_request(fake_discord: FakeDiscord) -> None:
     intents = discord.Intents.default()
     intents.members = True
-    client = discord.Client(intents=intents, guild_ready_timeout=0.05, chunk_guilds_at_startup=False)
+    client = discord.Client(intents=intents, chunk_guilds_at_startup=False)
     async with fake_discord.running(client):
         guild = client.get_guild(int(fake_discord.guild.id))
         assert guild is not None
         members = await asyncio.wait_for(guild.chunk(), 5)  # op 8 -> GUILD_MEMBERS_CHUNK
+        assert [p["d"]["guild_id"] for p in fake_discord.gateway_received if p["op"] == 8] == [guild.id]
         assert sorted(m.name for m in members) == ["Release Digest", "alice", "bob"]
         admin = guild.get_member(int(fake_discord.admin.id))
         assert admin is not None and admin.guild_permissions.manage_channels

@@ -20,8 +20,10 @@ class MapResolver(AbstractResolver):
     answer repeats), so tests can make a name change its address between lookups."""
 
     def __init__(self, table: Mapping[str, Sequence[str] | str] | None = None) -> None:
-        self.table = {name: [answers] if isinstance(answers, str) else list(answers) for name, answers in
-                      (table or {}).items()}
+        self.table = {
+            name: [answers] if isinstance(answers, str) else list(answers)
+            for name, answers in (table or {}).items()
+        }
         self.lookups: list[str] = []
 
     async def resolve(

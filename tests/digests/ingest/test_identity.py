@@ -32,7 +32,9 @@ def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["ftp://example.gov/a", "mailto:press@example.gov", "https:///nohost", "/relative"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.gov/a", "mailto:press@example.gov", "https:///nohost", "/relative"]
+)
 def test_canonical_url_refuses_non_web_urls(url: str) -> None:
     with pytest.raises(ValueError):
         canonical_url(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import AsyncIterator
 
@@ -130,7 +131,7 @@ async def test_safe_resolver_refuses_a_name_with_any_private_address() -> None:
     resolver = SafeResolver(base)
     answers = await resolver.resolve("public.example", 443)
     assert [answer["host"] for answer in answers] == ["93.184.216.34"]
-    with pytest.raises(UnsafeURLError, match="sneaky.example resolves to 10.0.0.7, a private address"):
+    with pytest.raises(UnsafeURLError, match=re.escape("sneaky.example resolves to 10.0.0.7, a private")):
         await resolver.resolve("sneaky.example", 443)
     assert await SafeResolver(base, allow_private=True).resolve("sneaky.example", 443)
 
@@ -151,7 +152,7 @@ async def test_safe_resolver_checks_every_answer() -> None:
 async def test_ensure_safe_url_resolves_names() -> None:
     base = MapResolver({"news.example": "93.184.216.34", "intranet.example": "192.168.0.10"})
     assert (await ensure_safe_url("https://news.example/feed", resolver=base)).host == "news.example"
-    with pytest.raises(UnsafeURLError, match="intranet.example resolves to 192.168.0.10"):
+    with pytest.raises(UnsafeURLError, match=re.escape("intranet.example resolves to 192.168.0.10")):
         await ensure_safe_url("https://intranet.example/feed", resolver=base)
     with pytest.raises(UnsafeURLError):
         await ensure_safe_url("http://127.0.0.1/", resolver=base)
@@ -177,7 +178,8 @@ async def server() -> AsyncIterator[TestServer]:
 
     app.router.add_get("/page", page)
     app.router.add_get("/redirect", redirect)
-    async with TestServer(app, host="127.0.0.1") as test_server:
+    test_server = TestServer(app, host="127.0.0.1")
+    async with test_server:
         yield test_server
 
 
@@ -190,14 +192,14 @@ def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_loopback_url_is_refused_before_any_request(server: TestServer) -> None:
     async with Fetcher(resolver=MapResolver()) as fetcher:
-        with pytest.raises(UnsafeFetchError, match="127.0.0.1 is a loopback address"):
+        with pytest.raises(UnsafeFetchError, match=re.escape("127.0.0.1 is a loopback address")):
             await fetcher.get(f"http://127.0.0.1:{server.port}/page")
     assert server.app[HITS] == []
 
 
 async def test_a_name_resolving_to_loopback_is_refused(server: TestServer) -> None:
     async with Fetcher(resolver=MapResolver({"localhost": "127.0.0.1"})) as fetcher:
-        with pytest.raises(UnsafeFetchError, match="localhost resolves to 127.0.0.1"):
+        with pytest.raises(UnsafeFetchError, match=re.escape("localhost resolves to 127.0.0.1")):
             await fetcher.get(f"http://localhost:{server.port}/page")
     assert server.app[HITS] == []
 
@@ -208,8 +210,11 @@ async def test_redirect_from_a_public_host_to_the_metadata_address_is_refused(se
     async with Fetcher(resolver=resolver) as fetcher:
         ok = await fetcher.get(f"http://news.example:{server.port}/page")
         assert ok.body == b"hello"
-        for target in ("http://169.254.169.254/latest/meta-data/", "http://metadata.internal/latest/meta-data/"):
-            with pytest.raises(UnsafeFetchError, match="169.254.169.254") as caught:
+        for target in (
+            "http://169.254.169.254/latest/meta-data/",
+            "http://metadata.internal/latest/meta-data/",
+        ):
+            with pytest.raises(UnsafeFetchError, match=re.escape("169.254.169.254")) as caught:
                 await fetcher.get(f"http://news.example:{server.port}/redirect?to={target}")
             assert "link-local" in str(caught.value)
     assert server.app[HITS] == ["/page", "/redirect", "/redirect"]
@@ -222,7 +227,7 @@ async def test_dns_rebinding_is_caught_at_connect_time(server: TestServer) -> No
     url = f"http://rebind.example:{server.port}/page"
     await ensure_safe_url(url, resolver=resolver)
     async with Fetcher(resolver=resolver) as fetcher:
-        with pytest.raises(UnsafeFetchError, match="rebind.example resolves to 10.0.0.1"):
+        with pytest.raises(UnsafeFetchError, match=re.escape("rebind.example resolves to 10.0.0.1")):
             await fetcher.get(url)
     assert resolver.lookups == ["rebind.example", "rebind.example"]
     assert server.app[HITS] == []

@@ -1,0 +1,353 @@
+"""Quote extraction quality on PolNeAR (political news with hand-annotated attributions).
+
+Run by hand: ``.venv/bin/python bench/quote_quality.py [--split dev] [--limit N] [--data DIR]``; prints a
+table. ``tests/digests/test_quotes.py`` imports the loading and scoring from here, so the regression test on
+the small sample in ``tests/data/polnear/`` scores exactly as this bench does.
+
+Data: BRAT standoff. ``T`` lines are spans (Source / Cue / Content / Attribution, fragments ``s e;s e``), ``E``
+lines link one attribution's spans. When several annotators annotated a text, the first ``.ann`` file in
+sorted order is used.
+
+Gold quotes
+    A plain quote-mark scan (curly and straight marks; a passage left open at a paragraph end continues when
+    the next paragraph opens with a mark) finds quoted passages. A passage is gold when most of it lies inside
+    an annotated Content span; consecutive passages of the same attribution separated only by text outside
+    its content (“…,” Singh said. “…”) form one gold quote. Gold quotes of fewer than 5 words are dropped.
+    The gold speaker is the text of the attribution's Source span.
+
+Matching
+    Predicted and gold quotes are compared as sets of lower-cased word tokens (``digests.text.words``); pairs
+    with Jaccard similarity ≥ 0.5 are matched one-to-one, greedily, best pair first. Precision = matched /
+    predicted, recall = matched / gold.
+
+Speakers
+    A gold speaker counts as a name when, with parentheses, possessives and any apposition after a comma
+    removed (and an "of …"/"from …" after the name), its last word is capitalised and not a pronoun
+    ("Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of Delaware",
+    "Monte Shaw, executive director of …", "Democrats"; not "he", "Another", "a campaign spokesman", "the
+    Trump campaign"). Its key is that last word ("Cruz", "Shaw"). A predicted speaker is
+    right when one of its words equals the key, case-insensitively. "Speaker accuracy" is over matched gold
+    quotes with a named speaker; "right speaker, all named" is over every gold quote with a named speaker, an
+    unmatched quote or a missing speaker counting as wrong.
+
+The baseline is the plain quote-mark scan itself: every passage of 5 words or more, no attribution at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digests.quotes import MIN_QUOTE_WORDS, extract_quotes
+from digests.text import paragraph_spans, split_sentences, words
+
+DEFAULT_DATA = Path("/work/shared/data/polnear")
+MATCH_JACCARD = 0.5
+_PRONOUNS = frozenset(
+    {
+        "he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this", "his", "her", "their",
+        "him", "another", "one", "both", "some", "others", "all",
+    }
+)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A quoted passage or quotation: its words and the body offsets it covers."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """One annotated attribution: its Content fragments and its Source text (None without a source)."""
+
+    content: tuple[tuple[int, int], ...]
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    name: str
+    body: str
+    attributions: tuple[Attribution, ...]
+
+
+@dataclass(slots=True)
+class Score:
+    """Counts accumulated over articles; the rates are derived from them."""
+
+    predicted: int = 0
+    gold: int = 0
+    matched: int = 0
+    named_matched: int = 0  # matched gold quotes whose speaker is a name
+    named_right: int = 0  # … of which the predicted speaker is right
+    named_gold: int = 0  # gold quotes whose speaker is a name
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self.named_right / self.named_matched if self.named_matched else 1.0
+
+    @property
+    def speaker_overall(self) -> float:
+        return self.named_right / self.named_gold if self.named_gold else 1.0
+
+
+# --- loading -----------------------------------------------------------------------------------------------
+
+
+def _fragments(offsets: str) -> tuple[tuple[int, int], ...]:
+    """``"315 448;463 553"`` → ``((315, 448), (463, 553))``."""
+    pairs = (part.split() for part in offsets.split(";"))
+    return tuple((int(start), int(end)) for start, end in pairs)
+
+
+def parse_ann(ann: str) -> tuple[Attribution, ...]:
+    """Attributions of a BRAT ``.ann`` file: each ``E`` line's Content fragments and Source text."""
+    spans: dict[str, tuple[str, tuple[tuple[int, int], ...], str]] = {}
+    links: list[list[tuple[str, str]]] = []
+    for line in ann.splitlines():
+        parts = line.split("\t")
+        if line.startswith("T") and len(parts) >= 3:
+            kind, _, offsets = parts[1].partition(" ")
+            spans[parts[0]] = (kind, _fragments(offsets), parts[2])
+        elif line.startswith("E") and len(parts) >= 2:
+            links.append([tuple(arg.split(":", 1)) for arg in parts[1].split() if ":" in arg])  # type: ignore[misc]
+    found: list[Attribution] = []
+    for link in links:
+        content = tuple(
+            frag for role, tid in link if role.startswith("Content") and tid in spans for frag in spans[tid][1]
+        )
+        sources = [spans[tid][2] for role, tid in link if role.startswith("Source") and tid in spans]
+        if content:
+            found.append(Attribution(tuple(sorted(content)), sources[0] if sources else None))
+    return tuple(found)
+
+
+def load_articles(directory: Path, limit: int | None = None) -> list[Article]:
+    """Articles of one split directory (``text/`` and ``attributions/``), one annotator per text."""
+    articles: list[Article] = []
+    for text_path in sorted((directory / "text").glob("*.txt")):
+        anns = sorted((directory / "attributions").glob(text_path.stem + "_*.ann"))
+        if not anns:
+            continue
+        body = text_path.read_text(encoding="utf-8")
+        articles.append(Article(text_path.stem, body, parse_ann(anns[0].read_text(encoding="utf-8"))))
+        if limit is not None and len(articles) >= limit:
+            break
+    return articles
+
+
+# --- gold and baseline -------------------------------------------------------------------------------------
+
+
+def _opens(body: str, at: int) -> bool:
+    """Whether the mark at ``at`` opens a quotation: curly marks say so; a straight one opens after a space."""
+    if body[at] in "“”":
+        return body[at] == "“"
+    return at == 0 or body[at - 1].isspace() or body[at - 1] in "([{—–-"
+
+
+def plain_scan(body: str) -> list[Span]:
+    """Quoted passages by quote marks alone, paragraph by paragraph, with the multi-paragraph convention."""
+    spans = list(paragraph_spans(body))
+    passages: list[Span] = []
+    parts: list[str] = []
+    first = -1  # start of the open passage's text, -1 outside a quote
+    piece = 0
+    for number, (lo, hi) in enumerate(spans):
+        for match in re.finditer(r"[\"“”]", body[lo:hi]):
+            at = lo + match.start()
+            if first >= 0 and at == lo:
+                piece = at + 1  # the continuation mark of a quote carried over from the last paragraph
+            elif first < 0 and _opens(body, at):
+                first = piece = at + 1
+                parts = []
+            elif first >= 0 and not _opens(body, at):
+                parts.append(body[piece:at].strip())
+                passages.append(Span(" ".join(parts), first, at))
+                first = -1
+        if first >= 0:
+            parts.append(body[piece:hi].strip())
+            nxt = spans[number + 1][0] if number + 1 < len(spans) else None
+            if nxt is None or not (body[nxt] in "\"“" and _opens(body, nxt)):
+                passages.append(Span(" ".join(parts), first, hi))
+                first = -1
+    return passages
+
+
+def baseline(body: str) -> list[Span]:
+    """The plain scan's passages of at least ``MIN_QUOTE_WORDS`` words."""
+    return [p for p in plain_scan(body) if len(words(p.text)) >= MIN_QUOTE_WORDS]
+
+
+def _inside(start: int, end: int, fragments: Sequence[tuple[int, int]]) -> int:
+    """How many characters of ``[start, end)`` lie inside ``fragments``."""
+    return sum(max(0, min(end, e) - max(start, s)) for s, e in fragments)
+
+
+def gold_quotes(article: Article) -> list[Span]:
+    """Gold direct quotes of an article (see the module docstring)."""
+    owned: list[tuple[int, Span]] = []  # (attribution index, passage)
+    for passage in plain_scan(article.body):
+        length = max(passage.end - passage.start, 1)
+        for index, attribution in enumerate(article.attributions):
+            if _inside(passage.start, passage.end, attribution.content) * 2 > length:
+                owned.append((index, passage))
+                break
+    quotes: list[Span] = []
+    last_index = -1
+    for index, passage in owned:
+        content = article.attributions[index].content
+        if quotes and index == last_index and _inside(quotes[-1].end + 1, passage.start - 1, content) == 0:
+            prev = quotes[-1]
+            quotes[-1] = Span(prev.text + " " + passage.text, prev.start, passage.end, prev.speaker)
+        else:
+            quotes.append(Span(passage.text, passage.start, passage.end, article.attributions[index].source))
+        last_index = index
+    return [q for q in quotes if len(words(q.text)) >= MIN_QUOTE_WORDS]
+
+
+def name_key(speaker: str | None) -> str | None:
+    """The last word of a gold speaker that is a name, lower-cased, else None (see the module docstring)."""
+    if not speaker:
+        return None
+    text = re.sub(r"\([^)]*\)", " ", speaker).split(",")[0]
+    text = re.split(r"(?<=[a-z]) (?:of|from) ", text)[0]  # "Sen. Tom Carper of Delaware" → "… Carper"
+    tokens = [t for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
+    tokens = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in tokens]
+    while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
+        tokens.pop()
+    if not tokens or not tokens[-1][:1].isupper() or tokens[-1].lower() in _PRONOUNS:
+        return None
+    return tokens[-1].lower()
+
+
+# --- scoring -----------------------------------------------------------------------------------------------
+
+
+def _bag(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in words(text))
+
+
+def match(predicted: Sequence[Span], gold: Sequence[Span]) -> list[tuple[int, int]]:
+    """One-to-one greedy matching by word Jaccard ≥ ``MATCH_JACCARD``: ``(predicted index, gold index)``."""
+    pred_bags = [_bag(p.text) for p in predicted]
+    gold_bags = [_bag(g.text) for g in gold]
+    pairs: list[tuple[float, int, int]] = []
+    for i, pb in enumerate(pred_bags):
+        for j, gb in enumerate(gold_bags):
+            if pb and gb and not pb.isdisjoint(gb):
+                jaccard = len(pb & gb) / len(pb | gb)
+                if jaccard >= MATCH_JACCARD:
+                    pairs.append((jaccard, i, j))
+    used_p: set[int] = set()
+    used_g: set[int] = set()
+    matched: list[tuple[int, int]] = []
+    for _, i, j in sorted(pairs, key=lambda t: (-t[0], t[1], t[2])):
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            matched.append((i, j))
+    return matched
+
+
+def speaker_right(predicted: str | None, key: str) -> bool:
+    """Whether a predicted speaker shares the gold name's key word."""
+    return predicted is not None and key in {w.lower() for w in words(predicted)}
+
+
+def ours(body: str) -> list[Span]:
+    """Quotes from ``digests.quotes.extract_quotes`` as spans."""
+    return [Span(q.text, q.start, q.end, q.speaker) for q in extract_quotes(body, split_sentences(body))]
+
+
+def score(articles: Iterable[Article], extractor: str = "ours", *, keep_errors: bool = False) -> Score:
+    """Score ``"ours"`` or ``"baseline"`` over ``articles``."""
+    total = Score()
+    for article in articles:
+        predicted = ours(article.body) if extractor == "ours" else baseline(article.body)
+        gold = gold_quotes(article)
+        pairs = dict((j, i) for i, j in match(predicted, gold))
+        total.predicted += len(predicted)
+        total.gold += len(gold)
+        total.matched += len(pairs)
+        for j, g in enumerate(gold):
+            key = name_key(g.speaker)
+            i = pairs.get(j)
+            if key is not None:
+                total.named_gold += 1
+                if i is not None:
+                    total.named_matched += 1
+                    if speaker_right(predicted[i].speaker, key):
+                        total.named_right += 1
+                    elif keep_errors:
+                        total.errors.append(f"SPEAKER {article.name} gold={g.speaker!r} ours={predicted[i].speaker!r}"
+                                            f" :: {g.text[:90]}")
+            if i is None and keep_errors:
+                total.errors.append(f"MISSED {article.name} {g.start} :: {g.text[:120]}")
+        if keep_errors:
+            for i, p in enumerate(predicted):
+                if i not in pairs.values():
+                    total.errors.append(f"EXTRA {article.name} {p.start} :: {p.text[:120]}")
+    return total
+
+
+# --- the table ---------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--errors", action="store_true", help="list missed, extra and mis-attributed quotes")
+    args = parser.parse_args(argv)
+    articles = load_articles(args.data / args.split, args.limit)
+    print(f"PolNeAR {args.split}: {len(articles)} articles")
+    header = f"{'extractor':<10} {'pred':>5} {'gold':>5} {'P':>6} {'R':>6} {'F1':>6} {'spk acc':>8} {'spk all':>8} {'sec':>6}"
+    print(header)
+    print("-" * len(header))
+    for extractor in ("baseline", "ours"):
+        started = time.perf_counter()
+        result = score(articles, extractor, keep_errors=args.errors and extractor == "ours")
+        elapsed = time.perf_counter() - started
+        speaker = extractor == "ours"
+        acc = f"{result.speaker_accuracy:8.3f}" if speaker else f"{'-':>8}"
+        overall = f"{result.speaker_overall:8.3f}" if speaker else f"{'-':>8}"
+        print(
+            f"{extractor:<10} {result.predicted:>5} {result.gold:>5} {result.precision:6.3f} {result.recall:6.3f}"
+            f" {result.f1:6.3f} {acc} {overall} {elapsed:6.2f}"
+        )
+        if speaker:
+            print(f"named-speaker gold quotes: {result.named_gold}, of them matched: {result.named_matched}")
+        for line in result.errors:
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

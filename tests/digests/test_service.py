@@ -1,0 +1,71 @@
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digests.models import ReleaseDraft
+from digests.service import DigestService, UnknownTopicError
+from digests.store.db import Database
+from digests.store.releases import ReleaseRepository
+from digests.store.state import StateRepository
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[Database]:
+    database = await Database.open(":memory:")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def service(db: Database) -> DigestService:
+    return DigestService(ReleaseRepository(db), clock=lambda: NOW)
+
+
+async def test_seeds_load_once_into_an_empty_database(service: DigestService) -> None:
+    report = await service.load_seeds_if_empty(ROOT / "seeds")
+    assert report is not None and report.count("added") == 1 and not report.failed
+    assert await service.load_seeds_if_empty(ROOT / "seeds") is None
+
+
+async def test_digest_of_the_seed(service: DigestService) -> None:
+    await service.ingest_paths([ROOT / "seeds"])
+    digest = await service.digest("HMC")
+    (item,) = digest.items
+    assert item.coverage == "3 of 24 sentences"
+    assert [s.idx for s in item.summary] == sorted(s.idx for s in item.summary)
+    assert len(item.quotes) == 3 and item.quotes[0].text.startswith("Let me be clear")
+    assert (await service.digest("hmc", sentences=6)).items[0].coverage == "6 of 24 sentences"
+
+
+async def test_unknown_topic_suggests(service: DigestService) -> None:
+    await service.ingest_paths([ROOT / "seeds"])
+    with pytest.raises(UnknownTopicError) as info:
+        await service.digest("hmx")
+    assert "hmc" in info.value.suggestions
+    with pytest.raises(UnknownTopicError):
+        await service.search_quotes("withdrawal", topic="submarines")
+
+
+async def test_concurrent_ingests_do_not_share_a_transaction(service: DigestService, db: Database) -> None:
+    import asyncio
+
+    drafts = [ReleaseDraft(canonical_id=f"r{i}", body=f"Release number {i} says the HMC met.") for i in range(8)]
+    state = StateRepository(db)
+    results = await asyncio.gather(*(service.ingest_draft(d) for d in drafts), state.set("k", "v"))
+    assert [r.status for r in results[:-1]] == ["added"] * 8  # type: ignore[union-attr]
+    assert await service.repo.count() == 8 and await state.get("k") == "v"
+
+
+async def test_release_quotes_and_speakers(service: DigestService) -> None:
+    await service.ingest_paths([ROOT / "seeds"])
+    release = (await service.releases())[0]
+    found = await service.release_quotes(release.id)
+    assert found is not None and len(found[1]) == 5
+    assert await service.release_quotes(12345) is None
+    assert await service.speakers("sab") == ["Sabrina Singh"]
+    assert "hmc" in await service.topics("hm")
