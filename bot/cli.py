@@ -84,7 +84,9 @@ def _print_report(report: IngestReport) -> None:
     for outcome in report.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(("error: " if outcome.status == "failed" else "") + outcome.detail, file=stream)
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed"))
+    counts = ", ".join(
+        f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed")
+    )
     print(f"{len(report.outcomes)} file(s): {counts}")
 
 
@@ -173,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
         print(f"error: invalid settings: {problems}", file=sys.stderr)
         return 2
     if args.command == "extract":

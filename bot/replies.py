@@ -22,7 +22,9 @@ DIRECT_ANSWER_BUDGET = 1.5
 T = TypeVar("T")
 
 
-async def within_deadline(interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False) -> T:
+async def within_deadline(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
+) -> T:
     """Await ``work``; if it is not done within the budget, defer the interaction (once) and keep waiting."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DIRECT_ANSWER_BUDGET)
@@ -40,7 +42,9 @@ async def send(interaction: discord.Interaction[Any], *, ephemeral: bool = False
         await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
 
 
-async def send_error(interaction: discord.Interaction[Any], message: str, suggestions: list[str] | None = None) -> None:
+async def send_error(
+    interaction: discord.Interaction[Any], message: str, suggestions: list[str] | None = None
+) -> None:
     """A private error answer."""
     await send(interaction, ephemeral=True, embed=error_embed(message, suggestions or []))
 

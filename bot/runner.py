@@ -40,11 +40,15 @@ async def run_bot(settings: Settings) -> int:
             async with bot:
                 await bot.start(token)
         except discord.LoginFailure:
-            print("error: Discord rejected DISCORD_TOKEN (401 Unauthorized); reset the token and try again.",
-                  file=sys.stderr)
+            print(
+                "error: Discord rejected DISCORD_TOKEN (401 Unauthorized); reset the token and try again.",
+                file=sys.stderr,
+            )
             return 2
         except discord.PrivilegedIntentsRequired:
-            print("error: Discord refused the connection: a privileged intent is not enabled.", file=sys.stderr)
+            print(
+                "error: Discord refused the connection: a privileged intent is not enabled.", file=sys.stderr
+            )
             return 2
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):

@@ -17,7 +17,7 @@ def _date(moment: datetime | None, tz: tzinfo) -> str:
 
 
 def attribution(quote: Quote) -> str:
-    """"Sabrina Singh, Deputy Pentagon Press Secretary", or "unattributed"."""
+    """ "Sabrina Singh, Deputy Pentagon Press Secretary", or "unattributed"."""
     if not quote.speaker:
         return "unattributed"
     return f"{quote.speaker}, {quote.speaker_title}" if quote.speaker_title else quote.speaker
@@ -141,8 +141,10 @@ def extraction_json(source: str, title: str | None, analysis: Analysis, sentence
 def render_extraction(source: str, title: str | None, analysis: Analysis, sentences: int) -> str:
     """``extract`` without ``--json``: the same, readable."""
     data = extraction_json(source, title, analysis, sentences)
-    lines = [f"{source}" + (f" — {title}" if title else ""), f"Summary ({len(data['summary'])} of "
-             f"{len(analysis.sentences)} sentences):"]
+    lines = [
+        f"{source}" + (f" — {title}" if title else ""),
+        f"Summary ({len(data['summary'])} of {len(analysis.sentences)} sentences):",
+    ]
     lines += [_wrap(text, "  • ", "    ") for text in data["summary"]]
     lines.append(f"Quotes ({len(analysis.quotes)}):")
     for quote in analysis.quotes:

@@ -107,7 +107,9 @@ class DigestService:
             except ReleaseFileError as exc:
                 report.outcomes.append(IngestOutcome(str(path), "failed", str(exc)))
                 continue
-            report.outcomes.append(IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id))
+            report.outcomes.append(
+                IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id)
+            )
         return report
 
     async def load_seeds_if_empty(self, seeds_dir: Path) -> IngestReport | None:
@@ -116,7 +118,9 @@ class DigestService:
             return None
         return await self.ingest_paths([seeds_dir])
 
-    async def item(self, release: Release, sentences: int | None = None, quotes: int | None = None) -> DigestItem:
+    async def item(
+        self, release: Release, sentences: int | None = None, quotes: int | None = None
+    ) -> DigestItem:
         """One release's digest entry: its best sentences in document order and its best quotes."""
         summary = await self.repo.summary_sentences(release.version_id, sentences or self.summary_sentences)
         best = await self.repo.quotes(release.version_id, quotes or self.key_quotes)

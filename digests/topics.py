@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from sumy.utils import get_stop_words
+
 from digests.models import TopicTerms
 
 _ACRONYM = r"[A-Z][A-Za-z&]{1,9}"
@@ -21,15 +23,8 @@ _CONNECTORS = frozenset({"of", "and", "the", "for", "on", "in", "to", "&", "a"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*")
 
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just let me more most my myself no nor
-    not now of off on once only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves said say says
-    today new one two three week year years told according mr ms mrs""".split()
-)
+# sumy's English stop words (shipped with sumy), plus reporting verbs that never make a topic or a search term.
+STOP_WORDS = frozenset(get_stop_words("english")) | {"said", "says", "say", "told", "according", "today", "mr", "ms"}
 
 
 def normalise(text: str) -> str:
@@ -95,7 +90,8 @@ def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
         term
         for term, n in counts.most_common()
         # A capitalised common word ("Discussions ...") is only sentence-initial: it also appears in lower case.
-        if (n >= 2 or (title and term in normalise(title))) and (" " in term or not re.search(rf"\b{re.escape(term)}\b", body))
+        if (n >= 2 or (title and term in normalise(title)))
+        and (" " in term or not re.search(rf"\b{re.escape(term)}\b", body))
     ]
     return tuple(frequent[:limit])
 

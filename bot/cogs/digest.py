@@ -24,7 +24,7 @@ RELEASES_SHOWN = 100
 
 
 def unknown_topic_message(error: UnknownTopicError) -> str:
-    """"No releases match “x” since …." without the suggestions (they are listed separately)."""
+    """ "No releases match “x” since …." without the suggestions (they are listed separately)."""
     window = f" since {error.since:%Y-%m-%d}" if error.since else ""
     return f"No releases match “{error.topic}”{window}."
 
@@ -74,7 +74,9 @@ class DigestCog(commands.Cog):
     @app_commands.command(name="releases", description="Recently stored releases")
     @app_commands.describe(search="Only releases containing these words")
     async def releases(
-        self, interaction: discord.Interaction[DigestBot], search: app_commands.Range[str, 1, 200] | None = None
+        self,
+        interaction: discord.Interaction[DigestBot],
+        search: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """The newest releases, ten to a page."""
         found = await within_deadline(interaction, self.service.releases(search, RELEASES_SHOWN))

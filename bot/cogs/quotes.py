@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 QUOTES_SHOWN = 5
 _QUOTES_CUSTOM_ID = re.compile(QUOTES_CUSTOM_ID_TEMPLATE)
 _MENTION = re.compile(r"<@[!&]?\d+>")
-HOW_TO_ASK = "Reply to one of my digests and mention me with a question, e.g. “what did Singh say about withdrawal?”"
+HOW_TO_ASK = (
+    "Reply to one of my digests and mention me with a question, e.g. “what did Singh say about withdrawal?”"
+)
 
 
 def digest_release_ids(message: discord.Message) -> list[int]:
@@ -45,7 +47,9 @@ class QuotesCog(commands.Cog):
         self.service = bot.services.digests
 
     @app_commands.command(name="quote", description="Find what was said: quotes ranked by relevance")
-    @app_commands.describe(query="Words to look for", speaker="Only quotes by this person", topic="Only this topic")
+    @app_commands.describe(
+        query="Words to look for", speaker="Only quotes by this person", topic="Only this topic"
+    )
     async def quote(
         self,
         interaction: discord.Interaction[DigestBot],
@@ -99,7 +103,9 @@ class QuotesCog(commands.Cog):
         target = await self._referenced(message)
         release_ids = digest_release_ids(target) if target and target.author.id == my_id else []
         if not question or not release_ids:
-            await message.reply(embed=error_embed(HOW_TO_ASK), mention_author=False, allowed_mentions=NO_MENTIONS)
+            await message.reply(
+                embed=error_embed(HOW_TO_ASK), mention_author=False, allowed_mentions=NO_MENTIONS
+            )
             return
         hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN)
         embed = (

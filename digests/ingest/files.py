@@ -13,7 +13,7 @@ from digests.models import ReleaseDraft
 
 SUFFIXES = (".txt", ".md")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
-_END_PUNCTUATION = tuple(".!?:;…\"”’)")
+_END_PUNCTUATION = tuple('.!?:;…"”’)')
 
 
 class ReleaseFileError(ValueError):
@@ -89,7 +89,9 @@ def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
         try:
             loaded = yaml.safe_load(match.group(1)) or {}
         except yaml.YAMLError as exc:
-            raise ReleaseFileError(f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})") from exc
+            raise ReleaseFileError(
+                f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})"
+            ) from exc
         if not isinstance(loaded, dict):
             raise ReleaseFileError(f"{origin}: front matter must be a block of 'key: value' lines")
         meta = {str(key).lower(): value for key, value in loaded.items()}

@@ -131,7 +131,13 @@ class ReleaseRepository:
             f"FROM {_RELEASE_FROM} WHERE r.canonical_id = ?",
             (draft.canonical_id,),
         )
-        metadata = (draft.title, draft.url, draft.source, _iso(draft.published_at), json.dumps(list(draft.tags)))
+        metadata = (
+            draft.title,
+            draft.url,
+            draft.source,
+            _iso(draft.published_at),
+            json.dumps(list(draft.tags)),
+        )
         if row is not None and row["body_hash"] == digest:
             stored = (row["title"], row["url"], row["source"], row["published_at"], row["tags"])
             if stored == metadata:
@@ -160,10 +166,15 @@ class ReleaseRepository:
                 (*metadata, _iso(now), release_id),
             )
             await self._conn.execute(
-                "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)", (row["vid"],)
+                "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
+                (row["vid"],),
             )
-        version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
-        await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
+        version_id = await self._insert_version(
+            release_id, version, draft.body, digest, algorithm, analysis, now
+        )
+        await self._conn.execute(
+            "UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id)
+        )
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
@@ -189,7 +200,16 @@ class ReleaseRepository:
             "INSERT INTO sentences (version_id, idx, paragraph, text, start_pos, end_pos, score, rank) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (version_id, s.idx, s.paragraph, s.text, s.start, s.end, analysis.summary.scores[s.idx], rank[s.idx])
+                (
+                    version_id,
+                    s.idx,
+                    s.paragraph,
+                    s.text,
+                    s.start,
+                    s.end,
+                    analysis.summary.scores[s.idx],
+                    rank[s.idx],
+                )
                 for s in analysis.sentences
             ],
         )
@@ -263,7 +283,8 @@ class ReleaseRepository:
     async def topic_aliases(self, term: str) -> list[str]:
         """The other side of every acronym definition of ``term`` (normalised), from any release."""
         rows = await self._all(
-            "SELECT DISTINCT alias FROM topic_terms WHERE term = ? AND alias IS NOT NULL ORDER BY alias", (term,)
+            "SELECT DISTINCT alias FROM topic_terms WHERE term = ? AND alias IS NOT NULL ORDER BY alias",
+            (term,),
         )
         return [row["alias"] for row in rows]
 
@@ -305,7 +326,9 @@ class ReleaseRepository:
             "ORDER BY idx",
             (version_id, count),
         )
-        return tuple(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows)
+        return tuple(
+            Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows
+        )
 
     async def quotes(self, version_id: int, limit: int | None = None) -> tuple[Quote, ...]:
         """A version's quotes, best first (all of them unless ``limit``)."""

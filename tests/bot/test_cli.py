@@ -40,7 +40,9 @@ def test_ingest_twice_then_edit(workdir: Path, capsys: pytest.CaptureFixture[str
     code, out, _ = run(capsys, "ingest", "seeds")
     assert code == 0 and "skipped" in out and "1 unchanged" in out
     edited = workdir / "seeds" / SEED.name
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nA new closing paragraph was added today.\n", "utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nA new closing paragraph was added today.\n", "utf-8"
+    )
     code, out, _ = run(capsys, "ingest", "seeds")
     assert code == 0 and "version 2" in out
     code, out, _ = run(capsys, "releases", "--json")
@@ -105,7 +107,12 @@ def test_bad_files_fail_alone(workdir: Path, capsys: pytest.CaptureFixture[str])
     code, out, err = run(capsys, "ingest", "empty.txt", "binary.txt", "latin.txt", "huge.txt", "seeds")
     assert code == 1
     assert "1 added" in out and "4 failed" in out
-    for name, reason in [("empty", "empty"), ("binary", "binary"), ("latin", "not UTF-8"), ("huge", "too large")]:
+    for name, reason in [
+        ("empty", "empty"),
+        ("binary", "binary"),
+        ("latin", "not UTF-8"),
+        ("huge", "too large"),
+    ]:
         assert any(f"{name}.txt" in line and reason in line for line in err.splitlines()), (name, err)
 
 
@@ -113,18 +120,24 @@ def test_extract_json(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None
     plain = workdir / "plain.txt"
     plain.write_text((ROOT / "tests" / "data" / "seed_hmc.txt").read_text(encoding="utf-8"), encoding="utf-8")
     titled = workdir / "titled.txt"
-    titled.write_text("Short Title\n\nThe Army said it will grow. “We will grow the force by a lot,” Smith said.\n")
+    titled.write_text(
+        "Short Title\n\nThe Army said it will grow. “We will grow the force by a lot,” Smith said.\n"
+    )
     code, out, _ = run(capsys, "extract", "plain.txt", "titled.txt", "--json", "--sentences", "2")
     assert code == 0
     first, second = (json.loads(line) for line in out.splitlines())
     assert first["source"] == "plain.txt" and first["title"] is None and len(first["summary"]) == 2
     assert len(first["quotes"]) == 5 and {q["speaker"] for q in first["quotes"]} == {"Sabrina Singh"}
     assert second["title"] == "Short Title"
-    assert second["quotes"] == [{"text": "We will grow the force by a lot", "speaker": "Smith", "speaker_title": None}]
+    assert second["quotes"] == [
+        {"text": "We will grow the force by a lot", "speaker": "Smith", "speaker_title": None}
+    ]
     assert not list(workdir.glob("*.db"))  # nothing stored
 
 
-def test_invalid_settings_are_reported(workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_settings_are_reported(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RELEASE_DIGEST_TIMEZONE", "Mars/Olympus")
     code, _, err = run(capsys, "releases")
     assert code == 2 and "unknown timezone" in err

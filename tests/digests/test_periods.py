@@ -10,7 +10,12 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("text", "delta"),
-    [("7d", timedelta(days=7)), ("12h", timedelta(hours=12)), ("2w", timedelta(weeks=2)), ("30m", timedelta(minutes=30))],
+    [
+        ("7d", timedelta(days=7)),
+        ("12h", timedelta(hours=12)),
+        ("2w", timedelta(weeks=2)),
+        ("30m", timedelta(minutes=30)),
+    ],
 )
 def test_durations(text: str, delta: timedelta) -> None:
     assert parse_since(text, NOW, UTC) == NOW - delta

@@ -54,7 +54,9 @@ async def test_unknown_topic_suggests(service: DigestService) -> None:
 async def test_concurrent_ingests_do_not_share_a_transaction(service: DigestService, db: Database) -> None:
     import asyncio
 
-    drafts = [ReleaseDraft(canonical_id=f"r{i}", body=f"Release number {i} says the HMC met.") for i in range(8)]
+    drafts = [
+        ReleaseDraft(canonical_id=f"r{i}", body=f"Release number {i} says the HMC met.") for i in range(8)
+    ]
     state = StateRepository(db)
     results = await asyncio.gather(*(service.ingest_draft(d) for d in drafts), state.set("k", "v"))
     assert [r.status for r in results[:-1]] == ["added"] * 8  # type: ignore[union-attr]

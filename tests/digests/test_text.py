@@ -24,7 +24,7 @@ def test_initialisms_inside_and_at_the_end_of_sentences() -> None:
 
 
 def test_quotes_stay_with_their_sentence() -> None:
-    body = "“We will not leave,” Singh said. “The HMC is not a negotiation.” She left. He said \"Go home.\" Then he went."
+    body = '“We will not leave,” Singh said. “The HMC is not a negotiation.” She left. He said "Go home." Then he went.'
     assert texts(body) == [
         "“We will not leave,” Singh said.",
         "“The HMC is not a negotiation.”",
@@ -50,7 +50,13 @@ def test_empty_and_blank_bodies() -> None:
 
 def test_words_and_sumy_protocol() -> None:
     assert words("The U.S.-Iraq commission’s 10 aims, Singh's view") == (
-        "The", "US", "Iraq", "commission’s", "aims", "Singh's", "view",
+        "The",
+        "US",
+        "Iraq",
+        "commission’s",
+        "aims",
+        "Singh's",
+        "view",
     )
     tokenizer = OfflineTokenizer()
     assert tokenizer.language == "english"

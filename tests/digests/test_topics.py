@@ -11,7 +11,10 @@ def test_seed_defines_hmc(seed_text: str) -> None:
     ("text", "expected"),
     [
         ("the U.S.-Iraq Higher Military Commission, or HMC, met", {"HMC": "Higher Military Commission"}),
-        ("the Joint Security Cooperation Dialogue (JSCD) met", {"JSCD": "Joint Security Cooperation Dialogue"}),
+        (
+            "the Joint Security Cooperation Dialogue (JSCD) met",
+            {"JSCD": "Joint Security Cooperation Dialogue"},
+        ),
         ("the HMC (Higher Military Commission) met", {"HMC": "Higher Military Commission"}),
         ("the Department of Defense, or DoD, said", {"DoD": "Department of Defense"}),
         ("the Islamic State of Iraq and Syria (ISIS) group", {"ISIS": "Islamic State of Iraq and Syria"}),

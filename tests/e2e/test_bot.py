@@ -41,7 +41,9 @@ def assert_within_limits(message: dict[str, Any]) -> None:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
+    return [
+        c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c
+    ]
 
 
 def button_id(message: dict[str, Any], label: str) -> str:
@@ -90,7 +92,9 @@ async def test_autocomplete_offers_hmc(fake_discord: FakeDiscord, start_bot: Bot
     async with start_bot():
         topics = await fake_discord.autocomplete("digest", {"topic": "hm"}, focused="topic")
         everything = await fake_discord.autocomplete("digest", {"topic": ""}, focused="topic")
-        speakers = await fake_discord.autocomplete("quote", {"query": "x", "speaker": "sing"}, focused="speaker")
+        speakers = await fake_discord.autocomplete(
+            "quote", {"query": "x", "speaker": "sing"}, focused="speaker"
+        )
     assert "hmc" in [c["value"] for c in topics.choices]
     assert 0 < len(everything.choices) <= 25
     assert [c["value"] for c in speakers.choices] == ["Sabrina Singh"]
@@ -106,7 +110,9 @@ async def test_quote_withdrawal(fake_discord: FakeDiscord, start_bot: BotFactory
     flat = json.dumps(embed, ensure_ascii=False)
     assert "Let me be clear" in flat and "Sabrina Singh" in flat and "Deputy Pentagon Press Secretary" in flat
     assert none.ephemeral
-    assert hostile.original is not None and "Let me be clear" in json.dumps(hostile.original, ensure_ascii=False)
+    assert hostile.original is not None and "Let me be clear" in json.dumps(
+        hostile.original, ensure_ascii=False
+    )
 
 
 async def test_releases_lists_the_seed(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
@@ -117,7 +123,9 @@ async def test_releases_lists_the_seed(fake_discord: FakeDiscord, start_bot: Bot
     assert searched.ephemeral
 
 
-async def test_quotes_button_works_also_after_a_restart(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
+async def test_quotes_button_works_also_after_a_restart(
+    fake_discord: FakeDiscord, start_bot: BotFactory
+) -> None:
     async with start_bot():
         digest = await fake_discord.slash("digest", {"topic": "hmc"})
         assert digest.original is not None
@@ -129,7 +137,9 @@ async def test_quotes_button_works_also_after_a_restart(fake_discord: FakeDiscor
     assert again.ephemeral and "Let me be clear" in json.dumps(again.original, ensure_ascii=False)
 
 
-async def test_mention_reply_gets_quotes_from_that_digest(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
+async def test_mention_reply_gets_quotes_from_that_digest(
+    fake_discord: FakeDiscord, start_bot: BotFactory
+) -> None:
     async with start_bot():
         digest = await fake_discord.slash("digest", {"topic": "hmc"})
         assert digest.original is not None
@@ -183,13 +193,16 @@ async def test_very_long_release_stays_within_limits(
         assert_within_limits(message)
 
 
-async def test_many_releases_are_paged(fake_discord: FakeDiscord, start_bot: BotFactory, services: Any) -> None:
+async def test_many_releases_are_paged(
+    fake_discord: FakeDiscord, start_bot: BotFactory, services: Any
+) -> None:
     for number in range(14):
         await services.digests.ingest_draft(
             ReleaseDraft(
                 canonical_id=f"many-{number}",
                 title=f"Manytest release {number}",
-                body=f"The Manytest unit {number} did things. " * 30 + "“We did many things this year,” Ann said.",
+                body=f"The Manytest unit {number} did things. " * 30
+                + "“We did many things this year,” Ann said.",
             )
         )
     async with start_bot():
@@ -234,7 +247,11 @@ async def test_commands_sync_to_the_guild_and_globally_only_when_changed(
 ) -> None:
     async with start_bot():
         pass
-    assert {c["name"] for c in fake_discord.commands(fake_discord.guild.id)} >= {"digest", "quote", "releases"}
+    assert {c["name"] for c in fake_discord.commands(fake_discord.guild.id)} >= {
+        "digest",
+        "quote",
+        "releases",
+    }
     async with start_bot(guild=False):
         pass
     async with start_bot(guild=False):
@@ -249,5 +266,3 @@ def test_no_privileged_intents() -> None:
     chosen = intents()
     assert not chosen.message_content and not chosen.members and not chosen.presences
     assert chosen.guild_messages and chosen.guilds
-
-

@@ -10,7 +10,9 @@ from digests.store.releases import ReleaseRepository, body_hash
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def analysis_of(body: str, quotes: tuple[Quote, ...] = (), acronyms: dict[str, str] | None = None) -> Analysis:
+def analysis_of(
+    body: str, quotes: tuple[Quote, ...] = (), acronyms: dict[str, str] | None = None
+) -> Analysis:
     """A hand-built analysis: one sentence per line, ranked in document order."""
     sentences, offset = [], 0
     for idx, line in enumerate(body.split("\n")):
@@ -19,7 +21,9 @@ def analysis_of(body: str, quotes: tuple[Quote, ...] = (), acronyms: dict[str, s
     n = len(sentences)
     return Analysis(
         sentences=tuple(sentences),
-        summary=Summary(scores=tuple(float(n - i) for i in range(n)), order=tuple(range(n)), algorithm="lead"),
+        summary=Summary(
+            scores=tuple(float(n - i) for i in range(n)), order=tuple(range(n)), algorithm="lead"
+        ),
         quotes=quotes,
         topics=TopicTerms(acronyms=acronyms or {}, keywords=("iraq",)),
     )
@@ -41,13 +45,20 @@ async def repo() -> AsyncIterator[ReleaseRepository]:
 
 
 def draft(body: str = BODY, **changes: object) -> ReleaseDraft:
-    fields: dict[str, object] = {"canonical_id": "r1", "body": body, "title": "HMC talks", "url": "https://x.test/1"}
+    fields: dict[str, object] = {
+        "canonical_id": "r1",
+        "body": body,
+        "title": "HMC talks",
+        "url": "https://x.test/1",
+    }
     fields.update(changes)
     return ReleaseDraft(**fields)  # type: ignore[arg-type]
 
 
 async def save(repo: ReleaseRepository, d: ReleaseDraft, quotes: tuple[Quote, ...] = QUOTES) -> str:
-    result = await repo.save(d, analysis_of(d.body, quotes, {"HMC": "Higher Military Commission"}), "lead", NOW)
+    result = await repo.save(
+        d, analysis_of(d.body, quotes, {"HMC": "Higher Military Commission"}), "lead", NOW
+    )
     return result.status
 
 
@@ -86,13 +97,16 @@ async def test_topic_matches_acronym_and_expansion_both_ways(repo: ReleaseReposi
 
 async def test_since_filters_and_order_is_newest_first(repo: ReleaseRepository) -> None:
     await save(repo, draft(published_at=datetime(2024, 1, 25, tzinfo=UTC)))
-    await save(repo, draft("The HMC met again.", canonical_id="r2", published_at=datetime(2024, 3, 1, tzinfo=UTC)))
+    await save(
+        repo, draft("The HMC met again.", canonical_id="r2", published_at=datetime(2024, 3, 1, tzinfo=UTC))
+    )
     assert [r.canonical_id for r in await repo.for_topic("hmc")] == ["r2", "r1"]
     assert [r.canonical_id for r in await repo.for_topic("hmc", datetime(2024, 2, 1, tzinfo=UTC))] == ["r2"]
 
 
 @pytest.mark.parametrize(
-    "hostile", ['"HMC AND (', "*", "NEAR(", "hmc OR", '"', "withdrawal -", "a:b", "^x", "{text}: x", "'; DROP TABLE"]
+    "hostile",
+    ['"HMC AND (', "*", "NEAR(", "hmc OR", '"', "withdrawal -", "a:b", "^x", "{text}: x", "'; DROP TABLE"],
 )
 async def test_hostile_fts_input_never_crashes(repo: ReleaseRepository, hostile: str) -> None:
     await save(repo, draft())
