@@ -28,7 +28,7 @@ Matching
 
 Speakers
     A gold speaker counts as a name when, with parentheses, possessives and any apposition after a comma
-    removed (and an "of …"/"from …" after the name), its last word is capitalised and not a pronoun
+    removed (and an "of …"/"from …"/"who …" after it), its last word is capitalised and not a pronoun
     ("Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of Delaware",
     "Monte Shaw, executive director of …", "Democrats"; not "he", "Another", "a campaign spokesman", "the
     Trump campaign"). Its key is that last word ("Cruz", "Shaw"). A predicted speaker is
@@ -243,9 +243,9 @@ def name_key(speaker: str | None) -> str | None:
     if not speaker:
         return None
     text = re.sub(r"\([^)]*\)", " ", speaker).split(",")[0]
-    text = re.split(r"(?<=[a-z]) (?:of|from) ", text)[0]  # "Sen. Tom Carper of Delaware" → "… Carper"
-    tokens = [t for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
-    tokens = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in tokens]
+    # "Sen. Tom Carper of Delaware" → "… Carper"; "a member who supports Trump" → "a member"
+    text = re.split(r"(?<=[a-z]) (?:of|from|who|which|that) ", text)[0]
+    tokens: list[str] = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
     while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
         tokens.pop()
     if not tokens or not tokens[-1][:1].isupper() or tokens[-1].lower() in _PRONOUNS:
@@ -348,7 +348,8 @@ def score(articles: Iterable[Article], extractor: str = "ours", *, keep_errors: 
                     if speaker_right(speaker, key):
                         total.named_right += 1
                     elif keep_errors:
-                        total.errors.append(f"SPEAKER {article.name} gold={g.speaker!r} ours={speaker!r} :: {g.text[:90]}")
+                        note = f"gold={g.speaker!r} ours={speaker!r}"
+                        total.errors.append(f"SPEAKER {article.name} {note} :: {g.text[:90]}")
             if not members and keep_errors:
                 total.errors.append(f"MISSED {article.name} {g.start} :: {g.text[:120]}")
         if keep_errors:
@@ -371,7 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     articles = load_articles(args.data / args.split, args.limit)
     print(f"PolNeAR {args.split}: {len(articles)} articles")
-    header = f"{'extractor':<10} {'pred':>5} {'gold':>5} {'P':>6} {'R':>6} {'F1':>6} {'spk acc':>8} {'spk all':>8} {'sec':>6}"
+    header = (
+        f"{'extractor':<10} {'pred':>5} {'gold':>5} {'P':>6} {'R':>6} {'F1':>6} {'spk acc':>8} {'spk all':>8}"
+        f" {'sec':>6}"
+    )
     print(header)
     print("-" * len(header))
     for extractor in ("baseline", "ours"):

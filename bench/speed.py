@@ -3,24 +3,26 @@
 Run by hand: ``.venv/bin/python bench/speed.py [--repeat N]``.
 
 Synthetic releases of 25, 120 and 480 sentences are cut from BBC business articles laid end to end. Every
-timing includes building sumy's document model. "news" and our numpy "lexrank" are timed with the stem cache
-warm, as in a running bot; "news cold" clears it first. Ratios are against sumy's LexRankSummarizer measured in
-the same run (median of the repeats).
+timing includes building sumy's document model. "news" and our numpy "lexrank" are timed with the stem and term
+caches warm, as in a running bot; "news cold" clears them first. Ratios are against sumy's LexRankSummarizer
+measured in the same run (median of the repeats).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digests.models import Sentence
-from digests.summarize import LANGUAGE, STOP_WORDS, build_document, stem, summarize
+from digests.summarize import LANGUAGE, STOP_WORDS, build_document, content_term, stem, summarize
 from digests.text import split_sentences
 
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news-summary" / "articles" / "business"
@@ -45,6 +47,12 @@ def sumy_lexrank(sentences: tuple[Sentence, ...]) -> None:
     summarizer(build_document(sentences), 3)
 
 
+def clear_caches() -> None:
+    """Forget memoised stems and terms, as in a freshly started bot."""
+    stem.cache_clear()
+    content_term.cache_clear()
+
+
 def median_ms(run: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None) -> float:
     """Median wall time of ``run`` in milliseconds, calling ``before`` (untimed) ahead of each repeat."""
     times = []
@@ -65,16 +73,18 @@ def main() -> None:
         f"{'sentences':>9}  {'sumy LexRank':>12}  {'news':>8}  {'news cold':>9}  {'lexrank':>8}"
         f"  {'news/sumy':>9}  {'speed-up':>8}"
     )
-    print(f"ms per release, median of {args.repeat}; ratios against sumy's LexRankSummarizer in this run\n")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"ms per release, median of {args.repeat}; ratios against sumy's LexRankSummarizer in this run")
+    print(f"OPENBLAS_NUM_THREADS={blas_threads} (on a busy 2-core host, 1 avoids BLAS threads fighting)\n")
     print(header)
     print("-" * len(header))
     for size in SIZES:
         sentences = release(size)
         summarize(sentences)  # warm the stem cache
-        baseline = median_ms(lambda: sumy_lexrank(sentences), args.repeat)
-        news = median_ms(lambda: summarize(sentences), args.repeat)
-        cold = median_ms(lambda: summarize(sentences), args.repeat, before=stem.cache_clear)
-        lexrank = median_ms(lambda: summarize(sentences, "lexrank"), args.repeat)
+        baseline = median_ms(partial(sumy_lexrank, sentences), args.repeat)
+        news = median_ms(partial(summarize, sentences), args.repeat)
+        cold = median_ms(partial(summarize, sentences), args.repeat, before=clear_caches)
+        lexrank = median_ms(partial(summarize, sentences, "lexrank"), args.repeat)
         print(
             f"{size:>9}  {baseline:>12.1f}  {news:>8.1f}  {cold:>9.1f}  {lexrank:>8.1f}"
             f"  {news / baseline:>9.3f}  {baseline / news:>7.0f}x"

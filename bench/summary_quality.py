@@ -97,10 +97,7 @@ def _sumy_disagreements(sentences: tuple[Sentence, ...], lengths: tuple[int, ...
         summarizer.stop_words = STOP_WORDS
         ours = summarize(sentences, name)
         found[name] = int(
-            any(
-                tuple(s.idx for s in summarizer(build_document(sentences), n)) != ours.pick(n)
-                for n in lengths
-            )
+            any(tuple(s.idx for s in summarizer(build_document(sentences), n)) != ours.pick(n) for n in lengths)
         )
     return found
 
@@ -129,9 +126,7 @@ def _table(totals: dict[tuple[str, str], list[float]], count: int) -> Iterator[s
     )
     yield header
     yield "-" * len(header)
-    best = {
-        (length, i): max(totals[a, length][i] for a in ALGORITHMS) for length in ("ref", "3") for i in range(3)
-    }
+    best = {(length, i): max(totals[a, length][i] for a in ALGORITHMS) for length in ("ref", "3") for i in range(3)}
     for algorithm in ALGORITHMS:
         cells = []
         for length in ("ref", "3"):
@@ -174,7 +169,9 @@ def main() -> None:
     for line in _table(totals, len(chosen)):
         print(line)
     if args.check_sumy:
-        print("\nnumpy vs sumy picks differ in: " + ", ".join(f"{k} {v}/{len(chosen)}" for k, v in disagreements.items()))
+        print(
+            "\nnumpy vs sumy picks differ in: " + ", ".join(f"{k} {v}/{len(chosen)}" for k, v in disagreements.items())
+        )
     print(f"\n{elapsed:.1f} s with {args.workers} workers")
 
 

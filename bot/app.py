@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from digests.config import Settings
+from digests.ingest.fetch import Fetcher
 from digests.service import DigestService
+from digests.sources import SourceService
 from digests.store.db import Database
+from digests.store.deliveries import DeliveryLedger
 from digests.store.releases import ReleaseRepository
+from digests.store.sources import SourceRepository
 from digests.store.state import StateRepository
+from digests.store.subscriptions import SubscriptionRepository
+from digests.subscriptions import SubscriptionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +27,10 @@ class Services:
     settings: Settings
     db: Database
     digests: DigestService
+    sources: SourceService
     state: StateRepository
+    subscriptions: SubscriptionService
+    clock: Callable[[], datetime]  # the current aware time; tests control it
 
 
 @asynccontextmanager
@@ -40,6 +49,28 @@ async def open_services(
             tz=settings.tz,
             clock=clock,
         )
-        yield Services(settings=settings, db=db, digests=service, state=StateRepository(db))
+        sources = SourceService(
+            SourceRepository(db),
+            service,
+            lambda: Fetcher(
+                allow_private=settings.allow_private_urls,
+                max_bytes=settings.fetch_max_bytes,
+                timeout=settings.fetch_timeout_seconds,
+            ),
+            poll_interval=timedelta(minutes=settings.poll_minutes),
+            max_failures=settings.feed_max_failures,
+            allow_private=settings.allow_private_urls,
+            clock=clock,
+        )
+        subscriptions = SubscriptionService(SubscriptionRepository(db), DeliveryLedger(db), service, clock)
+        yield Services(
+            settings=settings,
+            db=db,
+            digests=service,
+            sources=sources,
+            state=StateRepository(db),
+            subscriptions=subscriptions,
+            clock=clock,
+        )
     finally:
         await db.close()

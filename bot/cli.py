@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from digests.render import (
     render_releases,
 )
 from digests.service import IngestReport, UnknownTopicError
+from digests.sources import PollResult
 
 DEMO_TOPIC = "hmc"
 DEMO_QUERY = "withdrawal"
@@ -50,8 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="load the seeds and show /digest hmc and /quote withdrawal")
 
-    ingest = commands.add_parser("ingest", help="store releases from files or folders")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest = commands.add_parser("ingest", help="store releases from files, folders, feeds or web pages")
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="follow and poll an RSS/Atom feed")
+    ingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch one release page")
+
+    commands.add_parser("sources", help="list followed feeds and their health")
+    commands.add_parser("poll", help="poll every followed feed that is due")
+    why = commands.add_parser("why", help="what happened to an article URL: fetched, duplicate, edit, failure")
+    why.add_argument("url")
 
     digest = commands.add_parser("digest", help="the digest of a topic")
     digest.add_argument("topic")
@@ -80,14 +88,87 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_report(report: IngestReport) -> None:
+def _print_report(report: IngestReport, noun: str = "file(s)") -> None:
     for outcome in report.outcomes:
         stream = sys.stderr if outcome.status == "failed" else sys.stdout
         print(("error: " if outcome.status == "failed" else "") + outcome.detail, file=stream)
-    counts = ", ".join(
-        f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed")
-    )
-    print(f"{len(report.outcomes)} file(s): {counts}")
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed"))
+    print(f"{len(report.outcomes)} {noun}: {counts}")
+
+
+def _print_poll(result: PollResult) -> bool:
+    """Print one poll; ``True`` if anything failed."""
+    name = result.source.name
+    if result.error:
+        print(f"error: {name}: {result.error}", file=sys.stderr)
+        if result.paused_now:
+            print(f"error: {name} is paused: {result.source.paused_reason}", file=sys.stderr)
+        return True
+    if result.not_modified:
+        print(f"{name}: not modified since the last poll")
+        return False
+    _print_report(IngestReport(result.outcomes), noun=f"item(s) from {name}")
+    return result.count("failed") > 0
+
+
+async def _ingest(services: Services, args: argparse.Namespace) -> int:
+    if not (args.paths or args.feed or args.url):
+        print("error: give files or folders, --feed URL or --url URL", file=sys.stderr)
+        return 2
+    failed = False
+    if args.paths:
+        report = await services.digests.ingest_paths(args.paths)
+        _print_report(report)
+        failed = report.failed
+    for url in args.feed:
+        try:
+            _, _, result = await services.sources.add(url)
+        except ValueError as exc:
+            print(f"error: {url}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        failed = _print_poll(result) or failed
+    if args.url:
+        report = IngestReport([await services.sources.ingest_url(url) for url in args.url])
+        _print_report(report, noun="page(s)")
+        failed = failed or report.failed
+    return 1 if failed else 0
+
+
+async def _sources(services: Services) -> int:
+    sources = await services.sources.repo.all()
+    if not sources:
+        print("No sources followed. Add one with: release-digest ingest --feed URL")
+    tz = services.settings.tz
+    for source in sources:
+        state = f"paused: {source.paused_reason}" if source.paused_reason else "active"
+        ok = _when(source.last_ok_at, tz)
+        print(f"{source.id:>4}  {source.name}  [{state}]")
+        print(f"      {source.url} · {source.item_count} item(s) · last success {ok}")
+        if source.last_error:
+            print(f"      last error ({_when(source.last_error_at, tz)}): {source.last_error}")
+    return 0
+
+
+def _when(moment: datetime | None, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
+
+
+async def _why(services: Services, url: str) -> int:
+    report = await services.sources.why(url)
+    tz = services.settings.tz
+    if report.release:
+        release = report.release
+        print(f"Stored as release {release.id} (version {release.version}): {release.display_title}")
+    elif not report.events:
+        print(f"Never seen: {url}")
+        return 1
+    else:
+        print(f"Not stored: {url}")
+    for event in report.events:
+        via = f" via {event.source_url}" if event.source_url else ""
+        print(f"  {_when(event.at, tz)}  {event.outcome:<9} {event.detail}{via}")
+    return 0
 
 
 def _emit(data: Any) -> None:
@@ -152,9 +233,17 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "demo":
             return await _demo(services)
         if args.command == "ingest":
-            report = await services.digests.ingest_paths(args.paths)
-            _print_report(report)
-            return 1 if report.failed else 0
+            return await _ingest(services, args)
+        if args.command == "sources":
+            return await _sources(services)
+        if args.command == "poll":
+            results = await services.sources.poll_due()
+            if not results:
+                print("No sources are due.")
+            failures = [_print_poll(result) for result in results]
+            return 1 if any(failures) else 0
+        if args.command == "why":
+            return await _why(services, args.url)
         if args.command == "digest":
             return await _digest(services, args)
         if args.command == "quote":
@@ -175,9 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         print(f"error: invalid settings: {problems}", file=sys.stderr)
         return 2
     if args.command == "extract":

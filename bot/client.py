@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.app import Services
 from bot.cogs.digest import DigestCog
 from bot.cogs.quotes import QuotesCog
+from bot.cogs.sources import SourcesCog
 from bot.replies import NO_MENTIONS, apologise, send_error
 from bot.views import QuotesButton
 from digests.models import Quote, Release
@@ -52,6 +53,7 @@ class DigestBot(commands.Bot):
         self.add_dynamic_items(QuotesButton)
         await self.add_cog(DigestCog(self))
         await self.add_cog(QuotesCog(self))
+        await self.add_cog(SourcesCog(self))
         await self.sync_commands()
 
     async def on_message(self, message: discord.Message, /) -> None:

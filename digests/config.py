@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     algorithm: str = "news"
     max_release_bytes: int = Field(default=2_000_000, ge=1_000)
     allow_private_urls: bool = False
+    poll_minutes: int = Field(default=15, ge=1, le=1440)
+    feed_max_failures: int = Field(default=5, ge=1, le=100)
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=10_000)
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     log_level: str = "INFO"
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "RELEASE_DIGEST_DISCORD_TOKEN")

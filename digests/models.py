@@ -138,3 +138,44 @@ class QuoteHit:
     quote: Quote
     quote_id: int
     release: Release
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's daily digest of a topic at ``time_of_day`` (``HH:MM``) in ``timezone`` (an IANA name).
+
+    ``include``/``exclude`` are lower-cased words: a release must contain one of ``include`` (when given) and
+    none of ``exclude``. ``paused_reason`` is ``None`` while the subscription is active.
+    """
+
+    id: int
+    guild_id: int
+    channel_id: int
+    notify_channel_id: int | None
+    topic: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    sentences: int | None
+    time_of_day: str
+    timezone: str
+    created_by: int
+    created_at: datetime
+    last_run_at: datetime
+    last_delivery_at: datetime | None
+    paused_reason: str | None
+    paused_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Whether digests are being delivered."""
+        return self.paused_reason is None
+
+    @property
+    def hour(self) -> int:
+        """The local hour of the daily run."""
+        return int(self.time_of_day[:2])
+
+    @property
+    def minute(self) -> int:
+        """The local minute of the daily run."""
+        return int(self.time_of_day[3:])

@@ -28,7 +28,9 @@ from digests.text import ABBREVIATIONS, paragraph_spans, words
 MIN_QUOTE_WORDS = 5
 
 # "…, saying “…”": the speaker is the subject at the start of the sentence.
-_PARTICIPLES = "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring"
+_PARTICIPLES = (
+    "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring|reporting"
+)
 _SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|asked|asks|replied|"
     "continued|stated|declared|argued|argues|insisted|recalled|warned|warns|tweeted|posted|remarked|joked|"
@@ -47,6 +49,8 @@ _TOKEN = re.compile(r"[^\W_](?:[\w.-]|['’](?=\w))*|[^\w\s]")
 # Runs of two or more capitalised words: candidate full names ("Sabrina Singh", "Lloyd J. Austin III").
 _NAME_RUN = re.compile(r"[A-Z][\w.’'-]*(?: (?:[A-Z][\w.’'-]*|of|\d+(?:st|nd|rd|th)))+")
 
+# A capitalised word after a lower-case word or comma: a name, not a capitalised sentence opener.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][\w’'-]*")
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _BEFORE_OPEN = frozenset("([{—–-/")
 _AFTER_CLOSE = frozenset(".,;:!?)]}—–-…")
@@ -59,7 +63,7 @@ _HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 _PREPOSITIONS = frozenset(
     {"for", "of", "at", "with", "from", "to", "in", "by", "on", "about", "into", "during", "after", "before"}
 )
-_RELATIVES = frozenset({"who", "which", "whose", "whom", "where", "when", "while", "whom"})
+_RELATIVES = frozenset({"who", "which", "whose", "whom", "where", "when", "while"})
 _CONJUNCTIONS = frozenset({"but", "and", "so", "yet", "then", "still", "now"})
 _DETERMINERS = frozenset(
     {"the", "a", "an", "his", "her", "their", "its", "our", "another", "one", "some", "this", "that", "two"}
@@ -172,9 +176,11 @@ def _passages(body: str) -> list[_Passage]:
     open_at = -1  # offset of the opening mark of the passage being read, -1 outside a quote
     family = ""
     nested = False  # inside a quote of the other family, nested in this one
+    depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
     piece_start = 0
     for number, (lo, hi) in enumerate(spans):
         continuing = open_at >= 0
+        depth = 0
         for match in _QUOTE_MARKS.finditer(body, lo, hi):
             at = match.start()
             kind = _mark_kind(body, at, lo, hi)
@@ -196,8 +202,11 @@ def _passages(body: str) -> list[_Passage]:
                 nested = False
                 continue
             if kind == "open":
-                # A second opening mark of the same kind: the earlier one was never closed; start over.
-                open_at, nested, pieces, piece_start = at, False, [], at + 1
+                # Nested, or the earlier quote was never closed: either way the passage runs on.
+                depth += 1
+                continue
+            if depth > 0:
+                depth -= 1
                 continue
             pieces.append(_trim(body, piece_start, at))
             found.append(_Passage(tuple(pieces), open_at, at + 1))
@@ -297,7 +306,7 @@ def _segments(tokens: list[_Token]) -> list[list[_Token]]:
     """Comma-separated pieces of a phrase (appositions: "Clinton, the Democratic nominee,")."""
     pieces: list[list[_Token]] = [[]]
     for token in tokens:
-        if token.text == ",":
+        if token.text in ",—–" or token.text == "--":
             pieces.append([])
         else:
             pieces[-1].append(token)
@@ -352,6 +361,9 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     while cut < len(tokens) and tokens[cut].bare in _PARTICLES | _NAME_SUFFIXES:
         cut += 1
     name_tokens = tokens[cut:]
+    if tokens[0].bare in {"a", "an"} and len(tokens) > 1:
+        # "a former Bush administration official who sits on the board of the Republican Jewish Coalition"
+        return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
     if not name_tokens:
         # "a campaign spokesman", "Sanders’ campaign manager", "Time’s Managing Editor": a description.
         if len(tokens) <= 6 and (
@@ -375,11 +387,12 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     if head and head[-1].bare in _DETERMINERS:
         return None  # "a Clinton": not a plain name
     gender = None
+    start = name_tokens[0].start
     if head and head[-1].bare in _HONORIFIC_GENDER:
+        start = head[-1].start  # "Mr. Ryan said": the attribution starts at "Mr."
         gender = _HONORIFIC_GENDER[head.pop().bare]
     title_tokens = _title_suffix(head)
     title = _title_of(body, title_tokens) if title_tokens else None
-    start = name_tokens[0].start
     if title is not None:
         start = min(start, body.index(title, title_tokens[0].start))
     is_org = any(t.bare in _ORG_WORDS for t in name_tokens) or (
@@ -388,9 +401,14 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     return _Mention(start, last.end, _join(body, name_tokens), title, gender, is_org=is_org)
 
 
-def _leading_phrase(tokens: list[_Token]) -> list[_Token]:
-    """The [title] name a phrase starts with: "pollster Frank Luntz in a statement" → "pollster Frank Luntz"."""
-    cut = 0
+def _leading_phrase(tokens: list[_Token], *, after_verb: bool = False) -> list[_Token]:
+    """The [title] name a phrase starts with: "pollster Frank Luntz in a statement" → "pollster Frank Luntz".
+
+    Lower-case words may precede the name ("said pollster Frank Luntz"); only after a speech verb may they
+    also follow a capitalised word ("said Montclair State University political scientist Brigid Harrison"),
+    since elsewhere that is a verb ("Clinton acknowledged Sanders").
+    """
+    cut = 1 if len(tokens) > 1 and tokens[0].bare == "the" and tokens[1].is_capitalised else 0
     named = False  # after a name, "of" starts a place or employer: "Stephanie Hooton of Derry"
     while cut < len(tokens) and not (named and tokens[cut].bare in _CONNECTORS) and (
         (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
@@ -398,8 +416,7 @@ def _leading_phrase(tokens: list[_Token]) -> list[_Token]:
         or tokens[cut].text[0].isdigit()
         # a few lower-case words of a title ("pollster", "host") before the name
         or (
-            cut < 3
-            and not named
+            (cut < 6 if after_verb else cut < 3 and not named)
             and tokens[cut].text.isalpha()
             and tokens[cut].text.islower()
             and tokens[cut].bare not in _PREPOSITIONS | _DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
@@ -430,19 +447,22 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
             if seg[0].bare not in _RELATIVES | _PREPOSITIONS and not seg[0].text.isdigit()
         ]
     else:
-        order = [_leading_phrase(segments[0]), *segments[1:]]
+        order = [_leading_phrase(segments[0], after_verb=True), *segments[1:]]
     if not order:
         return None
     mention = _parse_segment(body, order[0])
+    if before_verb and (mention is None or mention.description is not None):
+        # "Clinton, the Democratic nominee, said", "Nate Silver, the polling guru who founded …, tweeted":
+        # the name stands before the apposition.
+        for segment in order[1:3]:
+            named = _parse_segment(body, segment)
+            if named is not None and named.name is not None:
+                title = named.title or _title_of(body, order[0])
+                end = mention.end if mention is not None else named.end
+                return _Mention(named.start, end, named.name, title, named.gender, is_org=named.is_org)
+        return mention
     if mention is None:
         return None
-    if before_verb and mention.description is not None and len(order) > 1:
-        # "Clinton, the Democratic nominee, said": the name stands before the apposition.
-        named = _parse_segment(body, order[1])
-        if named is not None and named.name is not None:
-            title = named.title or _title_of(body, order[0])
-            return _Mention(named.start, mention.end, named.name, title, named.gender, is_org=named.is_org)
-        return mention
     if mention.name is not None and mention.title is None and not before_verb and len(order) > 1:
         title = _title_of(body, order[1])
         if title is not None:
@@ -490,12 +510,12 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     if verb.group() in _PARTICIPLE_SET:
         # "Bradley apologized …, saying": the subject opens the sentence (not a clause after a quote).
         segments = _segments(before)
-        if boundary in "\"“”" and boundary or not segments:
+        if (boundary in "\"“”" and boundary) or not segments:
             return None
         while segments[0] and segments[0][0].bare in _CONJUNCTIONS:
             segments[0] = segments[0][1:]
         mention = _parse_segment(body, _leading_phrase(segments[0])) if segments[0] else None
-        if mention is None or mention.name is None and mention.pronoun not in _PRONOUN_GENDER:
+        if mention is None or (mention.name is None and mention.pronoun not in _PRONOUN_GENDER):
             return None
         return _Attribution(mention.start, verb.end(), mention)
     # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
@@ -513,8 +533,9 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     if after and after[0].is_word:
         mention = _parse_phrase(body, after, before_verb=False)
         # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had".
-        if mention is not None and (mention.name is not None or mention.pronoun in _PRONOUN_GENDER and len(after) == 1):
-            return _Attribution(verb.start(), mention.end, mention)
+        if mention is None or (mention.name is None and (mention.pronoun not in _PRONOUN_GENDER or len(after) > 1)):
+            return None
+        return _Attribution(verb.start(), mention.end, mention)
     return None
 
 
@@ -525,7 +546,7 @@ _LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
 
 def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:
     """Whether a mention read without a speech verb names someone: a pronoun (he/she), a name of two words or
-    with a title, or a single word that is part of a full name elsewhere (not a capitalised "Later")."""
+    with a title, or a single word also capitalised in mid-sentence elsewhere (not a capitalised "Later")."""
     if mention is None:
         return False
     if mention.name is None:
@@ -533,10 +554,36 @@ def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:
     return " " in mention.name or mention.title is not None or mention.name in name_words
 
 
+def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _Attribution | None:
+    """The named subject opening a sentence ("On Tuesday, Gov. Jerry Brown endorsed her …" → Jerry Brown)."""
+    while tokens and tokens[0].text in "\"“”":
+        tokens = tokens[1:]
+    for segment in _segments(tokens)[:3]:
+        # Skip introductory phrases: "On Tuesday,", "In May 2013 -".
+        if segment[0].bare in _LEADING_ADVERBIALS:
+            continue
+        if segment[0].bare in _CONJUNCTIONS:
+            segment = segment[1:]
+        if not segment or any(t.text in "\"“”" for t in segment):
+            return None
+        phrase = _leading_phrase(segment)
+        if phrase[-1].text.endswith(("’s", "'s")):
+            return None  # "Donald J. Trump's remarks …": not the speaker
+        mention = _parse_segment(body, phrase)
+        if mention is not None and _plausible(mention, name_words):
+            return _Attribution(mention.start, mention.end, mention, weak=True)
+    return None
+
+
+# A paragraph naming the speaker of the quote paragraph above it: "- Clinton."
+_DASH_SIGNATURE = re.compile(r"[-—–]+ ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})(?:, [^\n]{0,60})?[ \t]*$")
+
+
 def _weak_attribution(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
     """A speaker for a quote with no speech verb near it: a name right after it followed by a verb
-    (“…,” Trump assured Jones), or the subject of the sentence a mid-sentence quote sits in ("Pence praised
-    Cruz for showing “…”", "Obama has called the chaos “…”")."""
+    (“…,” Trump assured Jones), a "- Clinton." paragraph after it, a name and colon before it, or the subject
+    of the sentence a mid-sentence quote sits in ("Pence praised Cruz for showing “…”", "Obama has called
+    the chaos “…”")."""
     hi = body.find("\n", passage.close_at)
     hi = len(body) if hi < 0 else hi
     following = _clause_tokens(body, passage.close_at, min(hi, passage.close_at + _WINDOW), backwards=False)[0]
@@ -548,26 +595,32 @@ def _weak_attribution(body: str, passage: _Passage, name_words: frozenset[str]) 
         mention = _parse_segment(body, phrase)
         if mention is not None and _plausible(mention, name_words):
             return _Attribution(mention.start, rest[0].end, mention, weak=True)
+    if not body[passage.close_at : hi].strip():
+        nxt = next(paragraph_spans(body[hi : hi + _WINDOW]), None)
+        signature = _DASH_SIGNATURE.match(body, hi + nxt[0], hi + nxt[1]) if nxt else None
+        if signature is not None:
+            signed = [t for t in _tokens(body, signature.start(1), signature.end(1)) if t.is_word]
+            mention = _parse_segment(body, signed)
+            if mention is not None and mention.name is not None:
+                return _Attribution(mention.start, mention.end, mention, weak=True)
+    tokens, _ = _sentence_before(body, passage)
+    if len(tokens) > 1 and tokens[-1].text == ":":
+        # "… - Jeffrey M. Jones: “…”": the name right before a colon.
+        named = _parse_segment(body, _segments(tokens[:-1])[-1])
+        if named is not None and named.name is not None and _plausible(named, name_words):
+            return _Attribution(named.start, named.end, named, weak=True)
+    return _subject(body, tokens, name_words) if any(t.is_word for t in tokens) else None
+
+
+def _sentence_before(body: str, passage: _Passage) -> tuple[list[_Token], list[_Token]]:
+    """Tokens of the sentence before a passage's opening mark, and of the sentence before that, within its
+    paragraph."""
     lo = body.rfind("\n", 0, passage.open_at) + 1
     tokens = _tokens(body, max(lo, passage.open_at - 2 * _WINDOW), passage.open_at)
-    for i in range(len(tokens) - 1, -1, -1):
-        if _ends_sentence(body, tokens[i]):
-            tokens = tokens[i + 1 :]
-            break
-    while tokens and tokens[0].text in "\"“”":
-        tokens = tokens[1:]
-    for segment in _segments(tokens)[:3]:
-        # Skip introductory phrases: "On Tuesday, Gov. Jerry Brown endorsed her, citing her “…”".
-        if segment[0].bare in _LEADING_ADVERBIALS:
-            continue
-        if segment[0].bare in _CONJUNCTIONS:
-            segment = segment[1:]
-        if not segment or any(t.text in "\"“”" for t in segment):
-            return None
-        mention = _parse_segment(body, _leading_phrase(segment))
-        if mention is not None and _plausible(mention, name_words):
-            return _Attribution(mention.start, mention.end, mention, weak=True)
-    return None
+    ends = [i for i, token in enumerate(tokens) if _ends_sentence(body, token)]
+    if not ends:
+        return tokens, []
+    return tokens[ends[-1] + 1 :], tokens[ends[-2] + 1 if len(ends) > 1 else 0 : ends[-1]]
 
 
 def _attributions(body: str) -> list[_Attribution]:
@@ -698,12 +751,15 @@ class _Attributions:
 
     def before(self, passage: _Passage) -> int | None:
         """Index of the last attribution before a passage in its sentence ("Singh said: “…”", "Clinton
-        called the plan “…”"), if any."""
+        said the plan was “…”", "Dr. Ward stated:" ending the paragraph before), if any."""
         j = bisect.bisect_left(self._starts, passage.open_at) - 1
         if j < 0:
             return None
         gap = self.body[self.items[j].end : passage.open_at]
-        if self.items[j].end > passage.open_at or "\n" in gap or any(c in gap for c in ".!?\"“”"):
+        if self.items[j].end > passage.open_at or any(c in gap for c in ".!?"):
+            return None
+        # "Dr. Ward stated:" may end the paragraph before the quote.
+        if "\n" in gap and not gap.rstrip().endswith(":"):
             return None
         return j
 
@@ -735,7 +791,7 @@ class _Attributions:
         # A few words may follow the verb ("told reporters", "in a statement"), but no other sentence.
         ended = False
         for token in tail:
-            if token.is_word and ended or token.text in "?!;":
+            if (token.is_word and ended) or token.text in "?!;":
                 return False
             ended = ended or token.text == "."
         return len([t for t in tail if t.is_word]) <= 3
@@ -766,6 +822,18 @@ def _quote_text(body: str, group: list[_Passage]) -> tuple[str, int, int]:
     return " … ".join(part for part in parts if part), start, end
 
 
+_TITLE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by", "with", "from", "as", "vs"}
+)
+
+
+def _is_title(text: str) -> bool:
+    """Whether quoted words are a title rather than speech: every main word capitalised, as in a book, show
+    or headline ("13 Hours: The Secret Soldiers of Benghazi")."""
+    main = [w for w in words(text) if w.lower() not in _TITLE_SMALL_WORDS]
+    return len(main) >= 3 and all(w[0].isupper() for w in main)
+
+
 def _passage_speakers(
     body: str, passages: list[_Passage], attributions: _Attributions, name_words: frozenset[str]
 ) -> list[_Attribution | None]:
@@ -775,9 +843,10 @@ def _passage_speakers(
     ends the paragraph before (a paragraph of quote continuing the speaker)."""
     found: list[_Attribution | None] = []
     for k, passage in enumerate(passages):
-        index = attributions.after(passage)
+        # "Trump claimed that “…,” one of the prosecutors said": the speech verb opening the sentence wins.
+        index = attributions.before(passage)
         if index is None:
-            index = attributions.before(passage)
+            index = attributions.after(passage)
         if index is None:
             index = attributions.later(passage)
         attribution = attributions.items[index] if index is not None else None
@@ -789,6 +858,12 @@ def _passage_speakers(
                 "\n" not in gap or body.rfind("\n", 0, passage.open_at) == passage.open_at - 1
             ):
                 attribution = found[k - 1]
+        if attribution is None:
+            # A quote opening a sentence after one about a named person: "Clinton touted her credentials.
+            # “We need …”"
+            current, previous = _sentence_before(body, passage)
+            if not any(t.is_word for t in current):
+                attribution = _subject(body, previous, name_words)
         found.append(attribution)
     return found
 
@@ -804,7 +879,7 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     if not passages:
         return ()
     runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
-    name_words = frozenset(word for _, run in runs for word in run.split())
+    name_words = frozenset(_MID_SENTENCE_CAPITAL.findall(body))
     attributions = _Attributions(body, _attributions(body))
     said = _passage_speakers(body, passages, attributions, name_words)
     # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
@@ -815,7 +890,7 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     out: list[Quote] = []
     for group in _group(passages, attributions):
         text, start, end = _quote_text(body, [passages[k] for k in group])
-        if len(words(text)) < MIN_QUOTE_WORDS:
+        if len(words(text)) < MIN_QUOTE_WORDS or _is_title(text):
             continue
         attribution = next((said[k] for k in group if said[k] is not None), None)
         speaker, title = resolved[attribution] if attribution is not None else (None, None)

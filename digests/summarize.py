@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 from typing import Any
@@ -38,13 +39,14 @@ from digests.text import OfflineTokenizer
 ALGORITHMS: tuple[str, ...] = ("news", "lead", "lexrank", "lsa", "textrank", "luhn", "sumbasic", "kl")
 
 Matrix = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
 
 LANGUAGE = "english"
 STOP_WORDS = get_stop_words(LANGUAGE)
 
 # Snowball stemming dominates the cost on long releases; a release vocabulary repeats across releases, so a
 # bounded cache makes it nearly free. Still sumy's stemmer, just memoised.
-stem: Callable[[str], str] = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
+stem = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
 
 _TOKENIZER = OfflineTokenizer()
 
@@ -91,40 +93,80 @@ def _configure(summarizer: Any) -> Any:
     return summarizer
 
 
-def term_counts(document: Any) -> Matrix:
-    """Sentence × term counts of stemmed, non-stop words, chosen as sumy's LexRank and TextRank choose them.
+# sumy's LexRank and TextRank pick a sentence's terms with the same ``_to_words_set``: normalise each word, drop
+# stop words, stem the rest. This instance supplies those steps for :func:`content_term`.
+_TERM_PICKER = _configure(LexRankSummarizer(stem))
 
-    Both summarizers select a sentence's terms with the same ``_to_words_set``, so one matrix serves both.
+
+@lru_cache(maxsize=1 << 16)
+def content_term(word: str) -> str | None:
+    """What sumy's ``_to_words_set`` makes of one word: its normalised stem, or None for a stop word.
+
+    Memoised per word: per token, sumy's normalising and stemming cost more than all of the numpy below.
     """
-    summarizer = _configure(LexRankSummarizer(stem))
+    normal: str = _TERM_PICKER.normalize_word(word)
+    if normal in _TERM_PICKER.stop_words:
+        return None
+    term: str = _TERM_PICKER.stem_word(normal)
+    return term
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The sentence × term count matrix of a document, kept sparse: one entry per (sentence, term) present."""
+
+    sentences: int
+    rows: IndexArray  # sentence of each entry
+    cols: IndexArray  # term of each entry
+    counts: Matrix  # occurrences of the term in the sentence
+    frequency: IndexArray  # per term: how many sentences contain it
+
+    def shared(self, values: Matrix) -> Matrix:
+        """Dense sentence × term matrix of ``values`` (one per entry) over the terms of two or more sentences.
+
+        Only those terms link two sentences, and most terms of a release occur in one sentence only.
+        """
+        keep = self.frequency[self.cols] > 1
+        columns = np.cumsum(self.frequency > 1) - 1
+        dense = np.zeros((self.sentences, int(np.count_nonzero(self.frequency > 1))))
+        dense[self.rows[keep], columns[self.cols[keep]]] = values[keep]
+        return dense
+
+    def per_sentence(self, values: Matrix) -> Matrix:
+        """Sum of ``values`` (one per entry) for each sentence."""
+        return np.asarray(np.bincount(self.rows, weights=values, minlength=self.sentences), dtype=np.float64)
+
+
+def term_counts(document: Any) -> Terms:
+    """Counts of each sentence's terms as sumy's LexRank and TextRank choose them (see :func:`content_term`)."""
     vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
+    flat: list[tuple[int, int]] = []
     for row, sentence in enumerate(document.sentences):
-        for term in summarizer._to_words_set(sentence):
-            rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-    shape = (len(document.sentences), len(vocabulary))
-    flat = np.ravel_multi_index((np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)), shape)
-    return np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape).astype(np.float64)
+        for word in sentence.words:
+            term = content_term(word)
+            if term is not None:
+                flat.append((row, vocabulary.setdefault(term, len(vocabulary))))
+    pairs = np.array(flat, dtype=np.intp).reshape(-1, 2)
+    unique, counts = np.unique(pairs, axis=0, return_counts=True)
+    rows, cols = unique[:, 0], unique[:, 1]
+    frequency = np.bincount(cols, minlength=len(vocabulary))
+    return Terms(len(document.sentences), rows, cols, counts.astype(np.float64), frequency)
 
 
-def lexrank_similarity(counts: Matrix) -> Matrix:
+def lexrank_similarity(terms: Terms) -> Matrix:
     """sumy LexRank's idf-modified cosine between every pair of sentences, computed with numpy."""
-    n = counts.shape[0]
-    max_tf = counts.max(axis=1, initial=0.0)
-    tf = counts / np.where(max_tf > 0, max_tf, 1.0)[:, None]
-    document_frequency = np.count_nonzero(counts, axis=0)
-    idf = np.log(n / (1.0 + document_frequency))
-    weighted = tf * idf
-    norms = np.sqrt((weighted**2).sum(axis=1))
+    n = terms.sentences
+    max_tf = np.zeros(n)
+    np.maximum.at(max_tf, terms.rows, terms.counts)
+    idf = np.log(n / (1.0 + terms.frequency))
+    weighted = terms.counts / max_tf[terms.rows] * idf[terms.cols]
+    norms = np.sqrt(terms.per_sentence(weighted**2))
     safe = np.where(norms > 0, norms, 1.0)
-    # Only terms shared by two sentences link them, so the product skips the (many) one-sentence terms;
-    # those matter only on the diagonal, where a sentence with any weighted term has cosine 1 with itself.
-    shared = weighted[:, document_frequency > 1]
+    shared = terms.shared(weighted)
     similarity: Matrix = (shared @ shared.T) / np.outer(safe, safe)
+    # Terms of one sentence only count on the diagonal: a sentence with any weighted term has cosine 1 with
+    # itself, and one without is similar to nothing, itself included (as in sumy).
     np.fill_diagonal(similarity, 1.0)
-    # A sentence without weighted terms is similar to nothing, itself included (as in sumy).
     similarity[norms == 0, :] = 0.0
     similarity[:, norms == 0] = 0.0
     return similarity
@@ -141,19 +183,19 @@ def lexrank_scores(similarity: Matrix) -> Matrix:
     return scores
 
 
-def textrank_scores(counts: Matrix) -> Matrix:
+def textrank_scores(terms: Terms) -> Matrix:
     """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy."""
-    n = counts.shape[0]
-    # sumy: sum(words2.count(w) for w in words1). Terms of one sentence only add to the diagonal.
-    shared = counts[:, np.count_nonzero(counts, axis=0) > 1]
-    common = shared @ shared.T
-    np.fill_diagonal(common, (counts**2).sum(axis=1))
-    with np.errstate(divide="ignore"):
-        log_lengths = np.log(counts.sum(axis=1))
+    n = terms.sentences
+    shared = terms.shared(terms.counts)
+    common = shared @ shared.T  # sumy: sum(words2.count(w) for w in words1)
+    np.fill_diagonal(common, terms.per_sentence(terms.counts**2))
+    lengths = terms.per_sentence(terms.counts)
+    log_lengths = np.log(np.where(lengths > 0, lengths, 1.0))
     norm = log_lengths[:, None] + log_lengths[None, :]
-    single = np.isclose(norm, 0.0)  # two one-word sentences: sumy rates them by the shared-word count
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weights = np.where(common == 0, 0.0, np.where(single, common, common / np.where(single, 1.0, norm)))
+    # log(a) + log(b) is 0 only for two one-word sentences; sumy then rates them by the shared-word count.
+    single = np.outer(lengths == 1, lengths == 1)
+    linked = np.divide(common, norm, out=np.zeros_like(common), where=norm > 0)
+    weights = np.where(single, common, linked)
     weights /= weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION
     damping = TextRankSummarizer.damping
     matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
@@ -226,8 +268,8 @@ def percentiles(values: Matrix) -> Matrix:
 
 def _news(document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]]) -> Summary:
     n = len(sentences)
-    counts = term_counts(document)
-    centrality = percentiles(textrank_scores(counts))
+    terms = term_counts(document)
+    centrality = percentiles(textrank_scores(terms))
     position = 1.0 / np.sqrt(np.arange(1, n + 1, dtype=np.float64))
     relevance = (1.0 - POSITION_WEIGHT) * centrality + POSITION_WEIGHT * position
     short = np.array([len(s.words) < SHORT_SENTENCE_WORDS for s in document.sentences])
@@ -237,7 +279,7 @@ def _news(document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tu
 
     # MMR: repeatedly take the sentence whose relevance, less its similarity to what is already chosen, is
     # highest. Quote fragments are not candidates; they go last, in document order.
-    similarity = lexrank_similarity(counts)
+    similarity = lexrank_similarity(terms)
     candidates = np.ones(n, dtype=bool)
     candidates[fragments] = False
     redundancy = np.zeros(n)

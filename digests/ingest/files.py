@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from digests.ingest.identity import release_key
 from digests.models import ReleaseDraft
 
 SUFFIXES = (".txt", ".md")
@@ -81,6 +82,14 @@ def _plain_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+def _url_identity(url: str) -> str:
+    """The same id a feed or page ingest gives the release at this URL, so the two are one release."""
+    try:
+        return release_key(url)
+    except ValueError:
+        return url
+
+
 def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
     """Turn a file's text into a draft; ``origin`` names it in messages and identifies it when nothing else does."""
     meta: dict[str, object] = {}
@@ -107,7 +116,7 @@ def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
     except ValueError as exc:
         raise ReleaseFileError(f"{origin}: date {meta.get('date')!r} is not an ISO date") from exc
     url = meta.get("url") or meta.get("source_url")
-    identity = meta.get("id") or url or f"file:{Path(origin).stem}"
+    identity = meta.get("id") or (_url_identity(str(url)) if url else f"file:{Path(origin).stem}")
     return ReleaseDraft(
         canonical_id=str(identity),
         body=body,

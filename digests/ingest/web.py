@@ -18,6 +18,17 @@ PAGE_CONCURRENCY = 4
 
 
 @dataclass(frozen=True, slots=True)
+class FeedProblem:
+    """Something in a feed that could not be read: ``where`` is the entry's link (or release key, or the feed)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class FeedFetch:
     """The outcome of polling one feed.
 
@@ -29,8 +40,9 @@ class FeedFetch:
     not_modified: bool
     etag: str | None
     last_modified: str | None
+    title: str | None = None
     drafts: list[ReleaseDraft] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[FeedProblem] = field(default_factory=list)
 
 
 def _safe_canonical(url: str) -> str:
@@ -90,7 +102,7 @@ async def fetch_feed_releases(
     if content_type and result.charset:
         content_type = f"{content_type}; charset={result.charset}"
     feed = parse_feed(result.body, result.url, content_type)
-    errors = [f"{feed_url}: recovered from a malformed feed ({feed.bozo_error})"] if feed.bozo_error else []
+    errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
 
     keyed: list[tuple[str, FeedEntry]] = []
     seen: set[str] = set()
@@ -98,7 +110,7 @@ async def fetch_feed_releases(
         try:
             key = release_key(entry.link, entry.guid)
         except ValueError as exc:
-            errors.append(f"{feed_url}: entry {entry.title or '(untitled)'!r} skipped: {exc}")
+            errors.append(FeedProblem(feed_url, f"entry {entry.title or '(untitled)'!r} skipped: {exc}"))
             continue
         if key in seen or (key in known_ids and is_teaser(entry)):
             continue
@@ -107,21 +119,26 @@ async def fetch_feed_releases(
 
     limit = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-    async def build(key: str, entry: FeedEntry) -> ReleaseDraft | str:
+    async def build(key: str, entry: FeedEntry) -> ReleaseDraft | FeedProblem:
         async with limit:
             try:
                 return await _entry_draft(fetcher, entry, key, source_name)
             except (FetchError, PageError) as exc:
-                return f"{entry.link or key}: {exc}"
+                return FeedProblem(entry.link or key, str(exc))
 
     drafts: list[ReleaseDraft] = []
     for outcome in await asyncio.gather(*(build(key, entry) for key, entry in keyed)):
-        if isinstance(outcome, str):
+        if isinstance(outcome, FeedProblem):
             errors.append(outcome)
         else:
             drafts.append(outcome)
     return FeedFetch(
-        not_modified=False, etag=result.etag, last_modified=result.last_modified, drafts=drafts, errors=errors
+        not_modified=False,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        title=feed.title,
+        drafts=drafts,
+        errors=errors,
     )
 
 

@@ -113,9 +113,7 @@ class ReleaseRepository:
         )
         return row["body_hash"] if row else None
 
-    async def save(
-        self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime
-    ) -> SaveResult:
+    async def save(self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime) -> SaveResult:
         """Store a release: new, a new version of a stored one (changed body), new metadata, or nothing.
 
         ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`current_hash`).
@@ -169,12 +167,8 @@ class ReleaseRepository:
                 "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
                 (row["vid"],),
             )
-        version_id = await self._insert_version(
-            release_id, version, draft.body, digest, algorithm, analysis, now
-        )
-        await self._conn.execute(
-            "UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id)
-        )
+        version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
+        await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
@@ -256,6 +250,17 @@ class ReleaseRepository:
             [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
         )
 
+    async def canonical_ids(self) -> set[str]:
+        """The canonical id of every stored release."""
+        return {row["canonical_id"] for row in await self._all("SELECT canonical_id FROM releases")}
+
+    async def by_canonical_id(self, canonical_id: str) -> Release | None:
+        """The release with this canonical id at its current version."""
+        row = await self._one(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.canonical_id = ?", (canonical_id,)
+        )
+        return _release(row) if row else None
+
     async def get(self, release_id: int) -> Release | None:
         """The release with this id at its current version."""
         row = await self._one(f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id = ?", (release_id,))
@@ -326,9 +331,7 @@ class ReleaseRepository:
             "ORDER BY idx",
             (version_id, count),
         )
-        return tuple(
-            Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows
-        )
+        return tuple(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows)
 
     async def quotes(self, version_id: int, limit: int | None = None) -> tuple[Quote, ...]:
         """A version's quotes, best first (all of them unless ``limit``)."""

@@ -6,6 +6,9 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -154,3 +157,54 @@ def test_console_script_demo(workdir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "$ /digest hmc" in result.stdout and "$ /quote withdrawal" in result.stdout
     assert "Let me be clear" in result.stdout
+
+
+@pytest.fixture
+def feed_site() -> Iterator[str]:
+    """A tiny feed server on 127.0.0.1 in a thread (the CLI runs its own event loop)."""
+    body = "The Dockside office said the dock will reopen soon. " * 12
+    feed = (
+        '<rss version="2.0"><channel><title>Dockside News</title><item><title>Dockside reopens</title>'
+        f"<link>https://example.gov/dock</link><description>{body}</description></item></channel></rss>"
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            status, payload = (200, feed) if self.path == "/feed.xml" else (404, b"missing")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_feeds_sources_why_and_poll(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, feed_site: str
+) -> None:
+    code, _, err = run(capsys, "ingest", "--feed", f"{feed_site}/feed.xml")
+    assert code == 1 and "loopback" in err  # private addresses are refused by default
+    monkeypatch.setenv("RELEASE_DIGEST_ALLOW_PRIVATE_URLS", "true")
+    code, out, _ = run(capsys, "ingest", "--feed", f"{feed_site}/feed.xml")
+    assert code == 0 and "Dockside reopens: new release stored" in out and "1 added" in out
+    code, out, _ = run(capsys, "sources")
+    assert "Dockside News  [active]" in out and "1 item(s)" in out
+    code, out, _ = run(capsys, "why", "https://example.gov/dock?utm_medium=email")
+    assert code == 0 and "Stored as release" in out and "added" in out
+    code, out, _ = run(capsys, "why", "https://example.gov/other")
+    assert code == 1 and "Never seen" in out
+    code, out, _ = run(capsys, "poll")
+    assert code == 0 and "unchanged" in out
+    code, out, err = run(capsys, "ingest", "--url", f"{feed_site}/missing")
+    assert code == 1 and "404" in err
+    code, _, err = run(capsys, "ingest")
+    assert code == 2 and "give files or folders" in err

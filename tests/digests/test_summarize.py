@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rouge_score.rouge_scorer import RougeScorer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
@@ -18,9 +19,19 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = (DATA / "seed_hmc.txt").read_text(encoding="utf-8")
 
 
-def curly_quote_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of the text inside each “…” pair: a stand-in for the quotes module."""
-    return [(m.start() + 1, m.end() - 1) for m in re.finditer(r"“[^”]*”", body)]
+def quote_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of the text inside each pair of double quotes on a line: a stand-in for the quotes module."""
+    return [match.span(1) for match in re.finditer(r"[\"“]([^\"“”\n]+)[\"”]", body)]
+
+
+def bbc_samples() -> list[tuple[str, str, list[str]]]:
+    """(name, article body without its title line, reference sentences) of each sample in tests/data/bbc."""
+    samples = []
+    for summary in sorted((DATA / "bbc").glob("*.summary.txt")):
+        article = summary.with_name(summary.name.replace(".summary", ""))
+        body = article.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+        samples.append((article.stem, body, summary.read_text(encoding="utf-8").splitlines()))
+    return samples
 
 
 def make_sentences(texts: list[str]) -> list[Sentence]:
@@ -57,11 +68,11 @@ def test_document_model_aligns_with_our_sentences(seed: tuple[Sentence, ...]) ->
 
 def test_seed_quote_fragments_are_the_continuations(seed: tuple[Sentence, ...]) -> None:
     # Sentence 18 opens the quote “The United States … Resolve.”; 19 and 20 continue it.
-    assert quote_fragments(seed, curly_quote_spans(SEED)) == {19, 20}
+    assert quote_fragments(seed, quote_spans(SEED)) == {19, 20}
 
 
 def test_news_summary_of_seed_is_useful(seed: tuple[Sentence, ...]) -> None:
-    summary = summarize(seed, "news", curly_quote_spans(SEED))
+    summary = summarize(seed, "news", quote_spans(SEED))
     picked = summary.pick(3)
     assert len(picked) == 3
     assert 0 in picked or 2 in picked  # the lead, or the sentence defining the HMC
@@ -135,7 +146,7 @@ def test_edge_cases_give_a_full_ranking(algorithm: str, texts: list[str]) -> Non
 )
 def test_numpy_rankings_pick_what_sumy_picks(algorithm: str, summarizer_class: type) -> None:
     seed = split_sentences(SEED)
-    variants = [seed, seed[:7], seed[5:17], seed[::2]]
+    variants = [seed, seed[:7], seed[5:17], seed[::2]] + [split_sentences(body) for _, body, _ in bbc_samples()]
     for variant in variants:
         sentences = tuple(Sentence(i, s.paragraph, s.text, s.start, s.end) for i, s in enumerate(variant))
         summarizer = summarizer_class(stem)
@@ -154,3 +165,22 @@ def test_news_is_fast_on_a_long_release() -> None:
     summary = summarize(sentences)
     assert time.perf_counter() - started < 0.5
     assert sorted(summary.order) == list(range(len(sentences)))
+
+
+@pytest.mark.parametrize(
+    ("body", "reference"), [pytest.param(body, reference, id=name) for name, body, reference in bbc_samples()]
+)
+def test_news_beats_lead_on_bbc_samples(body: str, reference: list[str]) -> None:
+    # A regression guard on three samples (bench/summary_quality.py measures the whole set): news at least
+    # matches the lead on ROUGE-1 at the reference's length and at 3 sentences.
+    scorer = RougeScorer(["rouge1"], use_stemmer=True)
+    sentences = split_sentences(body)
+
+    def rouge1(picked: tuple[int, ...]) -> float:
+        text = "\n".join(sentences[i].text for i in picked)
+        return float(scorer.score("\n".join(reference), text)["rouge1"].fmeasure)
+
+    news = summarize(sentences, "news", quote_spans(body))
+    lead = summarize(sentences, "lead")
+    for count in (len(reference), 3):
+        assert rouge1(news.pick(count)) >= rouge1(lead.pick(count)), count

@@ -18,7 +18,7 @@ def test_front_matter(tmp_path: Path) -> None:
     draft = read_release(path, LIMIT)
     assert draft.title == "Big News"
     assert draft.published_at == datetime(2024, 1, 25, tzinfo=UTC)
-    assert draft.url == "https://example.org/a/1" and draft.canonical_id == "https://example.org/a/1"
+    assert draft.url == "https://example.org/a/1" and draft.canonical_id == "example.org/a/1"
     assert draft.source == "DoD" and draft.tags == ("Iraq", "HMC")
     assert draft.body == "The body. It has two sentences."
 

@@ -157,7 +157,9 @@ async def test_teasers_are_completed_from_their_pages(server: TestServer, fetche
     assert harbor.canonical_id == f"127.0.0.1:{server.port}/news/harbor-dredging-resumes"
     assert harbor.body.splitlines()[0].startswith("Dredging of the main harbor channel resumed on Wednesday")
     # The third page is gone: one error line for it, the others unaffected.
-    (error,) = result.errors
+    (problem,) = result.errors
+    error = str(problem)
+    assert problem.where.endswith("/Article/3657300/gone/")
     assert "/Article/3657300/gone/" in error and "HTTP 404" in error and "\n" not in error
     hits: list[str] = server.app[PAGE_HITS]
     assert sorted(hits) == sorted(
@@ -206,7 +208,8 @@ async def test_malformed_feed_gives_entries_and_a_warning(server: TestServer, fe
     result = await poll(fetcher, server, "broken.xml")
     (only,) = result.drafts
     assert only.canonical_id == "broken.example/news/office-reopens"
-    (warning,) = result.errors
+    (problem,) = result.errors
+    warning = str(problem)
     assert warning.startswith(url(server, "/feeds/broken.xml") + ": recovered from a malformed feed")
 
 
@@ -247,7 +250,7 @@ async def test_duplicate_and_unidentifiable_entries(server: TestServer, fetcher:
         ("Text-only", "guid:x-2"),
     ]
     assert result.drafts[1].url is None
-    nameless, linkless = result.errors
+    nameless, linkless = map(str, result.errors)
     assert "'Nameless' skipped: a release needs a link or a GUID" in nameless
     assert linkless == "guid:x-1: only a teaser, and no link to the full release"
 

@@ -1,0 +1,165 @@
+"""``/source add|remove``, ``/sources`` and ``/why``: feeds a server follows, their health, an article's fate."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import DIGEST_COLOUR, clean_text, format_date, truncate
+from bot.replies import send, send_error
+from digests.sources import PollResult
+from digests.store.sources import Source
+
+if TYPE_CHECKING:
+    from bot.client import DigestBot
+
+MANAGE_SERVER_ONLY = "You need the Manage Server permission to change this server's sources."
+SOURCES_PER_EMBED = 10
+EVENTS_SHOWN = 10
+
+
+def _when(moment: datetime | None, tz: tzinfo) -> str:
+    return format_date(moment, tz) if moment else "never"
+
+
+def source_line(source: Source, tz: tzinfo) -> str:
+    """One source's health in a few lines of Markdown."""
+    state = f"⏸ paused — {clean_text(source.paused_reason)}" if source.paused_reason else "active"
+    lines = [
+        f"**{clean_text(truncate(source.name, 200))}** (#{source.id}, {state})",
+        f"{clean_text(truncate(source.url, 300))}",
+        f"{source.item_count} item(s) · last success {_when(source.last_ok_at, tz)}",
+    ]
+    if source.last_error:
+        lines.append(f"last error {_when(source.last_error_at, tz)}: {clean_text(truncate(source.last_error, 300))}")
+    return "\n".join(lines)
+
+
+def poll_summary(result: PollResult) -> str:
+    """What the first poll of a newly added source found."""
+    if result.error:
+        return f"The first poll failed: {result.error}. It will be retried with backoff."
+    if result.not_modified:
+        return "Nothing new since the last poll."
+    counts = {status: result.count(status) for status in ("added", "updated", "unchanged", "failed")}
+    return ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "The feed has no items yet."
+
+
+class SourcesCog(commands.Cog):
+    """Feed sources and why an article is (not) here."""
+
+    source = app_commands.Group(
+        name="source",
+        description="Feeds this server follows",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+        self.service = bot.services.sources
+
+    @source.command(name="add", description="Follow an RSS/Atom feed of releases")
+    @app_commands.describe(url="The feed's address (http or https)")
+    async def add(self, interaction: discord.Interaction[DigestBot], url: app_commands.Range[str, 1, 2000]) -> None:
+        """Follow a feed and poll it at once (re-adding a paused feed resumes it)."""
+        if not await self._may_manage(interaction):
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)  # the first poll fetches the web
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        try:
+            _, created, result = await self.service.add(
+                url, guild_id=interaction.guild_id, channel_id=interaction.channel_id, user_id=interaction.user.id
+            )
+        except ValueError as exc:
+            await send_error(interaction, f"That feed can't be used: {exc}")
+            return
+        verb = "Now following" if created else "Following again"
+        embed = discord.Embed(
+            title=truncate(f"{verb}: {result.source.name}", 256),
+            description=f"{clean_text(poll_summary(result))}\n\n{source_line(result.source, self._tz)}",
+            colour=DIGEST_COLOUR,
+        )
+        await send(interaction, embed=embed, ephemeral=True)
+
+    @source.command(name="remove", description="Stop following a feed")
+    @app_commands.describe(source="The feed to stop following")
+    async def remove(self, interaction: discord.Interaction[DigestBot], source: int) -> None:
+        """Unfollow a feed; releases already stored stay."""
+        if not await self._may_manage(interaction):
+            return
+        assert interaction.guild_id is not None
+        found = await self.service.repo.get(source)
+        if found is None or not await self.service.repo.unfollow(source, interaction.guild_id):
+            await send_error(interaction, "This server doesn't follow that source.")
+            return
+        await send(interaction, content=f"Stopped following {clean_text(found.name)}.", ephemeral=True)
+
+    @remove.autocomplete("source")
+    async def source_choices(
+        self, interaction: discord.Interaction[DigestBot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """This server's sources whose name or URL contains what was typed."""
+        if interaction.guild_id is None:
+            return []
+        wanted = current.lower().strip()
+        return [
+            app_commands.Choice(name=truncate(f"#{s.id} {s.name}", 100), value=s.id)
+            for s in await self.service.repo.all(interaction.guild_id)
+            if wanted in s.name.lower() or wanted in s.url.lower()
+        ][:25]
+
+    @app_commands.command(name="sources", description="The feeds this server follows and their health")
+    @app_commands.guild_only()
+    async def sources(self, interaction: discord.Interaction[DigestBot]) -> None:
+        """Every source with last success, last error and item count."""
+        assert interaction.guild_id is not None
+        found = await self.service.repo.all(interaction.guild_id)
+        if not found:
+            await send_error(interaction, "This server follows no feeds yet. Add one with /source add.")
+            return
+        embeds = []
+        for start in range(0, len(found), SOURCES_PER_EMBED):
+            chunk = found[start : start + SOURCES_PER_EMBED]
+            description = "\n\n".join(source_line(s, self._tz) for s in chunk)
+            embeds.append(discord.Embed(title="Sources", description=truncate(description, 4096), colour=DIGEST_COLOUR))
+        await send(interaction, embeds=embeds[:10], ephemeral=True)
+
+    @app_commands.command(
+        name="why", description="Was this article fetched, filtered, a duplicate, an edit, a failure?"
+    )
+    @app_commands.describe(url="The article's address")
+    async def why(self, interaction: discord.Interaction[DigestBot], url: app_commands.Range[str, 1, 2000]) -> None:
+        """The fetch history of one article and whether it is stored."""
+        report = await self.service.why(url)
+        lines = []
+        if report.release:
+            lines.append(
+                f"Stored as **{clean_text(report.release.display_title)}** (version {report.release.version})."
+            )
+        elif report.events:
+            lines.append("Not stored.")
+        else:
+            lines.append("Never seen: it has not come through any followed feed or /source.")
+        for event in report.events[:EVENTS_SHOWN]:
+            lines.append(
+                f"• {_when(event.at, self._tz)} — **{event.outcome}**: {clean_text(truncate(event.detail, 300))}"
+            )
+        embed = discord.Embed(title=truncate(f"Why: {url}", 256), description="\n".join(lines), colour=DIGEST_COLOUR)
+        await send(interaction, embed=embed, ephemeral=True)
+
+    @property
+    def _tz(self) -> tzinfo:
+        return self.bot.services.settings.tz
+
+    @staticmethod
+    async def _may_manage(interaction: discord.Interaction[DigestBot]) -> bool:
+        """Checked in the handler too: a server may have loosened the command's default permissions."""
+        if interaction.permissions.manage_guild:
+            return True
+        await send_error(interaction, MANAGE_SERVER_ONLY)
+        return False

@@ -1,0 +1,183 @@
+"""Releases from the web: following feeds, polling them with backoff, single pages, and "why" look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from digests.ingest.feeds import FeedError
+from digests.ingest.fetch import Fetcher, FetchError
+from digests.ingest.files import ReleaseFileError
+from digests.ingest.identity import canonical_url, release_key
+from digests.ingest.pages import PageError
+from digests.ingest.safety import ensure_safe_url
+from digests.ingest.web import fetch_feed_releases, fetch_page_release
+from digests.models import Release, ReleaseDraft
+from digests.service import DigestService, IngestOutcome
+from digests.store.sources import FetchEvent, Source, SourceRepository
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One poll of one source: what each article became, or why the feed failed."""
+
+    source: Source
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+    not_modified: bool = False
+    error: str | None = None
+    paused_now: bool = False
+
+    def count(self, status: str) -> int:
+        """How many articles ended with ``status``."""
+        return sum(outcome.status == status for outcome in self.outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class WhyReport:
+    """Everything known about one article URL."""
+
+    url: str
+    canonical_id: str | None
+    release: Release | None
+    events: list[FetchEvent]
+
+
+class SourceService:
+    """Feeds and pages in, through the same ingest as files. ``fetcher`` builds a fresh :class:`Fetcher`."""
+
+    def __init__(
+        self,
+        repo: SourceRepository,
+        digests: DigestService,
+        fetcher: Callable[[], Fetcher],
+        *,
+        poll_interval: timedelta = timedelta(minutes=15),
+        max_failures: int = 5,
+        allow_private: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.repo = repo
+        self.digests = digests
+        self.fetcher = fetcher
+        self.poll_interval = poll_interval
+        self.max_failures = max_failures
+        self.allow_private = allow_private
+        self.clock = clock
+
+    async def add(
+        self, url: str, *, guild_id: int | None = None, channel_id: int | None = None, user_id: int | None = None
+    ) -> tuple[Source, bool, PollResult]:
+        """Follow a feed (resuming it if paused) and poll it at once; ``ValueError`` for an unusable URL.
+
+        Returns the source, whether it is new, and the first poll's result.
+        """
+        safe = await ensure_safe_url(url, allow_private=self.allow_private)
+        source, created = await self.repo.add(str(safe.with_fragment(None)), canonical_url(url), self.clock())
+        if guild_id is not None and channel_id is not None:
+            await self.repo.follow(source.id, guild_id, channel_id, user_id, self.clock())
+        return source, created, await self.poll(source)
+
+    async def poll_due(self) -> list[PollResult]:
+        """Poll every active source whose backoff has expired, one after the other."""
+        return [await self.poll(source) for source in await self.repo.due(self.clock())]
+
+    async def poll(self, source: Source) -> PollResult:
+        """Fetch a feed, ingest its releases and record the source's health; never raises for feed problems."""
+        known = await self.digests.repo.canonical_ids()
+        try:
+            async with self.fetcher() as fetcher:
+                feed = await fetch_feed_releases(
+                    fetcher, source.url, source.etag, source.last_modified, source.name, known_ids=known
+                )
+        except (FetchError, FeedError, ValueError) as exc:
+            return await self._failed(source, str(exc))
+        now = self.clock()
+        if feed.not_modified:
+            await self.repo.record_success(
+                source.id, now, title=None, etag=feed.etag, last_modified=feed.last_modified, added=0, warning=None
+            )
+            return PollResult(await self._reload(source), not_modified=True)
+        outcomes = [await self._ingest(source.id, draft) for draft in feed.drafts]
+        for problem in feed.errors:
+            await self.repo.log(source.id, problem.where, None, "failed", problem.message, now)
+            outcomes.append(IngestOutcome(problem.where, "failed", str(problem)))
+        await self.repo.record_success(
+            source.id,
+            now,
+            title=feed.title,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            added=sum(o.status == "added" for o in outcomes),
+            warning=str(feed.errors[-1]) if feed.errors else None,
+        )
+        return PollResult(await self._reload(source), outcomes)
+
+    async def ingest_url(self, url: str) -> IngestOutcome:
+        """Fetch one release page and store it; a failure is an outcome, not an exception."""
+        try:
+            async with self.fetcher() as fetcher:
+                draft = await fetch_page_release(fetcher, url, source_name=_host(url))
+        except (FetchError, PageError, ValueError) as exc:
+            where = _canonical_or_raw(url)
+            await self.repo.log(None, where, _key_or_none(url), "failed", str(exc), self.clock())
+            return IngestOutcome(url, "failed", f"{url}: {exc}")
+        return await self._ingest(None, draft)
+
+    async def why(self, url: str) -> WhyReport:
+        """Was this article fetched, a duplicate, an edit, a failure — and when; and is it stored now."""
+        key = _key_or_none(url)
+        events = await self.repo.history(_canonical_or_raw(url), key)
+        release = await self.digests.repo.by_canonical_id(key) if key else None
+        return WhyReport(url=url, canonical_id=key, release=release, events=events)
+
+    async def _ingest(self, source_id: int | None, draft: ReleaseDraft) -> IngestOutcome:
+        where = draft.url or draft.origin or draft.canonical_id
+        try:
+            result = await self.digests.ingest_draft(draft)
+        except ReleaseFileError as exc:
+            await self.repo.log(source_id, where, draft.canonical_id, "failed", str(exc), self.clock())
+            return IngestOutcome(where, "failed", str(exc))
+        detail = {
+            "added": "new release stored",
+            "updated": f"edited: stored as version {result.version}",
+            "metadata": "same text, new title/date/link",
+            "unchanged": "duplicate of a stored release",
+        }[result.status]
+        await self.repo.log(source_id, where, draft.canonical_id, result.status, detail, self.clock())
+        return IngestOutcome(where, result.status, f"{draft.title or where}: {detail}", result.release_id)
+
+    async def _failed(self, source: Source, error: str) -> PollResult:
+        now = self.clock()
+        failures = source.failures + 1
+        backoff = min(self.poll_interval * 2 ** min(failures, 16), MAX_BACKOFF)
+        pause = None
+        if failures >= self.max_failures and source.paused_reason is None:
+            pause = f"{failures} failed polls in a row; last error: {error}"
+        await self.repo.log(source.id, source.url, None, "failed", error, now)
+        updated = await self.repo.record_failure(source.id, now, error, now + backoff, pause)
+        return PollResult(updated, error=error, paused_now=pause is not None)
+
+    async def _reload(self, source: Source) -> Source:
+        return await self.repo.get(source.id) or source
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _canonical_or_raw(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url.strip()
+
+
+def _key_or_none(url: str) -> str | None:
+    try:
+        return release_key(url)
+    except ValueError:
+        return None

@@ -1,0 +1,129 @@
+"""The delivery ledger: which version of which release each subscription has posted, or is posting.
+
+Exactly-once works in three steps. A run *claims* the releases it is about to post, in one transaction, as
+``pending`` rows carrying the nonce of the message each goes out in; it posts that message with the nonce; then it
+marks the rows ``posted``. A release already claimed at that version is never claimed again, so two racing runs
+cannot both post it; a run that dies between post and mark leaves ``pending`` rows that the next run re-posts with
+the *same* nonce, which Discord answers with the message it already created instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from digests.store.db import Database
+
+DeliveryKind = Literal["digest", "update"]
+NONCE_BITS = 63  # Discord accepts an integer or a string of at most 25 characters; 2**63 has 19 digits
+
+
+def message_nonce(subscription_id: int, releases: Sequence[tuple[int, int]], part: int = 0) -> str:
+    """A deterministic nonce for the message posting ``releases`` (``(release id, version)`` pairs) to a
+    subscription; ``part`` distinguishes the messages of a group that no longer fits one message."""
+    key = f"{subscription_id}:{sorted(releases)}:{part}".encode()
+    value = int.from_bytes(hashlib.sha256(key).digest()[:8], "big") >> (64 - NONCE_BITS)
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One release to post to one subscription at ``version``, in the message with ``nonce``."""
+
+    release_id: int
+    version: int
+    kind: DeliveryKind
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """Claimed releases that go out together in one message (same nonce), in claim order."""
+
+    subscription_id: int
+    nonce: str
+    kind: DeliveryKind
+    releases: tuple[tuple[int, int], ...]  # (release id, version)
+
+
+class DeliveryLedger:
+    """Reads and writes ``deliveries``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def versions(self, subscription_id: int) -> dict[int, tuple[int, str]]:
+        """Release id → (version, state) of everything this subscription has claimed or posted."""
+        rows = await self._db.fetch_all(
+            "SELECT release_id, version, state FROM deliveries WHERE subscription_id = ?", (subscription_id,)
+        )
+        return {row["release_id"]: (row["version"], row["state"]) for row in rows}
+
+    async def claim(self, subscription_id: int, claims: Sequence[Claim], now: datetime) -> list[Claim]:
+        """Claim releases for posting, in one transaction; returns those this call claimed.
+
+        A release is claimed when the subscription has no row for it, or a *posted* row at an older version
+        (the release was edited since). A pending row, or a row at this version or newer, belongs to another
+        run (or was already delivered): it is skipped.
+        """
+        claimed: list[Claim] = []
+        async with self._db.transaction() as conn:
+            for claim in claims:
+                cursor = await conn.execute(
+                    "INSERT INTO deliveries (subscription_id, release_id, version, kind, state, nonce, claimed_at) "
+                    "VALUES (?, ?, ?, ?, 'pending', ?, ?) "
+                    "ON CONFLICT (subscription_id, release_id) DO UPDATE SET version = excluded.version, "
+                    "kind = excluded.kind, state = 'pending', nonce = excluded.nonce, message_id = NULL, "
+                    "claimed_at = excluded.claimed_at, posted_at = NULL "
+                    "WHERE deliveries.state = 'posted' AND deliveries.version < excluded.version",
+                    (
+                        subscription_id,
+                        claim.release_id,
+                        claim.version,
+                        claim.kind,
+                        claim.nonce,
+                        now.astimezone(UTC).isoformat(),
+                    ),
+                )
+                if cursor.rowcount > 0:
+                    claimed.append(claim)
+        return claimed
+
+    async def pending(self, subscription_id: int) -> list[PendingMessage]:
+        """The subscription's claimed but not yet posted messages, oldest claim first."""
+        rows = await self._db.fetch_all(
+            "SELECT nonce, kind, release_id, version FROM deliveries "
+            "WHERE subscription_id = ? AND state = 'pending' ORDER BY claimed_at, rowid",
+            (subscription_id,),
+        )
+        groups: dict[str, tuple[DeliveryKind, list[tuple[int, int]]]] = {}
+        for row in rows:
+            groups.setdefault(row["nonce"], (row["kind"], []))[1].append((row["release_id"], row["version"]))
+        return [
+            PendingMessage(subscription_id, nonce, kind, tuple(releases))
+            for nonce, (kind, releases) in groups.items()
+        ]
+
+    async def with_pending(self) -> list[int]:
+        """Ids of the subscriptions that have claimed releases not yet posted."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT subscription_id FROM deliveries WHERE state = 'pending' ORDER BY subscription_id"
+        )
+        return [row["subscription_id"] for row in rows]
+
+    async def mark_posted(self, subscription_id: int, nonce: str, message_id: int, now: datetime) -> int:
+        """Mark the rows of one message posted (and the subscription's last delivery); how many rows."""
+        at = now.astimezone(UTC).isoformat()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE deliveries SET state = 'posted', message_id = ?, posted_at = ? "
+                "WHERE subscription_id = ? AND nonce = ? AND state = 'pending'",
+                (message_id, at, subscription_id, nonce),
+            )
+            await conn.execute(
+                "UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?", (at, subscription_id)
+            )
+            return cursor.rowcount

@@ -1,0 +1,231 @@
+"""Feed sources, their followers and the fetch log: plain SQL with ``?`` parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from digests.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A feed and its health."""
+
+    id: int
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    last_polled_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+    next_poll_at: datetime | None
+    paused_reason: str | None
+    item_count: int
+
+    @property
+    def name(self) -> str:
+        """The feed's title, or its URL."""
+        return self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """A server following a source; notices go to ``channel_id``."""
+
+    source_id: int
+    guild_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchEvent:
+    """One thing that happened to one article (or to a feed as a whole)."""
+
+    url: str
+    canonical_id: str | None
+    outcome: str
+    detail: str
+    at: datetime
+    source_url: str | None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _source(row: aiosqlite.Row) -> Source:
+    return Source(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_polled_at=_dt(row["last_polled_at"]),
+        last_ok_at=_dt(row["last_ok_at"]),
+        last_error=row["last_error"],
+        last_error_at=_dt(row["last_error_at"]),
+        failures=row["failures"],
+        next_poll_at=_dt(row["next_poll_at"]),
+        paused_reason=row["paused_reason"],
+        item_count=row["item_count"],
+    )
+
+
+class SourceRepository:
+    """Reads and writes sources, follows and the fetch log."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, url: str, key: str, now: datetime) -> tuple[Source, bool]:
+        """The source whose canonical URL is ``key``, created if new (``True``); re-adding a paused one resumes it."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO sources (url, key, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (url, key, _iso(now)),
+            )
+            created = cursor.rowcount == 1
+            if not created:
+                await conn.execute(
+                    "UPDATE sources SET paused_reason = NULL, failures = 0, next_poll_at = NULL WHERE key = ?", (key,)
+                )
+        row = await self._db.fetch_one("SELECT * FROM sources WHERE key = ?", (key,))
+        assert row is not None  # just written
+        return _source(row), created
+
+    async def get(self, source_id: int) -> Source | None:
+        """The source with this id."""
+        row = await self._db.fetch_one("SELECT * FROM sources WHERE id = ?", (source_id,))
+        return _source(row) if row else None
+
+    async def all(self, guild_id: int | None = None) -> list[Source]:
+        """Every source, or those a server follows, by URL."""
+        if guild_id is None:
+            rows = await self._db.fetch_all("SELECT * FROM sources ORDER BY url")
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT s.* FROM sources s JOIN source_follows f ON f.source_id = s.id WHERE f.guild_id = ? "
+                "ORDER BY s.url",
+                (guild_id,),
+            )
+        return [_source(row) for row in rows]
+
+    async def due(self, now: datetime) -> list[Source]:
+        """Active sources whose backoff has expired."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM sources WHERE paused_reason IS NULL AND (next_poll_at IS NULL OR next_poll_at <= ?) "
+            "ORDER BY id",
+            (_iso(now),),
+        )
+        return [_source(row) for row in rows]
+
+    async def follow(self, source_id: int, guild_id: int, channel_id: int, user_id: int | None, now: datetime) -> None:
+        """Make a server follow a source (updating where its notices go)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO source_follows (source_id, guild_id, channel_id, added_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, guild_id) DO UPDATE SET channel_id = excluded.channel_id",
+                (source_id, guild_id, channel_id, user_id, _iso(now)),
+            )
+
+    async def unfollow(self, source_id: int, guild_id: int) -> bool:
+        """Stop a server following a source; the source goes when nobody follows it. ``False`` if not followed."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM source_follows WHERE source_id = ? AND guild_id = ?", (source_id, guild_id)
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.execute(
+                "DELETE FROM sources WHERE id = ? AND NOT EXISTS (SELECT 1 FROM source_follows WHERE source_id = ?)",
+                (source_id, source_id),
+            )
+        return True
+
+    async def remove(self, source_id: int) -> bool:
+        """Delete a source outright (the command line's removal); its fetch log stays."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return cursor.rowcount == 1
+
+    async def followers(self, source_id: int) -> list[Follow]:
+        """The servers following a source."""
+        rows = await self._db.fetch_all(
+            "SELECT source_id, guild_id, channel_id FROM source_follows WHERE source_id = ?", (source_id,)
+        )
+        return [Follow(row["source_id"], row["guild_id"], row["channel_id"]) for row in rows]
+
+    async def record_success(
+        self,
+        source_id: int,
+        now: datetime,
+        *,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        added: int,
+        warning: str | None,
+    ) -> None:
+        """A poll that worked: validators kept, failures reset, stored-item count grown."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sources SET title = COALESCE(?, title), etag = ?, last_modified = ?, last_polled_at = ?, "
+                "last_ok_at = ?, failures = 0, next_poll_at = NULL, item_count = item_count + ?, "
+                "last_error = COALESCE(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END "
+                "WHERE id = ?",
+                (title, etag, last_modified, _iso(now), _iso(now), added, warning, warning, _iso(now), source_id),
+            )
+
+    async def record_failure(
+        self, source_id: int, now: datetime, error: str, next_poll_at: datetime, pause_reason: str | None
+    ) -> Source:
+        """A poll that failed: error kept, failure counted, next poll pushed back, maybe paused."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sources SET last_polled_at = ?, last_error = ?, last_error_at = ?, failures = failures + 1, "
+                "next_poll_at = ?, paused_reason = COALESCE(?, paused_reason) WHERE id = ?",
+                (_iso(now), error, _iso(now), _iso(next_poll_at), pause_reason, source_id),
+            )
+        source = await self.get(source_id)
+        assert source is not None
+        return source
+
+    async def log(
+        self, source_id: int | None, url: str, canonical_id: str | None, outcome: str, detail: str, now: datetime
+    ) -> None:
+        """Record what happened to one article."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (source_id, url, canonical_id, outcome, detail, _iso(now)),
+            )
+
+    async def history(self, url: str, canonical_id: str | None, limit: int = 10) -> list[FetchEvent]:
+        """What happened to an article, newest first, found by its canonical URL or release id."""
+        rows = await self._db.fetch_all(
+            "SELECT l.url, l.canonical_id, l.outcome, l.detail, l.at, s.url AS source_url FROM fetch_log l "
+            "LEFT JOIN sources s ON s.id = l.source_id WHERE l.url = ? OR (? IS NOT NULL AND l.canonical_id = ?) "
+            "ORDER BY l.at DESC, l.id DESC LIMIT ?",
+            (url, canonical_id, canonical_id, limit),
+        )
+        return [
+            FetchEvent(
+                row["url"],
+                row["canonical_id"],
+                row["outcome"],
+                row["detail"],
+                datetime.fromisoformat(row["at"]),
+                row["source_url"],
+            )
+            for row in rows
+        ]

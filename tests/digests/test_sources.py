@@ -1,0 +1,190 @@
+"""Following feeds end to end: a local feed server, the real fetcher (private addresses allowed), SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from digests.ingest.fetch import Fetcher
+from digests.service import DigestService
+from digests.sources import SourceService
+from digests.store.db import Database
+from digests.store.releases import ReleaseRepository
+from digests.store.sources import SourceRepository
+from tests.digests.ingest import DATA
+
+ARTICLE = "/News/Releases/Release/Article/3657212/secretary-announces-new-coastal-resilience-grants/"
+BODY = "The Harbortest office said the harbor will reopen. " * 12 + "“We will reopen the harbor next week,” Ames said."
+
+
+@dataclass
+class FeedState:
+    """What the local server answers; tests change it between polls."""
+
+    items: list[str] = field(default_factory=list)
+    status: int = 200
+    hits: int = 0
+
+
+def item(title: str, link: str, text: str) -> str:
+    return f"<item><title>{title}</title><link>{link}</link><description>{text}</description></item>"
+
+
+STATE = web.AppKey("state", FeedState)
+
+
+async def feed(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.hits += 1
+    if state.status != 200:
+        return web.Response(status=state.status)
+    body = f'<rss version="2.0"><channel><title>Harbortest News</title>{"".join(state.items)}</channel></rss>'
+    etag = f'"{hash(body)}"'
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag})
+    return web.Response(body=body.encode(), headers={"Content-Type": "application/rss+xml", "ETag": etag})
+
+
+async def article(request: web.Request) -> web.Response:
+    return web.Response(body=(DATA / "article.html").read_bytes(), content_type="text/html", charset="utf-8")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[TestServer]:
+    app = web.Application()
+    app[STATE] = FeedState()
+    app.router.add_get("/feed.xml", feed)
+    app.router.add_get(ARTICLE, article)
+    async with TestServer(app, host="127.0.0.1") as test_server:
+        yield test_server
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def sources(clock: Clock) -> AsyncIterator[SourceService]:
+    db = await Database.open(":memory:")
+    digests = DigestService(ReleaseRepository(db), clock=clock)
+    yield SourceService(
+        SourceRepository(db),
+        digests,
+        lambda: Fetcher(allow_private=True),
+        max_failures=3,
+        allow_private=True,
+        clock=clock,
+    )
+    await db.close()
+
+
+def feed_url(server: TestServer) -> str:
+    return f"http://127.0.0.1:{server.port}/feed.xml"
+
+
+async def test_add_polls_at_once_then_not_modified(server: TestServer, sources: SourceService) -> None:
+    state = server.app[STATE]
+    state.items = [item("Harbortest reopens", "https://example.gov/news/harbor-reopens", BODY)]
+    source, created, first = await sources.add(feed_url(server), guild_id=1, channel_id=2)
+    assert created and first.count("added") == 1 and first.error is None
+    assert first.source.title == "Harbortest News" and first.source.item_count == 1
+    again = await sources.poll(first.source)
+    assert again.not_modified
+    digest = await sources.digests.digest("harbortest")
+    assert digest.items[0].quotes[0].speaker == "Ames"
+    _, created_again, _ = await sources.add(feed_url(server) + "#fragment", guild_id=1, channel_id=2)
+    assert not created_again  # the same canonical URL
+
+
+async def test_teaser_items_are_completed_from_their_page(server: TestServer, sources: SourceService) -> None:
+    link = f"http://127.0.0.1:{server.port}{ARTICLE}"
+    server.app[STATE].items = [item("Grants", link, "Short teaser…")]
+    _, _, result = await sources.add(feed_url(server))
+    assert result.count("added") == 1
+    release = (await sources.digests.releases())[0]
+    assert release.canonical_id == "article:3657212" and release.sentence_count > 3
+
+
+async def test_an_edit_is_a_new_version_and_why_tells_the_story(server: TestServer, sources: SourceService) -> None:
+    state = server.app[STATE]
+    link = "https://example.gov/news/harbor-reopens?utm_source=rss"
+    state.items = [item("Harbortest reopens", link, BODY)]
+    source, _, _ = await sources.add(feed_url(server))
+    state.items = [item("Harbortest reopens", link, BODY + " The reopening was moved to Monday.")]
+    result = await sources.poll(source)
+    assert result.count("updated") == 1
+    report = await sources.why("http://example.gov/news/harbor-reopens")
+    assert report.release is not None and report.release.version == 2
+    assert [event.outcome for event in report.events] == ["updated", "added"]
+    unknown = await sources.why("https://example.gov/never")
+    assert unknown.release is None and unknown.events == []
+
+
+async def test_failures_back_off_then_pause_once(server: TestServer, sources: SourceService, clock: Clock) -> None:
+    state = server.app[STATE]
+    state.items = [item("Harbortest reopens", "https://example.gov/news/h", BODY)]
+    source, _, _ = await sources.add(feed_url(server))
+    state.status = 500
+    paused = []
+    for _ in range(4):
+        clock.now += timedelta(days=1)  # always past the backoff
+        results = await sources.poll_due()
+        paused += [r for r in results if r.paused_now]
+        if results:
+            assert results[0].error is not None and "500" in results[0].error
+    assert len(paused) == 1 and "3 failed polls in a row" in (paused[0].source.paused_reason or "")
+    assert await sources.poll_due() == []  # paused sources are not polled
+    # nothing already stored was lost
+    assert await sources.digests.repo.count() == 1
+    state.status = 200
+    resumed, created, result = await sources.add(feed_url(server))
+    assert not created and resumed.paused_reason is None and result.error is None
+
+
+async def test_backoff_delays_the_next_poll(server: TestServer, sources: SourceService, clock: Clock) -> None:
+    server.app[STATE].status = 503
+    source, _, first = await sources.add(feed_url(server))
+    assert first.error and first.source.next_poll_at is not None
+    assert first.source.next_poll_at - clock.now == timedelta(minutes=30)
+    assert await sources.poll_due() == []
+    clock.now += timedelta(minutes=31)
+    assert len(await sources.poll_due()) == 1
+
+
+async def test_unsafe_and_broken_urls_are_refused(server: TestServer, clock: Clock) -> None:
+    db = await Database.open(":memory:")
+    try:
+        strict = SourceService(
+            SourceRepository(db), DigestService(ReleaseRepository(db)), lambda: Fetcher(), clock=clock
+        )
+        for bad in (feed_url(server), "ftp://example.org/feed", "http://169.254.169.254/latest", "not a url"):
+            with pytest.raises(ValueError):
+                await strict.add(bad)
+        assert await strict.repo.all() == []
+        failed = await strict.ingest_url("http://10.0.0.1/page")
+        assert failed.status == "failed" and "10.0.0.1" in failed.detail
+    finally:
+        await db.close()
+
+
+async def test_single_page_ingest(server: TestServer, sources: SourceService) -> None:
+    outcome = await sources.ingest_url(f"http://127.0.0.1:{server.port}{ARTICLE}?utm_campaign=x")
+    assert outcome.status == "added"
+    again = await sources.ingest_url(f"http://127.0.0.1:{server.port}{ARTICLE}")
+    assert again.status == "unchanged"
+    missing = await sources.ingest_url(f"http://127.0.0.1:{server.port}/nope")
+    assert missing.status == "failed" and "404" in missing.detail
