@@ -362,3 +362,31 @@ def error_embed(message: str, suggestions: Sequence[str] = ()) -> discord.Embed:
         listed = ", ".join(f"`{neutralise_mentions(truncate(s, 100))}`" for s in shown)
         description += f"\n\nDid you mean: {listed}?"
     return discord.Embed(title="Sorry", description=description, colour=ERROR_COLOUR)
+
+
+UPDATES_PER_EMBED = 10
+
+
+def update_pages(releases: Sequence[Release], topic: str, tz: tzinfo) -> list[Page]:
+    """Short "updated" notes for releases edited after a subscription posted them: a linked title and date
+    per line, ten to an embed, one embed per message (no buttons: the full digest was posted before)."""
+    pages: list[Page] = []
+    author = _page_author(Digest(topic=topic, items=()), tz)
+    line_budget = EMBED_DESCRIPTION_LIMIT // UPDATES_PER_EMBED - 1  # so that a full embed always fits
+    for start in range(0, len(releases), UPDATES_PER_EMBED):
+        chunk = releases[start : start + UPDATES_PER_EMBED]
+        lines = []
+        for release in chunk:
+            title = truncate(clean_text(release.display_title), LIST_TITLE_BUDGET)
+            date = format_date(release.published_at, tz)
+            linked = f"{_link(title, release.url)} · {date} · updated"
+            # A cut Markdown link would break; fall back to the plain title when the link does not fit.
+            lines.append(linked if len(linked) <= line_budget else truncate(f"{title} · {date} · updated", line_budget))
+        embed = discord.Embed(
+            title="Updated releases" if len(chunk) > 1 else "Updated release",
+            description="\n".join(lines),
+            colour=DIGEST_COLOUR,
+        )
+        embed.set_author(name=author)
+        pages.append(Page(embeds=[embed], releases=list(chunk)))
+    return pages

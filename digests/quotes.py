@@ -525,34 +525,18 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
         or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
     ):
         before.pop()
-    subject = None
     if before and before[-1].is_word and verb.group() != "according to":
-        subject = _parse_phrase(body, before, before_verb=True)
-    inverted = None
+        mention = _parse_phrase(body, before, before_verb=True)
+        if mention is not None:
+            return _Attribution(mention.start, verb.end(), mention)
     after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
     if after and after[0].is_word:
-        inverted = _parse_phrase(body, after, before_verb=False)
+        mention = _parse_phrase(body, after, before_verb=False)
         # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had".
-        if inverted is not None and inverted.name is None and (inverted.pronoun not in _PRONOUN_GENDER or len(after) > 1):
-            inverted = None
-    if subject is not None and inverted is not None and _embedded(before, subject):
-        # "“…” that Sanders can catch Clinton, said Steve Elmendorf": the name before the verb sits in a
-        # clause; a full name after it is the speaker.
-        if inverted.title is not None or " " in (inverted.name or ""):
-            subject = None
-    if subject is not None:
-        return _Attribution(subject.start, verb.end(), subject)
-    if inverted is not None:
-        return _Attribution(verb.start(), inverted.end, inverted)
+        if mention is None or (mention.name is None and (mention.pronoun not in _PRONOUN_GENDER or len(after) > 1)):
+            return None
+        return _Attribution(verb.start(), mention.end, mention)
     return None
-
-
-def _embedded(tokens: list[_Token], mention: _Mention) -> bool:
-    """Whether a mention read from ``tokens`` follows a lower-case word that is not part of a title."""
-    previous = [t for t in tokens if t.end <= mention.start]
-    return bool(previous) and previous[-1].text.isalpha() and previous[-1].text.islower() and (
-        previous[-1].bare not in _TITLE_WORDS | _DETERMINERS
-    )
 
 
 _LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(

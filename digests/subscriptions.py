@@ -261,6 +261,6 @@ class SubscriptionService:
             return [], releases
         return [await self.digests.item(r, subscription.sentences) for r in releases], []
 
-    async def mark_posted(self, subscription_id: int, nonce: str, message_id: int) -> None:
+    async def mark_posted(self, subscription_id: int, nonce: str, message_id: int | None) -> None:
         """Confirm a message posted: its releases are delivered."""
         await self.ledger.mark_posted(subscription_id, nonce, message_id, self.clock())

@@ -114,8 +114,13 @@ class DeliveryLedger:
         )
         return [row["subscription_id"] for row in rows]
 
-    async def mark_posted(self, subscription_id: int, nonce: str, message_id: int, now: datetime) -> int:
-        """Mark the rows of one message posted (and the subscription's last delivery); how many rows."""
+    async def mark_posted(
+        self, subscription_id: int, nonce: str, message_id: int | None, now: datetime
+    ) -> int:
+        """Mark the rows of one message posted (and the subscription's last delivery); how many rows.
+
+        ``message_id`` is ``None`` when nothing was left to post (every release was deleted meanwhile).
+        """
         at = now.astimezone(UTC).isoformat()
         async with self._db.transaction() as conn:
             cursor = await conn.execute(

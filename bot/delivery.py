@@ -1,0 +1,211 @@
+"""Posting subscriptions' daily digests to their channels: exactly once, within Discord's rate limit.
+
+A run claims what it posts in the ledger before posting (see :mod:`digests.store.deliveries`), posts each message
+with a deterministic ``nonce`` and ``enforce_nonce`` (discord.py sends both whenever ``nonce`` is given), and
+confirms it afterwards. Whatever a crash, a cancellation or an outage leaves claimed but unconfirmed is re-posted
+by the next run with the same nonce, so Discord returns the message it already made instead of a second one.
+
+Failures stay with their subscription: a 403 or 404 pauses it (and tells the server once), a 429 or 5xx is
+retried with backoff while the other subscriptions go on; all posts share one token bucket so that thousands of
+subscriptions due at the same minute stay under Discord's global 50 requests per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.embeds import Page, digest_pages, update_pages
+from bot.replies import NO_MENTIONS
+from bot.views import digest_view
+from digests.models import Digest, Subscription
+from digests.store.deliveries import Claim, DeliveryKind, PendingMessage, message_nonce
+from digests.subscriptions import DueReleases, SubscriptionService
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REQUESTS_PER_SECOND = 45.0  # Discord allows 50 per bot; leave room for everything else the bot does
+DEFAULT_CONCURRENCY = 50  # requests in flight at once
+DEFAULT_RETRY_DELAYS = (5.0, 30.0, 120.0)  # our backoff for 429/5xx, on top of discord.py's own retries
+
+
+class RateLimiter:
+    """A token bucket shared by every delivery: at most ``rate`` requests a second, in bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Wait for a token. Waiters are served in arrival order (the lock is FIFO)."""
+        async with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens < 1:
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+                self._tokens = 1.0
+                self._updated = time.monotonic()
+            self._tokens -= 1
+
+
+class DeliveryDeferredError(Exception):
+    """Discord kept failing (429/5xx) after every retry; the claimed releases stay pending for the next run."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What one run of one subscription did."""
+
+    subscription_id: int
+    messages: int = 0  # messages posted (or confirmed, when a retry found them already posted)
+    paused_now: bool = False  # this run paused the subscription (403/404)
+    deferred: bool = False  # Discord failed repeatedly; pending releases wait for the next run
+    skipped: bool = False  # gone or paused: nothing was attempted
+
+
+def failure_reason(error: discord.HTTPException, channel_id: int) -> str:
+    """Why a subscription was paused, as shown in ``/subscriptions``."""
+    if isinstance(error, discord.NotFound):
+        return f"<#{channel_id}> was deleted or I can no longer see it (Discord 404)"
+    return f"I am not allowed to post in <#{channel_id}> (Discord 403: {error.text or 'missing access'})"
+
+
+class Deliverer:
+    """Runs subscriptions: works out what is due, claims it, posts it, confirms it."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        service: SubscriptionService,
+        *,
+        requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+    ) -> None:
+        self.client = client
+        self.service = service
+        self.limiter = RateLimiter(requests_per_second)
+        self.retry_delays = tuple(retry_delays)
+        self._slots = asyncio.Semaphore(concurrency)
+        # One run per subscription at a time in this process; the ledger's claims guard against other processes.
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def run(self, subscription_id: int) -> RunOutcome:
+        """Deliver everything the subscription has not delivered yet (and anything left pending before)."""
+        async with self._locks.setdefault(subscription_id, asyncio.Lock()):
+            subscription = await self.service.get(subscription_id)
+            if subscription is None or not subscription.active:
+                return RunOutcome(subscription_id, skipped=True)
+            tz = ZoneInfo(subscription.timezone)
+            due = await self.service.due(subscription)
+            if due:
+                await self.service.claim(subscription.id, plan(subscription, due, tz))
+            messages = 0
+            for pending in await self.service.pending(subscription.id):
+                try:
+                    messages += await self._post(subscription, pending, tz)
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    paused = await self._pause(subscription, exc)
+                    return RunOutcome(subscription_id, messages, paused_now=paused)
+                except DeliveryDeferredError as exc:
+                    log.warning("subscription #%d: %s; will retry at the next run", subscription_id, exc)
+                    return RunOutcome(subscription_id, messages, deferred=True)
+            await self.service.finish_run(subscription.id)
+            if messages:
+                log.info("subscription #%d: posted %d message(s)", subscription_id, messages)
+            return RunOutcome(subscription_id, messages)
+
+    async def _post(self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo) -> int:
+        """Post one claimed message (rebuilt from the ledger) and confirm it; how many messages it took."""
+        items, releases = await self.service.pending_content(subscription, pending)
+        if pending.kind == "digest":
+            pages = digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
+        else:
+            pages = update_pages(releases, subscription.topic, tz)
+        first_id: int | None = None
+        for part, page in enumerate(pages):
+            # Normally one page; if the releases no longer fit one message (edited since the claim), the extra
+            # parts get nonces of their own, derived the same way on every retry.
+            nonce = pending.nonce if part == 0 else message_nonce(subscription.id, pending.releases, part)
+            sent = await self._send(subscription, page, nonce, with_buttons=pending.kind == "digest")
+            first_id = sent.id if first_id is None else first_id
+        await self.service.mark_posted(subscription.id, pending.nonce, first_id)
+        return len(pages)
+
+    async def _send(self, subscription: Subscription, page: Page, nonce: str, *, with_buttons: bool) -> discord.Message:
+        """Send one page with its nonce, retrying 429/5xx with backoff; 403/404 and other errors are raised."""
+        channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
+        view = digest_view(page) if with_buttons else discord.utils.MISSING
+        if with_buttons:
+            # The Quotes buttons are dynamic items registered on the client: the view need not be kept in memory.
+            view.stop()
+        for delay in (0.0, *self.retry_delays):
+            await asyncio.sleep(delay)
+            try:
+                async with self._slots:
+                    await self.limiter.acquire()
+                    return await channel.send(
+                        embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+                    )
+            except (discord.Forbidden, discord.NotFound):
+                raise
+            except discord.HTTPException as exc:
+                if exc.status != 429 and exc.status < 500:
+                    raise
+                log.info("subscription #%d: Discord answered %d; retrying", subscription.id, exc.status)
+        raise DeliveryDeferredError(f"Discord kept failing after {len(self.retry_delays) + 1} attempts")
+
+    async def _pause(self, subscription: Subscription, error: discord.HTTPException) -> bool:
+        """Pause after a 403/404 and tell the server, once."""
+        reason = failure_reason(error, subscription.channel_id)
+        paused = await self.service.pause_for_failure(subscription.id, reason)
+        log.warning("subscription #%d paused: %s", subscription.id, reason)
+        if paused:
+            await self._notify(subscription, reason)
+        return paused
+
+    async def _notify(self, subscription: Subscription, reason: str) -> None:
+        """Tell the server where /subscribe was run, or in its system channel, that a subscription is paused."""
+        text = (
+            f"The daily digest #{subscription.id} (“{subscription.topic}”) is paused: {reason}. "
+            f"Fix it, then run `/subscription resume id:{subscription.id}`; nothing will be missed."
+        )
+        guild = self.client.get_guild(subscription.guild_id)
+        system = guild.system_channel.id if guild is not None and guild.system_channel is not None else None
+        targets = [subscription.notify_channel_id, system]
+        for channel_id in dict.fromkeys(t for t in targets if t is not None and t != subscription.channel_id):
+            channel = self.client.get_partial_messageable(channel_id, guild_id=subscription.guild_id)
+            try:
+                async with self._slots:
+                    await self.limiter.acquire()
+                    await channel.send(text, allowed_mentions=NO_MENTIONS)
+                return
+            except discord.HTTPException as exc:
+                log.info("could not tell channel %d about subscription #%d: %s", channel_id, subscription.id, exc)
+        log.warning("nowhere to tell guild %d that subscription #%d is paused", subscription.guild_id, subscription.id)
+
+
+def plan(subscription: Subscription, due: DueReleases, tz: ZoneInfo) -> list[Claim]:
+    """Lay the due releases out as messages and give each message its nonce: the claims of one run."""
+    claims: list[Claim] = []
+    pages: list[tuple[Page, DeliveryKind]] = []
+    if due.new:
+        pages += [(p, "digest") for p in digest_pages(Digest(topic=subscription.topic, items=due.new), tz)]
+    pages += [(p, "update") for p in update_pages(due.updated, subscription.topic, tz)]
+    for page, kind in pages:
+        releases = [(r.id, r.version) for r in page.releases]
+        nonce = message_nonce(subscription.id, releases)
+        claims += [Claim(r.id, r.version, kind, nonce) for r in page.releases]
+    return claims
