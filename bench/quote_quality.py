@@ -28,7 +28,7 @@ Matching
 
 Speakers
     A gold speaker counts as a name when, with parentheses, possessives and any apposition after a comma
-    removed (and an "of …"/"from …"/"who …" after it), its last word is capitalised and not a pronoun
+    removed (and an "of …"/"to …"/"who …" after it), its last word is capitalised and not a pronoun
     ("Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of Delaware",
     "Monte Shaw, executive director of …", "Democrats"; not "he", "Another", "a campaign spokesman", "the
     Trump campaign"). Its key is that last word ("Cruz", "Shaw"). A predicted speaker is
@@ -243,8 +243,8 @@ def name_key(speaker: str | None) -> str | None:
     if not speaker:
         return None
     text = re.sub(r"\([^)]*\)", " ", speaker).split(",")[0]
-    # "Sen. Tom Carper of Delaware" → "… Carper"; "a member who supports Trump" → "a member"
-    text = re.split(r"(?<=[a-z]) (?:of|from|who|which|that) ", text)[0]
+    # "Sen. Tom Carper of Delaware" → "… Carper"; "an adviser to Trump", "a member who backs Trump" → not names
+    text = re.split(r"(?<=[a-z]) (?:of|from|to|for|at|with|who|which|that) ", text)[0]
     tokens: list[str] = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
     while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
         tokens.pop()

@@ -6,9 +6,11 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
@@ -16,7 +18,10 @@ from bot.app import Services
 from bot.cogs.digest import DigestCog
 from bot.cogs.quotes import QuotesCog
 from bot.cogs.sources import SourcesCog
+from bot.cogs.subscriptions import SubscriptionsCog
+from bot.delivery import Deliverer
 from bot.replies import NO_MENTIONS, apologise, send_error
+from bot.scheduling import SubscriptionScheduler
 from bot.views import QuotesButton
 from digests.models import Quote, Release
 
@@ -47,14 +52,39 @@ class DigestBot(commands.Bot):
         self.services = services
         self.guild_id = guild_id
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+        # One scheduler for every timed job (daily digests, feed polling); jobs are rebuilt from the database.
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.deliverer = Deliverer(
+            self,
+            services.subscriptions,
+            requests_per_second=services.settings.delivery_requests_per_second,
+        )
+        self.digest_schedule = SubscriptionScheduler(
+            self.scheduler,
+            self.deliverer,
+            services.subscriptions,
+            grace=timedelta(hours=services.settings.catch_up_grace_hours),
+            clock=services.clock,
+        )
 
     async def setup_hook(self) -> None:
-        """Register cogs and the persistent Quotes button, then sync commands if they changed."""
+        """Register cogs and the persistent Quotes button, sync commands if they changed, then start the scheduler
+        with a job per subscription (catching up runs missed while the bot was down)."""
         self.add_dynamic_items(QuotesButton)
         await self.add_cog(DigestCog(self))
         await self.add_cog(QuotesCog(self))
         await self.add_cog(SourcesCog(self))
+        await self.add_cog(SubscriptionsCog(self))
         await self.sync_commands()
+        self.scheduler.start()
+        await self.digest_schedule.load()
+
+    async def close(self) -> None:
+        """Stop the scheduler (runs in progress are cancelled; their claimed posts are retried at the next start,
+        with the same nonces), then disconnect."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions are follow-up questions, handled by the quotes cog's listener."""

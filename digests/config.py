@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     feed_max_failures: int = Field(default=5, ge=1, le=100)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=10_000)
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # A daily digest missed while the bot was down is made up at start when it is less late than this;
+    # older misses roll into the next run (nothing is lost either way).
+    catch_up_grace_hours: float = Field(default=6.0, ge=0, le=168)
+    # Channel posts per second shared by all subscriptions (Discord allows 50 per bot in total).
+    delivery_requests_per_second: float = Field(default=45.0, gt=0, le=50)
     log_level: str = "INFO"
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "RELEASE_DIGEST_DISCORD_TOKEN")

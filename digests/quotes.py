@@ -18,6 +18,7 @@ The pipeline, all linear in the size of the body:
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,11 +38,11 @@ _SPEECH_VERBS = (
     "quipped|concluded|acknowledged|admitted|claimed|claims|countered|responded|emphasized|stressed|"
     "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
     "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
-    "retorted|interjected|answered|predicted|put it|according to|"
+    "retorted|interjected|answered|predicted|puts? it|reacted|continues|elaborated|sang|reads|according to|"
     + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
-_SPEECH = re.compile(r"\b(?:" + _SPEECH_VERBS + r")\b")
+_SPEECH = re.compile(r"\b(?:" + _SPEECH_VERBS + r")\b", re.IGNORECASE)  # "Stated Stone:", "According to"
 
 # A window token: a word (with inner apostrophes, hyphens and periods, as in "U.S." or "O’Neil") or a single
 # punctuation character. Words never end in an apostrophe, so "Singh’s" and "Singh’" stay distinct.
@@ -51,6 +52,8 @@ _NAME_RUN = re.compile(r"[A-Z][\w.’'-]*(?: (?:[A-Z][\w.’'-]*|of|\d+(?:st|nd|
 
 # A capitalised word after a lower-case word or comma: a name, not a capitalised sentence opener.
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][\w’'-]*")
+# "Mitch McConnell, R-Ky., said": a party and state tag after a name.
+_PARTY_TAG = re.compile(r"[RDI]-[A-Z][\w.]*")
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _BEFORE_OPEN = frozenset("([{—–-/")
 _AFTER_CLOSE = frozenset(".,;:!?)]}—–-…")
@@ -374,6 +377,9 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
         return None
     head = tokens[:cut]
+    if any(a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head)):
+        # "executive director of the Campaign Legal Center": a description of someone named elsewhere.
+        return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
     if len(head) > 1 and head[-1].bare in {"of", "from"} and _is_name_token(head[-2]):
         return _parse_segment(body, head[:-1])  # "Sen. Tom Carper of Delaware" → Tom Carper
     if head and head[-1].bare in _PREPOSITIONS:
@@ -507,7 +513,7 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X"."""
     before, boundary = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
     before = _strip_parentheses(before)
-    if verb.group() in _PARTICIPLE_SET:
+    if verb.group().lower() in _PARTICIPLE_SET:
         # "Bradley apologized …, saying": the subject opens the sentence (not a clause after a quote).
         segments = _segments(before)
         if (boundary in "\"“”" and boundary) or not segments:
@@ -521,11 +527,12 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
     while before and (
         before[-1].bare in _BETWEEN
-        or before[-1].text in ",—–"
+        or before[-1].text in ",—–."
+        or _PARTY_TAG.fullmatch(before[-1].text)
         or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
     ):
         before.pop()
-    if before and before[-1].is_word and verb.group() != "according to":
+    if before and before[-1].is_word and verb.group().lower() != "according to":
         mention = _parse_phrase(body, before, before_verb=True)
         if mention is not None:
             return _Attribution(mention.start, verb.end(), mention)
@@ -775,6 +782,17 @@ class _Attributions:
             return None
         return i
 
+    def ending_paragraph_before(self, passage: _Passage) -> int | None:
+        """Index of the last attribution of the paragraph just before a passage that opens its paragraph."""
+        line_start = self.body.rfind("\n", 0, passage.open_at) + 1
+        if self.body[line_start : passage.open_at].strip():
+            return None
+        j = bisect.bisect_left(self._starts, line_start) - 1
+        if j < 0 or self.body[self.items[j].end : line_start].count("\n") > 2:
+            return None
+        gap = self.body[self.items[j].end : line_start]
+        return j if "\n" not in gap.strip() else None
+
     def joins(self, prev: _Passage, passage: _Passage) -> bool:
         """Whether only an attribution stands between two passages (“…,” Singh said. “…”), in the same or
         the next paragraph, and the second has no attribution of its own."""
@@ -865,6 +883,11 @@ def _passage_speakers(
             current, previous = _sentence_before(body, passage)
             if not any(t.is_word for t in current):
                 attribution = _subject(body, previous, name_words)
+        if attribution is None:
+            # A paragraph of quote after a paragraph that ends attributing something to someone ("Clinton
+            # responded by pointing a finger …, saying the Sanders campaign was lying.")
+            index = attributions.ending_paragraph_before(passage)
+            attribution = attributions.items[index] if index is not None else None
         found.append(attribution)
     return found
 

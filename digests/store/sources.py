@@ -134,7 +134,8 @@ class SourceRepository:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO source_follows (source_id, guild_id, channel_id, added_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, guild_id) DO UPDATE SET channel_id = excluded.channel_id",
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (source_id, guild_id) DO UPDATE SET channel_id = excluded.channel_id",
                 (source_id, guild_id, channel_id, user_id, _iso(now)),
             )
 
@@ -181,8 +182,8 @@ class SourceRepository:
             await conn.execute(
                 "UPDATE sources SET title = COALESCE(?, title), etag = ?, last_modified = ?, last_polled_at = ?, "
                 "last_ok_at = ?, failures = 0, next_poll_at = NULL, item_count = item_count + ?, "
-                "last_error = COALESCE(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END "
-                "WHERE id = ?",
+                "last_error = COALESCE(?, last_error), "
+                "last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END WHERE id = ?",
                 (title, etag, last_modified, _iso(now), _iso(now), added, warning, warning, _iso(now), source_id),
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -266,3 +267,17 @@ def test_no_privileged_intents() -> None:
     chosen = intents()
     assert not chosen.message_content and not chosen.members and not chosen.presences
     assert chosen.guild_messages and chosen.guilds
+
+
+async def test_slow_work_is_deferred_and_still_answered(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
+    async with start_bot() as bot:
+        real = bot.services.digests.digest
+
+        async def slow(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(2.5)  # past the direct-answer budget, inside Discord's 3 s only if deferred
+            return await real(*args, **kwargs)
+
+        bot.services.digests.digest = slow  # type: ignore[method-assign]
+        result = await fake_discord.slash("digest", {"topic": "hmc"}, timeout=10)
+    assert result.deferred
+    assert result.original is not None and "Sabrina Singh" in json.dumps(result.original)

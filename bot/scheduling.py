@@ -1,0 +1,143 @@
+"""When daily digests run: one APScheduler ``CronTrigger`` job per active subscription, in its timezone.
+
+The database is the source of truth: jobs live only in memory and are rebuilt from the subscriptions at every
+start. A run missed while the bot was down (a slot after the subscription's last completed run) is made up at once
+if it is less than the grace period late; an older miss simply rolls into the next run, which delivers everything
+not delivered yet. Claimed but unconfirmed posts (a crash mid-run) are retried at start, whatever the schedule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.delivery import Deliverer, RunOutcome
+from digests.models import Subscription
+from digests.subscriptions import SubscriptionService
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "subscription:"
+CATCH_UP_PREFIX = "catch-up:"
+_TICK = timedelta(microseconds=1)
+# How far back to look for a missed slot: a day and a bit covers a daily schedule across any DST change.
+_LOOKBACK = timedelta(days=2)
+
+
+def daily_trigger(subscription: Subscription) -> CronTrigger:
+    """Every day at the subscription's local time, DST-correct (APScheduler works in the zone's wall time)."""
+    return CronTrigger(hour=subscription.hour, minute=subscription.minute, timezone=ZoneInfo(subscription.timezone))
+
+
+def next_run(subscription: Subscription, after: datetime) -> datetime:
+    """The first scheduled run strictly after ``after``, in the subscription's timezone."""
+    fire: datetime | None = daily_trigger(subscription).get_next_fire_time(None, after + _TICK)
+    assert fire is not None  # a daily cron trigger without an end date always has a next time
+    return fire
+
+
+def missed_run(subscription: Subscription, now: datetime) -> datetime | None:
+    """The latest scheduled run after the subscription's last completed run and not after ``now``, if any."""
+    trigger = daily_trigger(subscription)
+    fire: datetime | None = trigger.get_next_fire_time(None, max(subscription.last_run_at, now - _LOOKBACK) + _TICK)
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + _TICK)
+    return latest
+
+
+class SubscriptionScheduler:
+    """Keeps one job per active subscription on ``scheduler`` and runs them through ``deliverer``."""
+
+    def __init__(
+        self,
+        scheduler: AsyncIOScheduler,
+        deliverer: Deliverer,
+        service: SubscriptionService,
+        *,
+        grace: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.scheduler = scheduler
+        self.deliverer = deliverer
+        self.service = service
+        self.grace = grace
+        self.clock = clock
+
+    async def load(self) -> list[int]:
+        """Add a job per active subscription, and start at once the runs that catch up (missed within the
+        grace period, or with unconfirmed posts); returns the ids of those started."""
+        now = self.clock()
+        subscriptions = await self.service.active()
+        catch_up: set[int] = set()
+        for subscription in subscriptions:
+            self.add(subscription)
+            missed = missed_run(subscription, now)
+            if missed is None:
+                continue
+            if now - missed <= self.grace:
+                catch_up.add(subscription.id)
+            else:
+                log.info(
+                    "subscription #%d missed its run at %s by more than %s: it rolls into the next run",
+                    subscription.id,
+                    missed.isoformat(),
+                    self.grace,
+                )
+        active = {s.id for s in subscriptions}
+        catch_up |= active & set(await self.service.with_pending())
+        for subscription_id in sorted(catch_up):
+            self.run_soon(subscription_id)
+        log.info("scheduled %d subscription(s); catching up %d", len(subscriptions), len(catch_up))
+        return sorted(catch_up)
+
+    def add(self, subscription: Subscription) -> None:
+        """Schedule (or reschedule) a subscription's daily job."""
+        self.scheduler.add_job(
+            self.run,
+            daily_trigger(subscription),
+            args=[subscription.id],
+            id=f"{JOB_PREFIX}{subscription.id}",
+            name=f"daily digest #{subscription.id}",
+            replace_existing=True,
+            # Late wake-ups (a suspended host, a busy loop) still run within the grace period, once.
+            misfire_grace_time=max(1, int(self.grace.total_seconds())),
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def remove(self, subscription_id: int) -> None:
+        """Stop scheduling a subscription (paused or deleted)."""
+        for prefix in (JOB_PREFIX, CATCH_UP_PREFIX):
+            with contextlib.suppress(JobLookupError):  # not scheduled: nothing to remove
+                self.scheduler.remove_job(f"{prefix}{subscription_id}")
+
+    def run_soon(self, subscription_id: int) -> None:
+        """Run a subscription now, outside its schedule (catch-up after downtime)."""
+        self.scheduler.add_job(
+            self.run,
+            args=[subscription_id],
+            id=f"{CATCH_UP_PREFIX}{subscription_id}",
+            name=f"catch-up of daily digest #{subscription_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def next_run(self, subscription: Subscription) -> datetime | None:
+        """When an active subscription runs next, in its timezone; ``None`` while paused."""
+        return next_run(subscription, self.clock()) if subscription.active else None
+
+    async def run(self, subscription_id: int) -> RunOutcome:
+        """One run of one subscription (the job function); unschedules it if the run paused it."""
+        outcome = await self.deliverer.run(subscription_id)
+        if outcome.paused_now:
+            self.remove(subscription_id)
+        return outcome
