@@ -169,7 +169,7 @@ def feed_site() -> Iterator[str]:
     ).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_GET(self) -> None:
             status, payload = (200, feed) if self.path == "/feed.xml" else (404, b"missing")
             self.send_response(status)
             self.send_header("Content-Type", "application/rss+xml")

@@ -99,7 +99,7 @@ def feed_url(server: TestServer) -> str:
 async def test_add_polls_at_once_then_not_modified(server: TestServer, sources: SourceService) -> None:
     state = server.app[STATE]
     state.items = [item("Harbortest reopens", "https://example.gov/news/harbor-reopens", BODY)]
-    source, created, first = await sources.add(feed_url(server), guild_id=1, channel_id=2)
+    _, created, first = await sources.add(feed_url(server), guild_id=1, channel_id=2)
     assert created and first.count("added") == 1 and first.error is None
     assert first.source.title == "Harbortest News" and first.source.item_count == 1
     again = await sources.poll(first.source)
@@ -137,7 +137,7 @@ async def test_an_edit_is_a_new_version_and_why_tells_the_story(server: TestServ
 async def test_failures_back_off_then_pause_once(server: TestServer, sources: SourceService, clock: Clock) -> None:
     state = server.app[STATE]
     state.items = [item("Harbortest reopens", "https://example.gov/news/h", BODY)]
-    source, _, _ = await sources.add(feed_url(server))
+    await sources.add(feed_url(server))
     state.status = 500
     paused = []
     for _ in range(4):
@@ -157,7 +157,7 @@ async def test_failures_back_off_then_pause_once(server: TestServer, sources: So
 
 async def test_backoff_delays_the_next_poll(server: TestServer, sources: SourceService, clock: Clock) -> None:
     server.app[STATE].status = 503
-    source, _, first = await sources.add(feed_url(server))
+    _, _, first = await sources.add(feed_url(server))
     assert first.error and first.source.next_poll_at is not None
     assert first.source.next_poll_at - clock.now == timedelta(minutes=30)
     assert await sources.poll_due() == []

@@ -187,6 +187,7 @@ class FakeGuild:
     channels: list[FakeChannel] = field(default_factory=list)
     roles: list[FakeRole] = field(default_factory=list)
     members: list[FakeMember] = field(default_factory=list)
+    system_channel_id: str | None = None
 
     @property
     def everyone(self) -> FakeRole:
@@ -200,6 +201,12 @@ class FakeGuild:
             if m.user.id == user_id:
                 return m
         raise KeyError(f"user {user_id} is not a member of guild {self.name}")
+
+    def add_channel(self, name: str) -> FakeChannel:
+        """A new text channel in this guild (add it before the client connects: no CHANNEL_CREATE is sent)."""
+        channel = FakeChannel(name=name, guild_id=self.id, position=len(self.channels))
+        self.channels.append(channel)
+        return channel
 
     def channel(self, channel_id: str) -> FakeChannel | None:
         """The channel with this id, if it belongs to the guild."""
@@ -238,7 +245,7 @@ class FakeGuild:
             "features": [],
             "mfa_level": 0,
             "application_id": None,
-            "system_channel_id": None,
+            "system_channel_id": self.system_channel_id,
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "max_members": 500000,
