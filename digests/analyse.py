@@ -30,13 +30,16 @@ def rank_quotes(
     """Score each quote by how central it is to the release, and rank them.
 
     Centrality is mostly the quote's similarity to the rest of the release (a quote that restates the
-    release's subject is its key quote), plus the summariser's best score among the sentences the quote spans
-    (sumy's signal) and a nudge for a named speaker. Returns the quotes in document order with ``score`` and
-    ``rank`` (0 = best) set.
+    release's subject is its key quote). The summariser's best score among the sentences the quote spans
+    (sumy's signal) only breaks near-ties: it carries the summary's position preference, which says nothing
+    about which quote matters. A named speaker gets a nudge. Returns the quotes in document order with
+    ``score`` and ``rank`` (0 = best) set.
     """
     if not quotes:
         return ()
-    top = max(summary.scores, default=0.0) or 1.0
+    # Min-max scaling: some sumy algorithms (SumBasic, KL) rate with zero or negative numbers.
+    low, high = min(summary.scores, default=0.0), max(summary.scores, default=0.0)
+    span = (high - low) or 1.0
     document = _bag(body)
     scored: list[Quote] = []
     for quote in quotes:
@@ -44,9 +47,9 @@ def rank_quotes(
         spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [
             quote.sentence_idx
         ]
-        sumy_score = max(summary.scores[i] for i in spanned if i < len(summary.scores)) / top
+        sumy_score = (max(summary.scores[i] for i in spanned if i < len(summary.scores)) - low) / span
         named = 1.0 if quote.speaker else 0.0
-        score = 0.7 * _cosine(own, document - own) + 0.2 * sumy_score + 0.1 * named
+        score = 0.8 * _cosine(own, document - own) + 0.1 * sumy_score + 0.1 * named
         scored.append(replace(quote, score=round(score, 6)))
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
     rank = {index: position for position, index in enumerate(order)}

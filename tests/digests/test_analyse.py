@@ -24,3 +24,13 @@ def test_empty_and_quote_free_bodies() -> None:
     assert empty.sentences == () and empty.quotes == () and empty.summary.order == ()
     plain = analyse("The Army grew. The Navy shrank. Nobody was quoted.")
     assert plain.quotes == () and len(plain.summary.pick(3)) == 3
+
+
+def test_every_algorithm_ranks_quotes_in_range(seed_text: str) -> None:
+    from digests.summarize import ALGORITHMS
+
+    for algorithm in ALGORITHMS:
+        quotes = analyse(seed_text, algorithm=algorithm).quotes
+        assert sorted(q.rank for q in quotes) == list(range(5)), algorithm
+        assert all(0.0 <= q.score <= 1.0 for q in quotes), algorithm
+        assert min(quotes, key=lambda q: q.rank).text.startswith("Let me be clear"), algorithm
