@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/speed.py
 
 bench-delivery: $(STAMP)
-	$(BIN)/python bench/delivery.py
+	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

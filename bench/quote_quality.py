@@ -27,14 +27,14 @@ Matching
     most.
 
 Speakers
-    A gold speaker counts as a name when, with parentheses, possessives and any apposition after a comma
-    removed (and an "of …"/"to …"/"who …" after it), its last word is capitalised and not a pronoun
-    ("Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of Delaware",
-    "Monte Shaw, executive director of …", "Democrats"; not "he", "Another", "a campaign spokesman", "the
-    Trump campaign"). Its key is that last word ("Cruz", "Shaw"). A predicted speaker is
-    right when one of its words equals the key, case-insensitively. "Speaker accuracy" is over matched gold
-    quotes with a named speaker; "right speaker, all named" is over every gold quote with a named speaker, an
-    unmatched quote or a missing speaker counting as wrong.
+    A gold speaker counts as a name when, with parentheses, possessives, an apposition after a comma and an
+    "of …"/"to …"/"who …" tail removed, its last word is capitalised and not a pronoun, and it does not open
+    with an indefinite word. Names: "Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of
+    Delaware", "Monte Shaw, executive director of …", "Democrats". Not names: "he", "Another", "a campaign
+    spokesman", "the Trump campaign", "a Nevada Democrat", "an adviser to Trump". The key is that last word
+    ("Cruz", "Shaw"); a predicted speaker is right when one of its words equals the key, case-insensitively.
+    "spk acc" is over matched gold quotes with a named speaker; "spk all" is over every gold quote with a
+    named speaker, an unmatched quote or a missing speaker counting as wrong.
 
 The baseline is the plain quote-mark scan itself: every passage of 5 words or more, no attribution at all.
 """
@@ -61,6 +61,7 @@ _PRONOUNS = frozenset(
     }
 )
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_INDEFINITE = frozenset({"a", "an", "one", "another", "some", "two", "three", "several", "many"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,8 @@ def name_key(speaker: str | None) -> str | None:
         tokens.pop()
     if not tokens or not tokens[-1][:1].isupper() or tokens[-1].lower() in _PRONOUNS:
         return None
+    if tokens[0].lower() in _INDEFINITE:
+        return None  # "a Nevada Democrat", "one New Hampshire Republican": someone unnamed
     return tokens[-1].lower()
 
 

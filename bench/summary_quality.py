@@ -2,8 +2,9 @@
 
 Run by hand: ``.venv/bin/python bench/summary_quality.py [--limit N] [--sample-per-category K] [--split S]``.
 
-Each article (its first line, the title, left out) is split with ``digests.text.split_sentences`` and ranked by
-every algorithm of ``digests.summarize``; the best sentences at two lengths — the reference's sentence count and
+Each article's first line is its title, passed to ``summarize`` as the headline (only "news" uses it); the rest
+is split with ``digests.text.split_sentences`` and ranked by every algorithm of ``digests.summarize``; the best
+sentences at two lengths — the reference's sentence count and
 3 — are scored against the reference with rouge-score (ROUGE-1, ROUGE-2, ROUGE-Lsum; Porter stemming;
 sentences joined by newlines for Lsum).
 
@@ -54,9 +55,10 @@ def read_text(path: Path) -> str:
         return raw.decode("latin-1")
 
 
-def article_body(path: Path) -> str:
-    """An article without its first line, the title."""
-    return read_text(path).split("\n", 1)[-1].strip()
+def article_title_and_body(path: Path) -> tuple[str, str]:
+    """An article's first line, the title, and the rest, its body."""
+    title, _, body = read_text(path).partition("\n")
+    return title.strip(), body.strip()
 
 
 def reference_sentences(path: Path) -> list[str]:
@@ -103,21 +105,29 @@ def _sumy_disagreements(sentences: tuple[Sentence, ...], lengths: tuple[int, ...
 
 
 def evaluate(job: tuple[Path, Path, bool]) -> tuple[dict[tuple[str, str], tuple[float, ...]], dict[str, int]]:
-    """ROUGE F1 of every algorithm on one article at both lengths, keyed by (algorithm, length name)."""
+    """ROUGE F1 of every algorithm on one article at both lengths, keyed by (algorithm, length name).
+
+    The second dict holds the sumy disagreement flags (with ``--check-sumy``) and ``lead``: 1 when "news" has
+    the article's first sentence among its top 3.
+    """
     article, summary, check_sumy = job
-    body = article_body(article)
+    title, body = article_title_and_body(article)
     sentences = split_sentences(body)
     reference = reference_sentences(summary)
     lengths = {"ref": len(reference), "3": SHORT_LENGTH}
     spans = quote_spans(body)
     results: dict[tuple[str, str], tuple[float, ...]] = {}
+    counts: dict[str, int] = {}
     for algorithm in ALGORITHMS:
-        ranking = summarize(sentences, algorithm, spans)
+        ranking = summarize(sentences, algorithm, spans, title=title)
         for length_name, count in lengths.items():
             picked = [sentences[i].text for i in ranking.pick(count)]
             results[algorithm, length_name] = _f1(picked, reference)
-    disagreements = _sumy_disagreements(sentences, tuple(lengths.values())) if check_sumy else {}
-    return results, disagreements
+        if algorithm == "news":
+            counts["lead"] = int(0 in ranking.pick(SHORT_LENGTH))
+    if check_sumy:
+        counts.update(_sumy_disagreements(sentences, tuple(lengths.values())))
+    return results, counts
 
 
 def _table(totals: dict[tuple[str, str], list[float]], count: int) -> Iterator[str]:
@@ -164,14 +174,16 @@ def main() -> None:
     sample = f", {args.sample_per_category} per category" if args.sample_per_category else ""
     limit = f", first {args.limit}" if args.limit else ""
     print(f"BBC News Summary, split={args.split}{sample}{limit}: {len(chosen)} article/summary pairs")
+    if args.split == "eval":
+        print(f"(held out: the tune split, every {TUNE_EVERY}th article, used to check news's hand-set weights)")
     print("ROUGE F1 x 100 (rouge-score, Porter stemmer); @ref = reference's sentence count, @3 = 3 sentences")
     print("* = best in column\n")
     for line in _table(totals, len(chosen)):
         print(line)
+    lead = disagreements.pop("lead", 0)
+    print(f"\nnews has the lead (sentence 0) among its top 3 in {lead}/{len(chosen)} = {lead / len(chosen):.3f}")
     if args.check_sumy:
-        print(
-            "\nnumpy vs sumy picks differ in: " + ", ".join(f"{k} {v}/{len(chosen)}" for k, v in disagreements.items())
-        )
+        print("numpy vs sumy picks differ in: " + ", ".join(f"{k} {v}/{len(chosen)}" for k, v in disagreements.items()))
     print(f"\n{elapsed:.1f} s with {args.workers} workers")
 
 

@@ -6,11 +6,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -20,6 +21,7 @@ from bot.cogs.quotes import QuotesCog
 from bot.cogs.sources import SourcesCog
 from bot.cogs.subscriptions import SubscriptionsCog
 from bot.delivery import Deliverer
+from bot.polling import POLL_JOB_ID, poll_sources
 from bot.replies import NO_MENTIONS, apologise, send_error
 from bot.scheduling import SubscriptionScheduler
 from bot.views import QuotesButton
@@ -28,6 +30,7 @@ from digests.models import Quote, Release
 log = logging.getLogger(__name__)
 
 COMMANDS_HASH_KEY = "discord.commands_hash"
+FIRST_POLL_DELAY = timedelta(seconds=30)
 
 
 def intents() -> discord.Intents:
@@ -78,10 +81,20 @@ class DigestBot(commands.Bot):
         await self.sync_commands()
         self.scheduler.start()
         await self.digest_schedule.load()
+        self.scheduler.add_job(
+            poll_sources,
+            IntervalTrigger(minutes=self.services.settings.poll_minutes, timezone=UTC),
+            args=[self],
+            id=POLL_JOB_ID,
+            coalesce=True,
+            max_instances=1,
+            # First poll soon after start, not a full interval later: feeds may be overdue after downtime.
+            next_run_time=datetime.now(UTC) + FIRST_POLL_DELAY,
+        )
 
     async def close(self) -> None:
-        """Stop the scheduler (runs in progress are cancelled; their claimed posts are retried at the next start,
-        with the same nonces), then disconnect."""
+        """Stop the scheduler, then disconnect. Runs in progress are cancelled: the next start finds their claimed
+        posts in the ledger, looks for them in the channel and re-posts (same nonce) only what is missing."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()

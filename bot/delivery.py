@@ -2,8 +2,10 @@
 
 A run claims what it posts in the ledger before posting (see :mod:`digests.store.deliveries`), posts each message
 with a deterministic ``nonce`` and ``enforce_nonce`` (discord.py sends both whenever ``nonce`` is given), and
-confirms it afterwards. Whatever a crash, a cancellation or an outage leaves claimed but unconfirmed is re-posted
-by the next run with the same nonce, so Discord returns the message it already made instead of a second one.
+confirms it afterwards. Whatever a crash, a cancellation or an outage leaves claimed but unconfirmed is picked up by
+the next run: it first looks in the channel's history for the bot's own post of that content (Discord honours a
+nonce for a few minutes only, and the bot may have been down longer), and re-posts only what is not there, with the
+same nonce, so that even a post that lands while we look is answered with the message Discord already made.
 
 Failures stay with their subscription: a 403 or 404 pauses it (and tells the server once), a 429 or 5xx is
 retried with backoff while the other subscriptions go on; all posts share one token bucket so that thousands of
@@ -17,6 +19,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -31,8 +34,11 @@ from digests.subscriptions import DueReleases, SubscriptionService
 log = logging.getLogger(__name__)
 
 DEFAULT_REQUESTS_PER_SECOND = 45.0  # Discord allows 50 per bot; leave room for everything else the bot does
-DEFAULT_CONCURRENCY = 50  # requests in flight at once
+# Runs in progress at once. Bounding runs, not just requests, keeps thousands of subscriptions due at the same
+# minute from queueing all their database work before the first post: posting starts at once and overlaps it.
+DEFAULT_CONCURRENCY = 50
 DEFAULT_RETRY_DELAYS = (5.0, 30.0, 120.0)  # our backoff for 429/5xx, on top of discord.py's own retries
+HISTORY_SLACK = timedelta(minutes=1)  # clock skew between us and Discord when looking for an earlier post
 
 
 class RateLimiter:
@@ -98,37 +104,49 @@ class Deliverer:
         self.service = service
         self.limiter = RateLimiter(requests_per_second)
         self.retry_delays = tuple(retry_delays)
-        self._slots = asyncio.Semaphore(concurrency)
+        self._runs = asyncio.Semaphore(concurrency)
         # One run per subscription at a time in this process; the ledger's claims guard against other processes.
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def run(self, subscription_id: int) -> RunOutcome:
         """Deliver everything the subscription has not delivered yet (and anything left pending before)."""
-        async with self._locks.setdefault(subscription_id, asyncio.Lock()):
+        async with self._locks.setdefault(subscription_id, asyncio.Lock()), self._runs:
             subscription = await self.service.get(subscription_id)
             if subscription is None or not subscription.active:
                 return RunOutcome(subscription_id, skipped=True)
             tz = ZoneInfo(subscription.timezone)
+            # Left over from a run that crashed or failed: they may have reached Discord already.
+            leftovers = await self.service.pending(subscription.id)
             due = await self.service.due(subscription)
             if due:
                 await self.service.claim(subscription.id, plan(subscription, due, tz))
             messages = 0
-            for pending in await self.service.pending(subscription.id):
-                try:
-                    messages += await self._post(subscription, pending, tz)
-                except (discord.Forbidden, discord.NotFound) as exc:
-                    paused = await self._pause(subscription, exc)
-                    return RunOutcome(subscription_id, messages, paused_now=paused)
-                except DeliveryDeferredError as exc:
-                    log.warning("subscription #%d: %s; will retry at the next run", subscription_id, exc)
-                    return RunOutcome(subscription_id, messages, deferred=True)
+            try:
+                # Discord honours a nonce for a few minutes only and the bot may have been down for hours, so
+                # look for leftovers in the channel first (one request per run, and only after a failure).
+                landed = (
+                    await self._posted_since(subscription, min(p.claimed_at for p in leftovers)) if leftovers else []
+                )
+                for pending in await self.service.pending(subscription.id):
+                    messages += await self._post(subscription, pending, tz, landed)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                paused = await self._pause(subscription, exc)
+                return RunOutcome(subscription_id, messages, paused_now=paused)
+            except DeliveryDeferredError as exc:
+                log.warning("subscription #%d: %s; will retry at the next run", subscription_id, exc)
+                return RunOutcome(subscription_id, messages, deferred=True)
             await self.service.finish_run(subscription.id)
             if messages:
                 log.info("subscription #%d: posted %d message(s)", subscription_id, messages)
             return RunOutcome(subscription_id, messages)
 
-    async def _post(self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo) -> int:
-        """Post one claimed message (rebuilt from the ledger) and confirm it; how many messages it took."""
+    async def _post(
+        self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo, landed: Sequence[discord.Message]
+    ) -> int:
+        """Post one claimed message (rebuilt from the ledger) and confirm it; how many messages it took.
+
+        A page found among ``landed`` (the bot's posts since an earlier run claimed it) is not sent again.
+        """
         items, releases = await self.service.pending_content(subscription, pending)
         if pending.kind == "digest":
             pages = digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
@@ -139,7 +157,8 @@ class Deliverer:
             # Normally one page; if the releases no longer fit one message (edited since the claim), the extra
             # parts get nonces of their own, derived the same way on every retry.
             nonce = pending.nonce if part == 0 else message_nonce(subscription.id, pending.releases, part)
-            sent = await self._send(subscription, page, nonce, with_buttons=pending.kind == "digest")
+            found = next((message for message in landed if same_content(message, page)), None)
+            sent = found or await self._send(subscription, page, nonce, with_buttons=pending.kind == "digest")
             first_id = sent.id if first_id is None else first_id
         await self.service.mark_posted(subscription.id, pending.nonce, first_id)
         return len(pages)
@@ -153,12 +172,9 @@ class Deliverer:
             view.stop()
         for delay in (0.0, *self.retry_delays):
             await asyncio.sleep(delay)
+            await self.limiter.acquire()
             try:
-                async with self._slots:
-                    await self.limiter.acquire()
-                    return await channel.send(
-                        embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
-                    )
+                return await channel.send(embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS)
             except (discord.Forbidden, discord.NotFound):
                 raise
             except discord.HTTPException as exc:
@@ -166,6 +182,24 @@ class Deliverer:
                     raise
                 log.info("subscription #%d: Discord answered %d; retrying", subscription.id, exc.status)
         raise DeliveryDeferredError(f"Discord kept failing after {len(self.retry_delays) + 1} attempts")
+
+    async def _posted_since(self, subscription: Subscription, since: datetime) -> list[discord.Message]:
+        """The bot's own channel posts (not interaction answers) from shortly before ``since``; [] if unknown."""
+        channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
+        me = self.client.user
+        after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
+        await self.limiter.acquire()
+        try:
+            return [
+                message
+                async for message in channel.history(limit=100, after=after, oldest_first=True)
+                if me is not None and message.author.id == me.id and message.interaction_metadata is None
+            ]
+        except (discord.Forbidden, discord.NotFound):
+            raise
+        except discord.HTTPException as exc:  # fall back on the nonce alone
+            log.info("subscription #%d: could not read the channel history: %s", subscription.id, exc)
+            return []
 
     async def _pause(self, subscription: Subscription, error: discord.HTTPException) -> bool:
         """Pause after a 403/404 and tell the server, once."""
@@ -187,14 +221,18 @@ class Deliverer:
         targets = [subscription.notify_channel_id, system]
         for channel_id in dict.fromkeys(t for t in targets if t is not None and t != subscription.channel_id):
             channel = self.client.get_partial_messageable(channel_id, guild_id=subscription.guild_id)
+            await self.limiter.acquire()
             try:
-                async with self._slots:
-                    await self.limiter.acquire()
-                    await channel.send(text, allowed_mentions=NO_MENTIONS)
+                await channel.send(text, allowed_mentions=NO_MENTIONS)
                 return
             except discord.HTTPException as exc:
                 log.info("could not tell channel %d about subscription #%d: %s", channel_id, subscription.id, exc)
         log.warning("nowhere to tell guild %d that subscription #%d is paused", subscription.guild_id, subscription.id)
+
+
+def same_content(message: discord.Message, page: Page) -> bool:
+    """Whether ``message`` shows exactly ``page``'s embeds (rendering is deterministic for the same data)."""
+    return [(e.title, e.description) for e in message.embeds] == [(e.title, e.description) for e in page.embeds]
 
 
 def plan(subscription: Subscription, due: DueReleases, tz: ZoneInfo) -> list[Claim]:

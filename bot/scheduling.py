@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.base import JobLookupError
@@ -37,21 +37,34 @@ def daily_trigger(subscription: Subscription) -> CronTrigger:
 
 
 def next_run(subscription: Subscription, after: datetime) -> datetime:
-    """The first scheduled run strictly after ``after``, in the subscription's timezone."""
+    """The first scheduled run strictly after ``after``, in UTC.
+
+    UTC because a local time that occurs twice (clocks going back) never compares equal across zones (PEP 495).
+    """
     fire: datetime | None = daily_trigger(subscription).get_next_fire_time(None, after + _TICK)
     assert fire is not None  # a daily cron trigger without an end date always has a next time
-    return fire
+    return fire.astimezone(UTC)
 
 
 def missed_run(subscription: Subscription, now: datetime) -> datetime | None:
-    """The latest scheduled run after the subscription's last completed run and not after ``now``, if any."""
-    trigger = daily_trigger(subscription)
-    fire: datetime | None = trigger.get_next_fire_time(None, max(subscription.last_run_at, now - _LOOKBACK) + _TICK)
+    """The latest scheduled run (UTC) after the subscription's last completed run and not after ``now``, if any."""
     latest = None
-    while fire is not None and fire <= now:
+    fire = next_run(subscription, max(subscription.last_run_at, now - _LOOKBACK))
+    while fire <= now:
         latest = fire
-        fire = trigger.get_next_fire_time(fire, fire + _TICK)
+        fire = next_run(subscription, fire)
     return latest
+
+
+def ran_today(subscription: Subscription, now: datetime) -> bool:
+    """Whether the subscription already ran today, at or after its time, on its own clock.
+
+    APScheduler fires a wall time that occurs twice when the clocks go back (01:30 on the first Sunday of November
+    in New York) twice; the second firing must not make a second digest that day.
+    """
+    tz = ZoneInfo(subscription.timezone)
+    last, today = subscription.last_run_at.astimezone(tz), now.astimezone(tz)
+    return last.date() == today.date() and (last.hour, last.minute) >= (subscription.hour, subscription.minute)
 
 
 class SubscriptionScheduler:
@@ -102,7 +115,7 @@ class SubscriptionScheduler:
     def add(self, subscription: Subscription) -> None:
         """Schedule (or reschedule) a subscription's daily job."""
         self.scheduler.add_job(
-            self.run,
+            self.run_daily,
             daily_trigger(subscription),
             args=[subscription.id],
             id=f"{JOB_PREFIX}{subscription.id}",
@@ -132,11 +145,19 @@ class SubscriptionScheduler:
         )
 
     def next_run(self, subscription: Subscription) -> datetime | None:
-        """When an active subscription runs next, in its timezone; ``None`` while paused."""
+        """When an active subscription runs next (UTC); ``None`` while paused."""
         return next_run(subscription, self.clock()) if subscription.active else None
 
+    async def run_daily(self, subscription_id: int) -> RunOutcome:
+        """The daily job: :meth:`run`, unless today's run already happened (a repeated wall time)."""
+        subscription = await self.service.get(subscription_id)
+        if subscription is not None and ran_today(subscription, self.clock()):
+            log.info("subscription #%d already ran today; skipping a repeated wall time", subscription_id)
+            return RunOutcome(subscription_id, skipped=True)
+        return await self.run(subscription_id)
+
     async def run(self, subscription_id: int) -> RunOutcome:
-        """One run of one subscription (the job function); unschedules it if the run paused it."""
+        """One run of one subscription (also the catch-up job); unschedules it if the run paused it."""
         outcome = await self.deliverer.run(subscription_id)
         if outcome.paused_now:
             self.remove(subscription_id)

@@ -62,7 +62,7 @@ def analyse(
     """Analyse one release version (pure; CPU-bound, so async callers run it in a worker thread)."""
     sentences = split_sentences(body)
     quotes = extract_quotes(body, sentences)
-    summary = summarize(sentences, algorithm, quote_spans=[(q.start, q.end) for q in quotes])
+    summary = summarize(sentences, algorithm, quote_spans=[(q.start, q.end) for q in quotes], title=title)
     return Analysis(
         sentences=sentences,
         summary=summary,

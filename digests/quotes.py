@@ -22,6 +22,7 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from digests.models import Quote, Sentence
 from digests.text import ABBREVIATIONS, paragraph_spans, words
@@ -30,7 +31,8 @@ MIN_QUOTE_WORDS = 5
 
 # "…, saying “…”": the speaker is the subject at the start of the sentence.
 _PARTICIPLES = (
-    "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring|reporting"
+    "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring|reporting|"
+    "calling|yelling|shouting|tweeting|replying|responding|stating|claiming|describing|urging|promising|vowing"
 )
 _SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|asked|asks|replied|"
@@ -38,11 +40,24 @@ _SPEECH_VERBS = (
     "quipped|concluded|acknowledged|admitted|claimed|claims|countered|responded|emphasized|stressed|"
     "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
     "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
-    "retorted|interjected|answered|predicted|puts? it|reacted|continues|elaborated|sang|reads|according to|"
-    + _PARTICIPLES
+    "retorted|interjected|answered|put it|puts it|reacted|continues|elaborated|sang|reads|fired back|"
+    "shot back|according to|" + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
-_SPEECH = re.compile(r"\b(?:" + _SPEECH_VERBS + r")\b", re.IGNORECASE)  # "Stated Stone:", "According to"
+
+
+def _speech_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """One regex for the phrases, grouped by first letter (either case: "Stated Stone:", "According to").
+
+    A flat alternation under IGNORECASE tries every phrase at every word and took seconds on 10 MB."""
+    by_letter: dict[str, list[str]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        by_letter.setdefault(phrase[0], []).append(re.escape(phrase[1:]))
+    groups = (f"[{letter.upper()}{letter}](?:{'|'.join(rests)})" for letter, rests in by_letter.items())
+    return re.compile(r"\b(?:" + "|".join(groups) + r")\b")
+
+
+_SPEECH = _speech_pattern(_SPEECH_VERBS.split("|"))
 
 # A window token: a word (with inner apostrophes, hyphens and periods, as in "U.S." or "O’Neil") or a single
 # punctuation character. Words never end in an apostrophe, so "Singh’s" and "Singh’" stay distinct.
@@ -55,10 +70,14 @@ _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][\w’'-]*")
 # "Mitch McConnell, R-Ky., said": a party and state tag after a name.
 _PARTY_TAG = re.compile(r"[RDI]-[A-Z][\w.]*")
 _QUOTE_MARKS = re.compile(r"[\"“”]")
-_BEFORE_OPEN = frozenset("([{—–-/")
-_AFTER_CLOSE = frozenset(".,;:!?)]}—–-…")
+_BEFORE_OPEN = frozenset("([{—–―-/")
+_AFTER_CLOSE = frozenset(".,;:!?)]}—–―-…")
+_DASHES = frozenset("—–―")
 _WINDOW = 120  # characters looked at on either side of a speech verb: attributions are short
-_BOUNDARIES = frozenset({".", "!", "?", ";", ":", '"', "“", "”"})
+_REACH = 400  # at most this far from a quote mark to an attribution in the same sentence
+_LOOK_BACK = 50  # speakers looked back through for he/she and "the campaign"
+# Where a clause around a speech verb ends: a terminator, a colon or a quote mark (a period only before a space).
+_CLAUSE_BOUNDARY = re.compile(r"[!?;:\"“”]|\.(?=\s|\Z)")
 
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})
@@ -67,6 +86,7 @@ _PREPOSITIONS = frozenset(
     {"for", "of", "at", "with", "from", "to", "in", "by", "on", "about", "into", "during", "after", "before"}
 )
 _RELATIVES = frozenset({"who", "which", "whose", "whom", "where", "when", "while"})
+_INDEFINITE = frozenset({"a", "an", "one", "another"})
 _CONJUNCTIONS = frozenset({"but", "and", "so", "yet", "then", "still", "now"})
 _DETERMINERS = frozenset(
     {"the", "a", "an", "his", "her", "their", "its", "our", "another", "one", "some", "this", "that", "two"}
@@ -119,6 +139,20 @@ _NOT_NAME = frozenset(
 )
 # Words a description cannot end in: "and said" has no speaker.
 _FUNCTION_WORDS = _PREPOSITIONS | _CONJUNCTIONS | _BETWEEN | _NOT_NAME | _OTHER_PRONOUNS
+# Places that appositions and datelines put next to names ("Harry Bond, 30, of Raleigh, N.C., said").
+_PLACES = frozenset(
+    {
+        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware",
+        "florida", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
+        "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska",
+        "nevada", "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota",
+        "ohio", "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota",
+        "tennessee", "texas", "utah", "vermont", "virginia", "west virginia", "wisconsin", "wyoming", "n.c",
+        "s.c", "n.h", "n.j", "n.y", "n.m", "n.d", "s.d", "calif", "colo", "conn", "fla", "ga", "ill", "ind",
+        "kan", "ky", "la", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn",
+        "tex", "va", "vt", "wis", "wyo", "d.c", "u.s",
+    }
+)
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 _PARTICLES = frozenset({"de", "del", "da", "van", "von", "bin", "al", "la", "le", "du", "der"})
 _ORG_WORDS = frozenset(
@@ -171,19 +205,17 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _passages(body: str) -> list[_Passage]:
-    """Every quoted passage in ``body``, in document order (any length)."""
-    spans = list(paragraph_spans(body))
+def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
+    """Every quoted passage in ``body`` (whose paragraphs are ``spans``), in document order (any length)."""
     found: list[_Passage] = []
     pieces: list[tuple[int, int]] = []
     open_at = -1  # offset of the opening mark of the passage being read, -1 outside a quote
     family = ""
     nested = False  # inside a quote of the other family, nested in this one
-    depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
     piece_start = 0
     for number, (lo, hi) in enumerate(spans):
         continuing = open_at >= 0
-        depth = 0
+        depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
         for match in _QUOTE_MARKS.finditer(body, lo, hi):
             at = match.start()
             kind = _mark_kind(body, at, lo, hi)
@@ -229,8 +261,9 @@ def _passages(body: str) -> list[_Passage]:
 # Tokens and speaker phrases
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
+    """A word or punctuation mark at ``[start, end)`` of the body (a tuple: millions are made on 10 MB)."""
+
     text: str
     start: int
     end: int
@@ -253,7 +286,8 @@ def _tokens(body: str, lo: int, hi: int) -> list[_Token]:
     """Tokens of ``body[lo:hi]``; a final period is split off unless it ends an abbreviation or initial."""
     out: list[_Token] = []
     for match in _TOKEN.finditer(body, lo, hi):
-        text, start, end = match.group(), match.start(), match.end()
+        text = match.group()
+        start, end = match.span()
         if len(text) > 1 and text.endswith(".") and text[0].isalnum():
             stem = text[:-1]
             keep = stem.lower() in ABBREVIATIONS or len(stem) == 1 or "." in stem
@@ -309,7 +343,7 @@ def _segments(tokens: list[_Token]) -> list[list[_Token]]:
     """Comma-separated pieces of a phrase (appositions: "Clinton, the Democratic nominee,")."""
     pieces: list[list[_Token]] = [[]]
     for token in tokens:
-        if token.text in ",—–" or token.text == "--":
+        if token.text in _DASHES or token.text in {",", "--", "-"}:
             pieces.append([])
         else:
             pieces[-1].append(token)
@@ -364,7 +398,7 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     while cut < len(tokens) and tokens[cut].bare in _PARTICLES | _NAME_SUFFIXES:
         cut += 1
     name_tokens = tokens[cut:]
-    if tokens[0].bare in {"a", "an"} and len(tokens) > 1:
+    if tokens[0].bare in _INDEFINITE and len(tokens) > 1:
         # "a former Bush administration official who sits on the board of the Republican Jewish Coalition"
         return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
     if not name_tokens:
@@ -377,6 +411,10 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
         return None
     head = tokens[:cut]
+    if " ".join(t.bare for t in name_tokens) in _PLACES:
+        return None  # "Columbus, Ohio": a place, not a speaker
+    if name_tokens[-1].text.endswith(("’s", "'s")):
+        return None  # "Axelrod’s": a possessive, not someone speaking
     if any(a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head)):
         # "executive director of the Campaign Legal Center": a description of someone named elsewhere.
         return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
@@ -415,6 +453,8 @@ def _leading_phrase(tokens: list[_Token], *, after_verb: bool = False) -> list[_
     since elsewhere that is a verb ("Clinton acknowledged Sanders").
     """
     cut = 1 if len(tokens) > 1 and tokens[0].bare == "the" and tokens[1].is_capitalised else 0
+    if after_verb and len(tokens) > 1 and tokens[0].bare in _INDEFINITE:
+        cut = 1  # "said a Nevada Democrat", "added another New Hampshire Republican"
     named = False  # after a name, "of" starts a place or employer: "Stephanie Hooton of Derry"
     while cut < len(tokens) and not (named and tokens[cut].bare in _CONNECTORS) and (
         (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
@@ -460,7 +500,7 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
     if before_verb and (mention is None or mention.description is not None):
         # "Clinton, the Democratic nominee, said", "Nate Silver, the polling guru who founded …, tweeted":
         # the name stands before the apposition.
-        for segment in order[1:3]:
+        for segment in order[1:5]:
             named = _parse_segment(body, segment)
             if named is not None and named.name is not None:
                 title = named.title or _title_of(body, order[0])
@@ -491,22 +531,21 @@ class _Attribution:
     weak: bool = False  # the subject of a sentence with a partial quote, not a speech verb: never joins
 
 
-def _ends_sentence(body: str, token: _Token) -> bool:
-    """Whether a token ends a sentence: "!", "?", or a period followed by a space (not "(D-Ill.),")."""
-    if token.text in "!?":
-        return True
-    return token.text == "." and (token.end == len(body) or body[token.end].isspace())
+def _is_period(body: str, dot: int, lo: int) -> bool:
+    """Whether the "." at ``dot`` is a sentence's full stop rather than part of "U.S." or "Gen."."""
+    return _tokens(body, max(lo, dot - 20), dot + 1)[-1].text == "."
 
 
 def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> tuple[list[_Token], str]:
     """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark, and that
-    boundary ("" when there is none)."""
-    tokens = _tokens(body, lo, hi)
-    indexes = range(len(tokens) - 1, -1, -1) if backwards else range(len(tokens))
-    for i in indexes:
-        if tokens[i].text in _BOUNDARIES and (tokens[i].text != "." or _ends_sentence(body, tokens[i])):
-            return (tokens[i + 1 :] if backwards else tokens[:i]), tokens[i].text
-    return tokens, ""
+    boundary ("" when there is none). Only the clause is tokenised: the boundary is found on the raw text."""
+    candidates = list(_CLAUSE_BOUNDARY.finditer(body, lo, hi))
+    for match in reversed(candidates) if backwards else candidates:
+        at = match.start()
+        if body[at] != "." or _is_period(body, at, lo):
+            clause = _tokens(body, at + 1, hi) if backwards else _tokens(body, lo, at)
+            return clause, body[at]
+    return _tokens(body, lo, hi), ""
 
 
 def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attribution | None:
@@ -527,16 +566,21 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
     while before and (
         before[-1].bare in _BETWEEN
-        or before[-1].text in ",—–."
+        or before[-1].text in ",—–―."
         or _PARTY_TAG.fullmatch(before[-1].text)
         or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
     ):
         before.pop()
+    subject = None
     if before and before[-1].is_word and verb.group().lower() != "according to":
-        mention = _parse_phrase(body, before, before_verb=True)
-        if mention is not None:
-            return _Attribution(mention.start, verb.end(), mention)
+        subject = _parse_phrase(body, before, before_verb=True)
+        if subject is not None and (subject.name is not None or subject.pronoun is not None):
+            return _Attribution(subject.start, verb.end(), subject)
     after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
+    # "The paradox of Nancy, says Carl Anthony, historian at …": a description before the verb gives way to
+    # a name standing alone after it.
+    if subject is not None and not _named_segment(body, after):
+        return _Attribution(subject.start, verb.end(), subject)
     if after and after[0].is_word:
         mention = _parse_phrase(body, after, before_verb=False)
         # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had".
@@ -546,8 +590,20 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     return None
 
 
+def _named_segment(body: str, tokens: list[_Token]) -> bool:
+    """Whether the first comma-separated segment of ``tokens`` is exactly a [title] name."""
+    segments = _segments(tokens)
+    if not segments or not segments[0][0].is_capitalised:
+        return False
+    mention = _parse_segment(body, segments[0])
+    return mention is not None and mention.name is not None and mention.end == segments[0][-1].end
+
+
 _LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
-    {"although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after"}
+    {
+        "although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after",
+        "whenever", "wherever", "once", "until", "unless", "whether", "meanwhile", "still", "instead",
+    }
 )
 
 
@@ -583,34 +639,49 @@ def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _At
 
 
 # A paragraph naming the speaker of the quote paragraph above it: "- Clinton."
-_DASH_SIGNATURE = re.compile(r"[-—–]+ ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})(?:, [^\n]{0,60})?[ \t]*$")
+_TRANSCRIPT = re.compile(r"([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,2}): ")
+_SIGNATURE_LINE = re.compile(r"[-—–―]* ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){1,3}),[^\n]{0,80}[\"”][ \t]*$")
+_DASH_SIGNATURE = re.compile(r"[-—–―]+ ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})(?:, [^\n]{0,60})?[ \t]*$")
 
 
-def _weak_attribution(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
+def _weak_attribution(
+    body: str, passage: _Passage, sentence: list[_Token], name_words: frozenset[str]
+) -> _Attribution | None:
     """A speaker for a quote with no speech verb near it: a name right after it followed by a verb
     (“…,” Trump assured Jones), a "- Clinton." paragraph after it, a name and colon before it, or the subject
     of the sentence a mid-sentence quote sits in ("Pence praised Cruz for showing “…”", "Obama has called
-    the chaos “…”")."""
-    hi = body.find("\n", passage.close_at)
-    hi = len(body) if hi < 0 else hi
-    following = _clause_tokens(body, passage.close_at, min(hi, passage.close_at + _WINDOW), backwards=False)[0]
-    while following and following[0].text in ",—–":
+    the chaos “…”"). ``sentence`` holds the tokens of the sentence before the opening mark."""
+    hi = body.find("\n", passage.close_at, passage.close_at + _WINDOW)
+    hi = min(len(body), passage.close_at + _WINDOW) if hi < 0 else hi
+    following = _clause_tokens(body, passage.close_at, min(hi, passage.close_at + _WINDOW // 2), backwards=False)[0]
+    while following and following[0].text in ",—–―":
         following = following[1:]
-    phrase = _leading_phrase(following[:8]) if following else []
+    # Only when the quote does not end its sentence: “…,” Trump assured Jones (not “….” He commanded …).
+    ends_sentence = body[passage.pieces[-1][1] - 1 : passage.pieces[-1][1]] == "."
+    phrase = _leading_phrase(following[:8]) if following and not ends_sentence else []
     rest = following[len(phrase) : len(phrase) + 1]
     if phrase and rest and rest[0].text.isalpha() and rest[0].text.islower():
         mention = _parse_segment(body, phrase)
         if mention is not None and _plausible(mention, name_words):
             return _Attribution(mention.start, rest[0].end, mention, weak=True)
+    opening = _TRANSCRIPT.match(body, passage.pieces[0][0], passage.pieces[0][1])
+    if opening is not None:
+        # “Chris Matthews: Seriously, …”: a transcript line names its speaker.
+        mention = _parse_segment(body, _tokens(body, opening.start(1), opening.end(1)))
+        if mention is not None and mention.name is not None:
+            return _Attribution(mention.start, mention.end, mention, weak=True)
     if not body[passage.close_at : hi].strip():
         nxt = next(paragraph_spans(body[hi : hi + _WINDOW]), None)
-        signature = _DASH_SIGNATURE.match(body, hi + nxt[0], hi + nxt[1]) if nxt else None
+        # "- Clinton." below a quote, or "Josh Bivens, Economic Policy Institute.”" ending one left open.
+        unclosed = body[passage.close_at - 1] not in "\"”"
+        pattern = _SIGNATURE_LINE if unclosed else _DASH_SIGNATURE
+        signature = pattern.match(body, hi + nxt[0], hi + nxt[1]) if nxt else None
         if signature is not None:
             signed = [t for t in _tokens(body, signature.start(1), signature.end(1)) if t.is_word]
             mention = _parse_segment(body, signed)
             if mention is not None and mention.name is not None:
                 return _Attribution(mention.start, mention.end, mention, weak=True)
-    tokens, _ = _sentence_before(body, passage)
+    tokens = sentence
     if len(tokens) > 1 and tokens[-1].text == ":":
         # "… - Jeffrey M. Jones: “…”": the name right before a colon.
         segments = _segments(tokens[:-1])
@@ -620,25 +691,42 @@ def _weak_attribution(body: str, passage: _Passage, name_words: frozenset[str]) 
     return _subject(body, tokens, name_words) if any(t.is_word for t in tokens) else None
 
 
-def _sentence_before(body: str, passage: _Passage) -> tuple[list[_Token], list[_Token]]:
-    """Tokens of the sentence before a passage's opening mark, and of the sentence before that, within its
-    paragraph."""
-    lo = body.rfind("\n", 0, passage.open_at) + 1
-    tokens = _tokens(body, max(lo, passage.open_at - 2 * _WINDOW), passage.open_at)
-    ends = [i for i, token in enumerate(tokens) if _ends_sentence(body, token)]
+def _line_start(body: str, at: int, reach: int) -> int:
+    """Start of the paragraph holding ``at``, or ``at - reach`` if it starts further back (a bounded look, so
+    quote-dense paragraphs stay linear)."""
+    return body.rfind("\n", max(0, at - reach), at) + 1 or max(0, at - reach)
+
+
+# Where a sentence may end: a terminator, maybe a closing quote mark (… on “Meet the Press.” “Listening …),
+# then a space. A period after an abbreviation ("U.S. forces") is ruled out by tokenising the word before it.
+_SENTENCE_END = re.compile(r"[.!?][\"”]?(?=\s)")
+
+
+def _sentence_before(body: str, passage: _Passage) -> tuple[list[_Token], tuple[int, int]]:
+    """Tokens of the sentence before a passage's opening mark, and the span of the sentence before that
+    (empty when there is none), within its paragraph."""
+    lo = _line_start(body, passage.open_at, 2 * _WINDOW)
+    ends: list[int] = []  # the last two sentence ends, in document order
+    for match in reversed(list(_SENTENCE_END.finditer(body, lo, passage.open_at))):
+        dot = match.start()
+        if body[dot] != "." or _is_period(body, dot, lo):
+            ends.insert(0, match.end())
+            if len(ends) == 2:
+                break
     if not ends:
-        return tokens, []
-    return tokens[ends[-1] + 1 :], tokens[ends[-2] + 1 if len(ends) > 1 else 0 : ends[-1]]
+        return _tokens(body, lo, passage.open_at), (lo, lo)
+    return _tokens(body, ends[-1], passage.open_at), (ends[-2] if len(ends) > 1 else lo, ends[-1])
 
 
-def _attributions(body: str) -> list[_Attribution]:
-    """Every attribution in ``body``, in document order."""
+def _attributions(body: str, spans: list[tuple[int, int]]) -> list[_Attribution]:
+    """Every attribution in ``body`` (whose paragraphs are ``spans``), in document order."""
     found: list[_Attribution] = []
-    for lo, hi in paragraph_spans(body):
-        for verb in _SPEECH.finditer(body, lo, hi):
-            attribution = _attribution_at(body, verb, lo, hi)
-            if attribution is not None:
-                found.append(attribution)
+    starts = [lo for lo, _ in spans]
+    for verb in _SPEECH.finditer(body):
+        lo, hi = spans[bisect.bisect_right(starts, verb.start()) - 1]
+        attribution = _attribution_at(body, verb, lo, hi)
+        if attribution is not None:
+            found.append(attribution)
     # A participle's subject opens its sentence, before attributions found earlier: keep the list sorted.
     found.sort(key=lambda a: a.start)
     return found
@@ -722,8 +810,10 @@ class _Speakers:
             return entity.name, entity.title
         if mention.pronoun in _PRONOUN_GENDER:
             gender = _PRONOUN_GENDER[mention.pronoun or ""]
-            # The last named speaker of a compatible gender, else the last such person named at all.
-            for entity in [*reversed(self._history), *reversed(self._mentioned)]:
+            # The last named speaker of a compatible gender, else the last such person named at all (looking
+            # back a bounded way, so a long body stays linear).
+            recent = itertools.chain(reversed(self._history[-_LOOK_BACK:]), reversed(self._mentioned[-_LOOK_BACK:]))
+            for entity in recent:
                 if not entity.is_org and entity.gender in (None, gender):
                     entity.gender = gender
                     self._history.append(entity)
@@ -732,7 +822,7 @@ class _Speakers:
         if mention.description is not None and mention.is_org:
             # "the campaign said" → the latest organisation whose name has that head noun.
             head = mention.description.split()[-1].lower()
-            for entity in reversed(self._history):
+            for entity in reversed(self._history[-_LOOK_BACK:]):
                 if entity.is_org and head in entity.name.lower():
                     return entity.name, entity.title
         return mention.description, None
@@ -753,18 +843,18 @@ class _Attributions:
     def after(self, passage: _Passage) -> int | None:
         """Index of the attribution right after a passage's closing mark (“…,” Singh said), if any."""
         i = bisect.bisect_left(self._starts, passage.close_at)
-        if i < len(self.items) and not self.body[passage.close_at : self.items[i].start].strip(" ,—–-\t"):
-            return i
-        return None
+        if i == len(self.items) or self.items[i].start - passage.close_at > _WINDOW:
+            return None
+        return None if self.body[passage.close_at : self.items[i].start].strip(" ,—–―-\t") else i
 
     def before(self, passage: _Passage) -> int | None:
         """Index of the last attribution before a passage in its sentence ("Singh said: “…”", "Clinton
         said the plan was “…”", "Dr. Ward stated:" ending the paragraph before), if any."""
         j = bisect.bisect_left(self._starts, passage.open_at) - 1
-        if j < 0:
+        if j < 0 or not 0 <= passage.open_at - self.items[j].end <= _REACH:
             return None
         gap = self.body[self.items[j].end : passage.open_at]
-        if self.items[j].end > passage.open_at or any(c in gap for c in ".!?"):
+        if any(c in gap for c in ".!?"):
             return None
         # "Dr. Ward stated:" may end the paragraph before the quote.
         if "\n" in gap and not gap.rstrip().endswith(":"):
@@ -775,23 +865,20 @@ class _Attributions:
         """Index of an attribution later in the sentence a passage ends in (“…,” and donations picked up,
         Gilbert said), if any."""
         i = bisect.bisect_left(self._starts, passage.close_at)
-        if i == len(self.items):
+        if i == len(self.items) or self.items[i].start - passage.close_at > _REACH:
             return None
         gap = self.body[passage.close_at : self.items[i].start]
-        if "\n" in gap or any(c in gap for c in ".!?;\"“”"):
-            return None
-        return i
+        return None if "\n" in gap or any(c in gap for c in ".!?;\"“”") else i
 
     def ending_paragraph_before(self, passage: _Passage) -> int | None:
         """Index of the last attribution of the paragraph just before a passage that opens its paragraph."""
-        line_start = self.body.rfind("\n", 0, passage.open_at) + 1
-        if self.body[line_start : passage.open_at].strip():
+        line_start = _line_start(self.body, passage.open_at, _WINDOW)
+        if self.body[line_start : passage.open_at].strip() or self.body[line_start - 1 : line_start] != "\n":
             return None
         j = bisect.bisect_left(self._starts, line_start) - 1
-        if j < 0 or self.body[self.items[j].end : line_start].count("\n") > 2:
+        if j < 0 or line_start - self.items[j].end > _REACH:
             return None
-        gap = self.body[self.items[j].end : line_start]
-        return j if "\n" not in gap.strip() else None
+        return j if "\n" not in self.body[self.items[j].end : line_start].strip() else None
 
     def joins(self, prev: _Passage, passage: _Passage) -> bool:
         """Whether only an attribution stands between two passages (“…,” Singh said. “…”), in the same or
@@ -802,7 +889,7 @@ class _Attributions:
         if self.after(passage) is not None:
             return False
         attribution = self.items[i]
-        if "\n" in self.body[attribution.start : attribution.end]:
+        if passage.open_at - attribution.end > _WINDOW or "\n" in self.body[attribution.start : attribution.end]:
             return False
         if self.body.count("\n", prev.close_at, passage.open_at) > 1:
             return False
@@ -846,10 +933,10 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 
 
-def _is_title(text: str) -> bool:
+def _is_title(tokens: Sequence[str]) -> bool:
     """Whether quoted words are a title rather than speech: every main word capitalised, as in a book, show
     or headline ("13 Hours: The Secret Soldiers of Benghazi")."""
-    main = [w for w in words(text) if w.lower() not in _TITLE_SMALL_WORDS]
+    main = [w for w in tokens if w.lower() not in _TITLE_SMALL_WORDS]
     return len(main) >= 3 and all(w[0].isupper() for w in main)
 
 
@@ -869,20 +956,21 @@ def _passage_speakers(
         if index is None:
             index = attributions.later(passage)
         attribution = attributions.items[index] if index is not None else None
+        current: list[_Token] = []
+        previous = (0, 0)
         if attribution is None:
-            attribution = _weak_attribution(body, passage, name_words)
+            current, previous = _sentence_before(body, passage)
+            attribution = _weak_attribution(body, passage, current, name_words)
         if attribution is None and k > 0:
             gap = body[passages[k - 1].close_at : passage.open_at]
             if "\n" not in gap.strip() and (
-                "\n" not in gap or body.rfind("\n", 0, passage.open_at) == passage.open_at - 1
+                "\n" not in gap or not body[_line_start(body, passage.open_at, _WINDOW) : passage.open_at].strip()
             ):
                 attribution = found[k - 1]
-        if attribution is None:
+        if attribution is None and not any(t.is_word for t in current):
             # A quote opening a sentence after one about a named person: "Clinton touted her credentials.
             # “We need …”"
-            current, previous = _sentence_before(body, passage)
-            if not any(t.is_word for t in current):
-                attribution = _subject(body, previous, name_words)
+            attribution = _subject(body, _tokens(body, *previous), name_words)
         if attribution is None:
             # A paragraph of quote after a paragraph that ends attributing something to someone ("Clinton
             # responded by pointing a finger …, saying the Sanders campaign was lying.")
@@ -899,12 +987,13 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     the sentence and paragraph it starts in. A quotation interrupted only by its attribution is one
     ``Quote`` whose parts are joined by " … ". ``score`` and ``rank`` are left at zero for the ranking step.
     """
-    passages = [p for p in _passages(body) if any(e > s for s, e in p.pieces)]
+    spans = list(paragraph_spans(body))
+    passages = [p for p in _passages(body, spans) if any(e > s for s, e in p.pieces)]
     if not passages:
         return ()
     runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
     name_words = frozenset(_MID_SENTENCE_CAPITAL.findall(body))
-    attributions = _Attributions(body, _attributions(body))
+    attributions = _Attributions(body, _attributions(body, spans))
     said = _passage_speakers(body, passages, attributions, name_words)
     # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
     weak = {a for a in said if a is not None and a.weak}
@@ -914,8 +1003,9 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     out: list[Quote] = []
     for group in _group(passages, attributions):
         text, start, end = _quote_text(body, [passages[k] for k in group])
-        if len(words(text)) < MIN_QUOTE_WORDS or _is_title(text):
-            continue
+        quoted = words(text)
+        if len(quoted) < MIN_QUOTE_WORDS or _is_title(quoted) or "<" in text or ">" in text:
+            continue  # too short, a title, or markup such as <tweet author="…">
         attribution = next((said[k] for k in group if said[k] is not None), None)
         speaker, title = resolved[attribution] if attribution is not None else (None, None)
         sentence = sentences[max(bisect.bisect_right(sentence_starts, start) - 1, 0)] if sentences else None

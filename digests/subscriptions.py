@@ -28,14 +28,17 @@ TOPIC_SCAN_LIMIT = 1000
 MAX_RELEASES_PER_RUN = 50
 
 
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 class SubscriptionError(ValueError):
     """A subscription request that cannot be honoured; the message is fit to show to the user."""
 
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    """Every IANA timezone name this system knows, sorted."""
-    return tuple(sorted(available_timezones()))
+    """Every IANA timezone name this system knows, sorted (without the host's own and tzdata's placeholders)."""
+    return tuple(sorted(available_timezones() - _NOT_ZONES))
 
 
 def parse_time_of_day(text: str) -> str:
@@ -63,18 +66,7 @@ def parse_timezone(name: str) -> str:
     return canonical
 
 
-def matching_timezones(text: str, limit: int = 25) -> list[str]:
-    """Timezone names for autocomplete: prefix matches (of the name or its city) first, then substrings."""
-    needle = text.strip().lower().replace(" ", "_")
-    if not needle:
-        return list(_POPULAR_ZONES[:limit])
-    names = timezone_names()
-    prefix = [z for z in names if z.lower().startswith(needle) or z.lower().rsplit("/", 1)[-1].startswith(needle)]
-    chosen = set(prefix)
-    contains = [z for z in names if needle in z.lower() and z not in chosen]
-    return [*prefix, *contains][:limit]
-
-
+# Offered before anything is typed.
 _POPULAR_ZONES = (
     "UTC",
     "America/New_York",
@@ -96,6 +88,18 @@ _POPULAR_ZONES = (
     "Australia/Sydney",
     "Pacific/Auckland",
 )
+
+
+def matching_timezones(text: str, limit: int = 25) -> list[str]:
+    """Timezone names for autocomplete: prefix matches (of the name or its city) first, then substrings."""
+    needle = text.strip().lower().replace(" ", "_")
+    if not needle:
+        return list(_POPULAR_ZONES[:limit])
+    names = timezone_names()
+    prefix = [z for z in names if z.lower().startswith(needle) or z.lower().rsplit("/", 1)[-1].startswith(needle)]
+    chosen = set(prefix)
+    contains = [z for z in names if needle in z.lower() and z not in chosen]
+    return [*prefix, *contains][:limit]
 
 
 def parse_words(text: str | None) -> tuple[str, ...]:

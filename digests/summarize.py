@@ -6,9 +6,10 @@ algorithm rates every sentence rather than just returning the top N. LexRank and
 similarity matrices with numpy (sumy's pure-Python loops take seconds on a long transcript) and then run
 sumy's own power method, so they pick the same sentences as sumy's summarizers.
 
-``"news"`` (the default) is built for news releases: sumy's TextRank centrality (as percentiles) combined with
-position (news puts the lead first), a penalty for very short sentences, redundancy control (MMR on LexRank's
-cosine similarity) and quote continuation fragments ranked last.
+``"news"`` (the default) is built for news releases: sumy's TextRank run as a personalised PageRank whose
+random jumps favour the lead and the sentences that echo the headline (news puts the story first and titles it
+by its point), a nudge for longer sentences, a penalty for very short ones, redundancy control (MMR against
+near-duplicates on LexRank's cosine similarity) and quote continuation fragments ranked last.
 """
 
 from __future__ import annotations
@@ -51,12 +52,19 @@ stem = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
 _TOKENIZER = OfflineTokenizer()
 
 # "news" weights, hand-set, not fitted (checked only on a ~5% slice of the BBC set, see bench/summary_quality.py).
-# Centrality leads 3:1 over position, since the lead is a prior, not a rule. Redundancy: the usual MMR balance of
-# 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7. A sentence under 6 words rarely says anything on its own.
-POSITION_WEIGHT = 0.25
-REDUNDANCY_WEIGHT = 0.3 / 0.7
+# TextRank's random jumps: 30% by position (1/sqrt(rank), so mostly the lead), 10% by headline echo, the rest
+# uniform as in sumy; centrality still comes from the graph, so the lead is a prior, not a rule. Relevance is
+# centrality (a percentile) plus a tenth of the length percentile: a summary is counted in sentences, and a longer
+# sentence carries more of the story. A sentence under 6 words rarely says anything on its own. Redundancy: the
+# usual MMR balance of 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7, but only against near-duplicates (cosine
+# ≥ 0.3), as the sentences of one story share its topic words.
+LEAD_JUMP = 0.3
+TITLE_JUMP = 0.1
+LENGTH_WEIGHT = 0.1
 SHORT_SENTENCE_WORDS = 6
 SHORT_SENTENCE_FACTOR = 0.3
+REDUNDANCY_WEIGHT = 0.3 / 0.7
+NEAR_DUPLICATE = 0.3
 
 
 class _IndexedSentence(SumySentence):  # type: ignore[misc]  # sumy ships no type hints
@@ -120,17 +128,27 @@ class Terms:
     cols: IndexArray  # term of each entry
     counts: Matrix  # occurrences of the term in the sentence
     frequency: IndexArray  # per term: how many sentences contain it
+    vocabulary: dict[str, int]  # term -> column
 
-    def shared(self, values: Matrix) -> Matrix:
-        """Dense sentence × term matrix of ``values`` (one per entry) over the terms of two or more sentences.
+    def shared_products(self, values: Matrix) -> Matrix:
+        """Sentence × sentence sums, over the terms two sentences share, of the product of their ``values``.
 
-        Only those terms link two sentences, and most terms of a release occur in one sentence only.
+        That is ``V @ V.T`` for the sentence × term matrix ``V`` of ``values`` (one per entry), computed from the
+        pairs of entries of each term seen in two or more sentences: a release has few such pairs, and a dense
+        BLAS product of this size would start threads that fight the bot's (and make timings erratic).
+        The diagonal only counts those shared terms.
         """
         keep = self.frequency[self.cols] > 1
-        columns = np.cumsum(self.frequency > 1) - 1
-        dense = np.zeros((self.sentences, int(np.count_nonzero(self.frequency > 1))))
-        dense[self.rows[keep], columns[self.cols[keep]]] = values[keep]
-        return dense
+        rows, cols, kept = self.rows[keep], self.cols[keep], values[keep]
+        by_term = np.argsort(cols, kind="stable")
+        rows, cols, kept = rows[by_term], cols[by_term], kept[by_term]
+        sizes = self.frequency[cols]  # each entry pairs with every entry of its term, itself included
+        first = np.searchsorted(cols, cols)  # where each entry's term starts
+        left = np.repeat(np.arange(len(cols)), sizes)
+        right = np.repeat(first, sizes) + np.arange(len(left)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        n = self.sentences
+        products = np.bincount(rows[left] * n + rows[right], weights=kept[left] * kept[right], minlength=n * n)
+        return np.asarray(products, dtype=np.float64).reshape(n, n)
 
     def per_sentence(self, values: Matrix) -> Matrix:
         """Sum of ``values`` (one per entry) for each sentence."""
@@ -150,7 +168,7 @@ def term_counts(document: Any) -> Terms:
     unique, counts = np.unique(pairs, axis=0, return_counts=True)
     rows, cols = unique[:, 0], unique[:, 1]
     frequency = np.bincount(cols, minlength=len(vocabulary))
-    return Terms(len(document.sentences), rows, cols, counts.astype(np.float64), frequency)
+    return Terms(len(document.sentences), rows, cols, counts.astype(np.float64), frequency, vocabulary)
 
 
 def lexrank_similarity(terms: Terms) -> Matrix:
@@ -162,8 +180,7 @@ def lexrank_similarity(terms: Terms) -> Matrix:
     weighted = terms.counts / max_tf[terms.rows] * idf[terms.cols]
     norms = np.sqrt(terms.per_sentence(weighted**2))
     safe = np.where(norms > 0, norms, 1.0)
-    shared = terms.shared(weighted)
-    similarity: Matrix = (shared @ shared.T) / np.outer(safe, safe)
+    similarity: Matrix = terms.shared_products(weighted) / np.outer(safe, safe)
     # Terms of one sentence only count on the diagonal: a sentence with any weighted term has cosine 1 with
     # itself, and one without is similar to nothing, itself included (as in sumy).
     np.fill_diagonal(similarity, 1.0)
@@ -183,11 +200,14 @@ def lexrank_scores(similarity: Matrix) -> Matrix:
     return scores
 
 
-def textrank_scores(terms: Terms) -> Matrix:
-    """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy."""
+def textrank_scores(terms: Terms, jumps: Matrix | None = None) -> Matrix:
+    """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy.
+
+    ``jumps`` (a distribution over sentences) personalises the PageRank: the random surfer's jumps land there
+    rather than uniformly (sumy's choice, and the default).
+    """
     n = terms.sentences
-    shared = terms.shared(terms.counts)
-    common = shared @ shared.T  # sumy: sum(words2.count(w) for w in words1)
+    common = terms.shared_products(terms.counts)  # sumy: sum(words2.count(w) for w in words1)
     np.fill_diagonal(common, terms.per_sentence(terms.counts**2))
     lengths = terms.per_sentence(terms.counts)
     log_lengths = np.log(np.where(lengths > 0, lengths, 1.0))
@@ -198,7 +218,10 @@ def textrank_scores(terms: Terms) -> Matrix:
     weights = np.where(single, common, linked)
     weights /= weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION
     damping = TextRankSummarizer.damping
-    matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
+    if jumps is None:
+        matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
+    else:
+        matrix = (1.0 - damping) * jumps[None, :] + damping * weights
     scores: Matrix = TextRankSummarizer.power_method(matrix, TextRankSummarizer.epsilon)
     return scores
 
@@ -266,20 +289,45 @@ def percentiles(values: Matrix) -> Matrix:
     return below / (n - 1)
 
 
-def _news(document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]]) -> Summary:
+def title_echo(terms: Terms, title: str | None) -> Matrix:
+    """Each sentence's share of the title's content terms (as :func:`content_term` picks them) that it contains."""
+    title_terms = {term for word in _TOKENIZER.to_words(title or "") if (term := content_term(word)) is not None}
+    columns = [terms.vocabulary[term] for term in title_terms if term in terms.vocabulary]
+    if not columns:
+        return np.zeros(terms.sentences)
+    echoed = np.isin(terms.cols, columns).astype(np.float64)
+    return terms.per_sentence(echoed) / len(title_terms)
+
+
+def _distribution(weights: Matrix) -> Matrix:
+    """``weights`` scaled to sum to 1, or uniform when they are all zero."""
+    total = float(weights.sum())
+    return weights / total if total > 0 else np.full(len(weights), 1.0 / len(weights))
+
+
+def _news(
+    document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]], title: str | None
+) -> Summary:
     n = len(sentences)
     terms = term_counts(document)
-    centrality = percentiles(textrank_scores(terms))
     position = 1.0 / np.sqrt(np.arange(1, n + 1, dtype=np.float64))
-    relevance = (1.0 - POSITION_WEIGHT) * centrality + POSITION_WEIGHT * position
-    short = np.array([len(s.words) < SHORT_SENTENCE_WORDS for s in document.sentences])
-    relevance = np.where(short, relevance * SHORT_SENTENCE_FACTOR, relevance)
-    fragments = sorted(quote_fragments(sentences, quote_spans))
+    jumps = (
+        (1.0 - LEAD_JUMP - TITLE_JUMP) / n
+        + LEAD_JUMP * _distribution(position)
+        + TITLE_JUMP * _distribution(title_echo(terms, title))
+    )
+    lengths = np.array([len(s.words) for s in document.sentences], dtype=np.float64)
+    relevance = percentiles(textrank_scores(terms, jumps)) + LENGTH_WEIGHT * percentiles(lengths)
+    relevance = np.where(lengths < SHORT_SENTENCE_WORDS, relevance * SHORT_SENTENCE_FACTOR, relevance)
+    fragment_idxs = quote_fragments(sentences, quote_spans)
+    fragments = [i for i, s in enumerate(sentences) if s.idx in fragment_idxs]
     relevance[fragments] = 0.0
 
-    # MMR: repeatedly take the sentence whose relevance, less its similarity to what is already chosen, is
-    # highest. Quote fragments are not candidates; they go last, in document order.
+    # MMR: repeatedly take the sentence whose relevance, less its similarity to the closest sentence already
+    # chosen, is highest, counting only near-duplicates. Quote fragments are not candidates; they go last, in
+    # document order.
     similarity = lexrank_similarity(terms)
+    similarity[similarity < NEAR_DUPLICATE] = 0.0
     candidates = np.ones(n, dtype=bool)
     candidates[fragments] = False
     redundancy = np.zeros(n)
@@ -295,13 +343,17 @@ def _news(document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tu
 
 
 def summarize(
-    sentences: Sequence[Sentence], algorithm: str = "news", quote_spans: Sequence[tuple[int, int]] = ()
+    sentences: Sequence[Sentence],
+    algorithm: str = "news",
+    quote_spans: Sequence[tuple[int, int]] = (),
+    title: str | None = None,
 ) -> Summary:
     """Rank every sentence of a release with the named algorithm (one of :data:`ALGORITHMS`).
 
     ``sentences`` are a release's sentences in document order (``idx`` 0..n-1); ``quote_spans`` are the
     ``(start, end)`` body offsets of its direct quotes, used by ``"news"`` to rank quote continuation
-    fragments last. The sumy algorithms order by their own ratings, ties in document order as sumy does.
+    fragments last; ``title`` (the headline, if any) lets ``"news"`` favour the sentences that echo it. The
+    sumy algorithms use neither and order by their own ratings, ties in document order as sumy does.
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
@@ -309,7 +361,7 @@ def summarize(
         return Summary((), (), algorithm)
     document = build_document(sentences)
     if algorithm == "news":
-        return _news(document, sentences, quote_spans)
+        return _news(document, sentences, quote_spans, title)
     scores = [float(score) for score in _RATERS[algorithm](document)]
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     return Summary(tuple(scores), tuple(order), algorithm)

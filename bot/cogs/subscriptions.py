@@ -63,7 +63,8 @@ def subscription_field(subscription: Subscription, next_at: datetime | None) -> 
     if subscription.active:
         lines.append("State: **active**")
     else:
-        lines.append(f"State: **paused** — {clean_text(subscription.paused_reason or '')}")
+        # Our own text (channel mentions render as links); a user's name in it was cleaned when it was stored.
+        lines.append(f"State: **paused** — {subscription.paused_reason or 'no reason given'}")
     return name, truncate("\n".join(lines), FIELD_VALUE_BUDGET)
 
 
@@ -74,6 +75,7 @@ class SubscriptionsCog(commands.Cog):
         name="subscription",
         description="Pause or resume a daily digest",
         guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),  # guild_only alone leaves contexts unset
         default_permissions=MANAGE,
     )
 
@@ -212,7 +214,7 @@ class SubscriptionsCog(commands.Cog):
         assert interaction.guild is not None  # checked by _may_manage
         try:
             paused = await self.service.pause(
-                interaction.guild.id, subscription_id, f"paused by {interaction.user.display_name}"
+                interaction.guild.id, subscription_id, f"paused by {clean_text(interaction.user.display_name)}"
             )
         except SubscriptionError as exc:
             await send_error(interaction, str(exc))
@@ -257,6 +259,6 @@ class SubscriptionsCog(commands.Cog):
             return []
         needle = current.strip().lower().lstrip("#")
         labels = [(s.id, subscription_label(s)) for s in await self.service.for_guild(interaction.guild.id)]
-        return [
-            app_commands.Choice(name=label, value=sid) for sid, label in labels if needle in label.lower()
-        ][:AUTOCOMPLETE_LIMIT]
+        return [app_commands.Choice(name=label, value=sid) for sid, label in labels if needle in label.lower()][
+            :AUTOCOMPLETE_LIMIT
+        ]

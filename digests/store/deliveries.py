@@ -47,6 +47,7 @@ class PendingMessage:
     nonce: str
     kind: DeliveryKind
     releases: tuple[tuple[int, int], ...]  # (release id, version)
+    claimed_at: datetime
 
 
 class DeliveryLedger:
@@ -95,16 +96,17 @@ class DeliveryLedger:
     async def pending(self, subscription_id: int) -> list[PendingMessage]:
         """The subscription's claimed but not yet posted messages, oldest claim first."""
         rows = await self._db.fetch_all(
-            "SELECT nonce, kind, release_id, version FROM deliveries "
+            "SELECT nonce, kind, release_id, version, claimed_at FROM deliveries "
             "WHERE subscription_id = ? AND state = 'pending' ORDER BY claimed_at, rowid",
             (subscription_id,),
         )
-        groups: dict[str, tuple[DeliveryKind, list[tuple[int, int]]]] = {}
+        groups: dict[str, tuple[DeliveryKind, datetime, list[tuple[int, int]]]] = {}
         for row in rows:
-            groups.setdefault(row["nonce"], (row["kind"], []))[1].append((row["release_id"], row["version"]))
+            group = groups.setdefault(row["nonce"], (row["kind"], datetime.fromisoformat(row["claimed_at"]), []))
+            group[2].append((row["release_id"], row["version"]))
         return [
-            PendingMessage(subscription_id, nonce, kind, tuple(releases))
-            for nonce, (kind, releases) in groups.items()
+            PendingMessage(subscription_id, nonce, kind, tuple(releases), claimed_at)
+            for nonce, (kind, claimed_at, releases) in groups.items()
         ]
 
     async def with_pending(self) -> list[int]:
@@ -114,9 +116,7 @@ class DeliveryLedger:
         )
         return [row["subscription_id"] for row in rows]
 
-    async def mark_posted(
-        self, subscription_id: int, nonce: str, message_id: int | None, now: datetime
-    ) -> int:
+    async def mark_posted(self, subscription_id: int, nonce: str, message_id: int | None, now: datetime) -> int:
         """Mark the rows of one message posted (and the subscription's last delivery); how many rows.
 
         ``message_id`` is ``None`` when nothing was left to post (every release was deleted meanwhile).
@@ -128,7 +128,5 @@ class DeliveryLedger:
                 "WHERE subscription_id = ? AND nonce = ? AND state = 'pending'",
                 (message_id, at, subscription_id, nonce),
             )
-            await conn.execute(
-                "UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?", (at, subscription_id)
-            )
+            await conn.execute("UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?", (at, subscription_id))
             return cursor.rowcount

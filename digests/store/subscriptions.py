@@ -108,9 +108,7 @@ class SubscriptionRepository:
 
     async def active(self) -> list[Subscription]:
         """Every subscription that is not paused."""
-        rows = await self._db.fetch_all(
-            f"SELECT {_COLUMNS} FROM subscriptions WHERE paused_reason IS NULL ORDER BY id"
-        )
+        rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM subscriptions WHERE paused_reason IS NULL ORDER BY id")
         return [_subscription(row) for row in rows]
 
     async def delete(self, subscription_id: int, guild_id: int) -> bool:
@@ -146,9 +144,7 @@ class SubscriptionRepository:
     async def mark_run(self, subscription_id: int, at: datetime) -> None:
         """Record that a run finished at ``at`` (what catch-up after downtime is computed from)."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE subscriptions SET last_run_at = ? WHERE id = ?", (_iso(at), subscription_id)
-            )
+            await conn.execute("UPDATE subscriptions SET last_run_at = ? WHERE id = ?", (_iso(at), subscription_id))
 
     async def releases_mentioning(self, release_ids: Sequence[int], words: Sequence[str]) -> set[int]:
         """Those of ``release_ids`` whose title or body contains any of ``words`` (FTS5, so any word form)."""

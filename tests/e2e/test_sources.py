@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.polling import poll_sources
+from bot.polling import POLL_JOB_ID, poll_sources
 from tests.e2e.conftest import BotFactory
 from tests.fake_discord.server import FakeDiscord
 
@@ -45,7 +46,9 @@ async def test_add_list_why_and_pause_notice(
     fake_discord: FakeDiscord, start_bot: BotFactory, feed_server: TestServer
 ) -> None:
     url = f"http://127.0.0.1:{feed_server.port}/feed.xml"
-    async with start_bot(allow_private_urls=True, feed_max_failures=1) as bot:
+    async with start_bot(allow_private_urls=True, feed_max_failures=1, poll_minutes=7) as bot:
+        job = bot.scheduler.get_job(POLL_JOB_ID)
+        assert job is not None and job.trigger.interval == timedelta(minutes=7)
         refused = await fake_discord.slash("source add", {"url": url}, user=fake_discord.member)
         added = await fake_discord.slash("source add", {"url": url}, user=fake_discord.admin)
         listed = await fake_discord.slash("sources", user=fake_discord.member)
