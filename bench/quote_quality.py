@@ -239,21 +239,34 @@ def gold_quotes(article: Article) -> list[Span]:
     return [q for q in quotes if len(words(q.text)) >= MIN_QUOTE_WORDS]
 
 
-def name_key(speaker: str | None) -> str | None:
-    """The last word of a gold speaker that is a name, lower-cased, else None (see the module docstring)."""
-    if not speaker:
-        return None
-    text = re.sub(r"\([^)]*\)", " ", speaker).split(",")[0]
-    # "Sen. Tom Carper of Delaware" → "… Carper"; "an adviser to Trump", "a member who backs Trump" → not names
-    text = re.split(r"(?<=[a-z]) (?:of|from|to|for|at|with|who|which|that) ", text)[0]
+def name_keys(speaker: str | None) -> frozenset[str]:
+    """Lower-cased last words of the names in a gold speaker; empty when it names no one (see the module
+    docstring)."""
+    text = re.sub(r"\([^)]*\)?", " ", speaker or "").split(",")[0]
     tokens: list[str] = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
-    while len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
-        tokens.pop()
-    if not tokens or not tokens[-1][:1].isupper() or tokens[-1].lower() in _PRONOUNS:
-        return None
-    if tokens[0].lower() in _INDEFINITE:
-        return None  # "a Nevada Democrat", "one New Hampshire Republican": someone unnamed
-    return tokens[-1].lower()
+    for i, token in enumerate(tokens[1:], start=1):
+        tail = tokens[i + 1 :]
+        if (
+            token in {"who", "which", "that"}
+            or (token in {"to", "for", "at", "with"} and tokens[i - 1][:1].islower())
+            or (
+                token in {"of", "from"}
+                and (tail[:1] == ["the"] or (0 < len(tail) <= 2 and all(t[:1].isupper() for t in tail)))
+            )
+        ):
+            # "Sen. Tom Carper of Delaware", "an adviser to Trump", "a member who backs Trump"
+            tokens = tokens[:i]
+            break
+    keys: set[str] = set()
+    conjuncts = " ".join(tokens).replace(" & ", " and ").split(" and ")
+    for conjunct in conjuncts:  # "Trump and Ryan"
+        words_ = conjunct.split()
+        while len(words_) > 1 and words_[-1].lower() in _SUFFIXES:
+            words_.pop()
+        if words_ and words_[-1][:1].isupper() and words_[-1].lower() not in _PRONOUNS:
+            if words_[0].lower() not in _INDEFINITE:  # "a Nevada Democrat": someone unnamed
+                keys.add(words_[-1].lower())
+    return frozenset(keys)
 
 
 # --- scoring -----------------------------------------------------------------------------------------------
@@ -319,9 +332,9 @@ def match(predicted: Sequence[Span], gold: Sequence[Span]) -> dict[int, list[int
     return matched
 
 
-def speaker_right(predicted: str | None, key: str) -> bool:
-    """Whether a predicted speaker shares the gold name's key word."""
-    return predicted is not None and key in {w.lower() for w in words(predicted)}
+def speaker_right(predicted: str | None, keys: frozenset[str]) -> bool:
+    """Whether a predicted speaker shares a key word of the gold names."""
+    return predicted is not None and not keys.isdisjoint(w.lower() for w in words(predicted))
 
 
 def ours(body: str) -> list[Span]:
@@ -341,9 +354,9 @@ def score(articles: Iterable[Article], extractor: str = "ours", *, keep_errors: 
         total.matched_predicted += len({i for members in matched.values() for i in members})
         total.matched_gold += len(matched)
         for j, g in enumerate(gold):
-            key = name_key(g.speaker)
+            key = name_keys(g.speaker)
             members = matched.get(j)
-            if key is not None:
+            if key:
                 total.named_gold += 1
                 if members:
                     total.named_matched += 1

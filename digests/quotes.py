@@ -1,18 +1,23 @@
 """Direct quotations and who said them. Pure functions, no I/O.
 
-The pipeline, all linear in the size of the body:
+The pipeline, linear in the size of the body (every look-around is bounded):
 
 1. Scan quote marks paragraph by paragraph into quoted passages. Curly and straight marks are told apart by
-   the characters around them, so an apostrophe (’) is never a quote mark. A passage left open at the end of
-   a paragraph continues when the next paragraph opens with a quote mark (the news convention for a quote
-   running over several paragraphs).
-2. Find every attribution in the body ("Singh said", "said Singh", "according to Singh", "she told
-   reporters", ...) and resolve its speaker in document order: a title before a name is kept apart
-   ("Deputy Pentagon Press Secretary" / "Sabrina Singh"), a bare surname picks up the full name and title
-   registered earlier, and he/she resolve to the last named speaker of a compatible gender.
+   the characters around them, so an apostrophe (’) is never a quote mark; nested quotes stay inside. A passage
+   left open at the end of a paragraph continues when the next paragraph opens with a quote mark (the news
+   convention for a quote running over several paragraphs).
+2. Find every attribution: a speech verb ("said", "told", "wrote", "according to", "…, saying") with its
+   speaker before ("Singh said") or after it ("said Singh"). A speaker phrase is read as a title and a name
+   ("Deputy Pentagon Press Secretary" / "Sabrina Singh"), a pronoun, or a description ("a campaign spokesman").
 3. Join a passage to the next one when only an attribution stands between them
-   (“…from Iraq,” Singh said. “The United States …”), and attribute every quote to the attribution right
-   after it, or else to one earlier in its sentence.
+   (“…from Iraq,” Singh said. “The United States …”).
+4. Give each passage an attribution, first found wins: one right after it, one earlier in its sentence, one
+   later in its sentence; then weaker evidence (a name and verb right after it, a "- Clinton." line, "Name:"
+   before it, the named subject of its sentence); then the previous passage's speaker when it is in the same
+   paragraph or ends the paragraph before; then the subject of the sentence before it or the last attribution
+   of the paragraph before.
+5. Resolve speakers in document order: a bare surname takes the full name and title seen earlier, he/she the
+   last named speaker of a compatible gender, "the campaign" the last organisation with that word.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ _SPEECH_VERBS = (
     "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
     "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
     "retorted|interjected|answered|put it|puts it|reacted|continues|elaborated|sang|reads|fired back|"
-    "shot back|according to|" + _PARTICIPLES
+    "shot back|echoed|according to|" + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
 
@@ -137,6 +142,13 @@ _NOT_NAME = frozenset(
         "to", "of", "said", "says",
     }
 )
+# Words opening an introductory phrase rather than a subject: "On Tuesday, …", "Whenever asked, …".
+_LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
+    {
+        "although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after",
+        "whenever", "wherever", "once", "until", "unless", "whether", "meanwhile", "still", "instead",
+    }
+)
 # Words a description cannot end in: "and said" has no speaker.
 _FUNCTION_WORDS = _PREPOSITIONS | _CONJUNCTIONS | _BETWEEN | _NOT_NAME | _OTHER_PRONOUNS
 # Places that appositions and datelines put next to names ("Harry Bond, 30, of Raleigh, N.C., said").
@@ -218,6 +230,8 @@ def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
         depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
         for match in _QUOTE_MARKS.finditer(body, lo, hi):
             at = match.start()
+            if body[at - 1 : at] == "=":
+                continue  # markup such as <tweet author="…">, not a quotation
             kind = _mark_kind(body, at, lo, hi)
             if continuing:
                 # The passage carried over from the previous paragraph restarts after this opening mark.
@@ -554,15 +568,23 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
     before = _strip_parentheses(before)
     if verb.group().lower() in _PARTICIPLE_SET:
         # "Bradley apologized …, saying": the subject opens the sentence (not a clause after a quote).
-        segments = _segments(before)
-        if (boundary in "\"“”" and boundary) or not segments:
+        if boundary in "\"“”" and boundary:
             return None
-        while segments[0] and segments[0][0].bare in _CONJUNCTIONS:
-            segments[0] = segments[0][1:]
-        mention = _parse_segment(body, _leading_phrase(segments[0])) if segments[0] else None
-        if mention is None or (mention.name is None and mention.pronoun not in _PRONOUN_GENDER):
-            return None
-        return _Attribution(mention.start, verb.end(), mention)
+        for segment in _segments(before)[:3]:
+            if segment[0].bare in _LEADING_ADVERBIALS or segment[0].bare.endswith("ing"):
+                continue  # "Continuing to explain his perspective, Carson rejected …, saying"
+            while segment and segment[0].bare in _CONJUNCTIONS:
+                segment = segment[1:]
+            mention = _parse_segment(body, _leading_phrase(segment)) if segment else None
+            if mention is None or (mention.name is None and mention.pronoun not in _PRONOUN_GENDER):
+                return None
+            return _Attribution(mention.start, verb.end(), mention)
+        return None
+    if body.startswith(" by ", verb.end()):
+        # "Rubio was asked by moderator Gerard Baker whether …": the speaker follows "by".
+        after = _clause_tokens(body, verb.end() + 4, min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
+        mention = _parse_phrase(body, after, before_verb=False) if after and after[0].is_word else None
+        return _Attribution(verb.start(), mention.end, mention) if mention and mention.name else None
     # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
     while before and (
         before[-1].bare in _BETWEEN
@@ -583,10 +605,14 @@ def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attrib
         return _Attribution(subject.start, verb.end(), subject)
     if after and after[0].is_word:
         mention = _parse_phrase(body, after, before_verb=False)
-        # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had".
-        if mention is None or (mention.name is None and (mention.pronoun not in _PRONOUN_GENDER or len(after) > 1)):
+        if mention is None:
             return None
-        return _Attribution(verb.start(), mention.end, mention)
+        # A pronoun after the verb is the speaker only at the clause end (“…,” said he), not in "said he had";
+        # a description only when indefinite ("said a Nevada Democrat", not "said the plan").
+        pronoun = mention.pronoun in _PRONOUN_GENDER and len(after) == 1
+        indefinite = mention.description is not None and after[0].bare in _INDEFINITE
+        if mention.name is not None or pronoun or indefinite:
+            return _Attribution(verb.start(), mention.end, mention)
     return None
 
 
@@ -597,14 +623,6 @@ def _named_segment(body: str, tokens: list[_Token]) -> bool:
         return False
     mention = _parse_segment(body, segments[0])
     return mention is not None and mention.name is not None and mention.end == segments[0][-1].end
-
-
-_LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
-    {
-        "although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after",
-        "whenever", "wherever", "once", "until", "unless", "whether", "meanwhile", "still", "instead",
-    }
-)
 
 
 def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:

@@ -52,12 +52,12 @@ stem = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
 _TOKENIZER = OfflineTokenizer()
 
 # "news" weights, hand-set, not fitted (checked only on a ~5% slice of the BBC set, see bench/summary_quality.py).
-# TextRank's random jumps: 30% by position (1/sqrt(rank), so mostly the lead), 10% by headline echo, the rest
-# uniform as in sumy; centrality still comes from the graph, so the lead is a prior, not a rule. Relevance is
-# centrality (a percentile) plus a tenth of the length percentile: a summary is counted in sentences, and a longer
-# sentence carries more of the story. A sentence under 6 words rarely says anything on its own. Redundancy: the
-# usual MMR balance of 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7, but only against near-duplicates (cosine
-# ≥ 0.3), as the sentences of one story share its topic words.
+# TextRank's random jumps: 30% by position (weight 1/sqrt(position), falling from the lead), 10% by headline
+# echo, the rest uniform as in sumy; centrality still comes from the graph, so the lead is a prior, not a rule.
+# Relevance is centrality (a percentile) plus a tenth of the length percentile: a summary is counted in
+# sentences, and a longer sentence carries more of the story. A sentence under 6 words rarely says anything on
+# its own. Redundancy: the usual MMR balance of 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7, but only against
+# near-duplicates (cosine ≥ 0.3), as the sentences of one story share its topic words.
 LEAD_JUMP = 0.3
 TITLE_JUMP = 0.1
 LENGTH_WEIGHT = 0.1
@@ -308,6 +308,7 @@ def _distribution(weights: Matrix) -> Matrix:
 def _news(
     document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]], title: str | None
 ) -> Summary:
+    """The ``"news"`` ranking (see the module docstring and the weights above)."""
     n = len(sentences)
     terms = term_counts(document)
     position = 1.0 / np.sqrt(np.arange(1, n + 1, dtype=np.float64))
@@ -318,27 +319,29 @@ def _news(
     )
     lengths = np.array([len(s.words) for s in document.sentences], dtype=np.float64)
     relevance = percentiles(textrank_scores(terms, jumps)) + LENGTH_WEIGHT * percentiles(lengths)
-    relevance = np.where(lengths < SHORT_SENTENCE_WORDS, relevance * SHORT_SENTENCE_FACTOR, relevance)
+    short = lengths < SHORT_SENTENCE_WORDS
+    relevance[short] *= SHORT_SENTENCE_FACTOR
     fragment_idxs = quote_fragments(sentences, quote_spans)
-    fragments = [i for i, s in enumerate(sentences) if s.idx in fragment_idxs]
-    relevance[fragments] = 0.0
+    fragment = np.array([s.idx in fragment_idxs for s in sentences])
+    relevance[fragment] = 0.0
 
     # MMR: repeatedly take the sentence whose relevance, less its similarity to the closest sentence already
-    # chosen, is highest, counting only near-duplicates. Quote fragments are not candidates; they go last, in
-    # document order.
+    # chosen, is highest, counting only near-duplicates. Very short sentences come after all the others (on a
+    # few sentences, percentiles can leave them well placed despite the penalty); quote fragments are not
+    # candidates and go last, in document order.
     similarity = lexrank_similarity(terms)
     similarity[similarity < NEAR_DUPLICATE] = 0.0
-    candidates = np.ones(n, dtype=bool)
-    candidates[fragments] = False
     redundancy = np.zeros(n)
     order: list[int] = []
-    for _ in range(n - len(fragments)):
-        gain = np.where(candidates, relevance - REDUNDANCY_WEIGHT * redundancy, -np.inf)
-        best = int(np.argmax(gain))  # ties go to the earlier sentence
-        order.append(best)
-        candidates[best] = False
-        redundancy = np.maximum(redundancy, similarity[best])
-    order.extend(fragments)
+    for pool in (~short & ~fragment, short & ~fragment):
+        candidates = pool.copy()
+        for _ in range(int(pool.sum())):
+            gain = np.where(candidates, relevance - REDUNDANCY_WEIGHT * redundancy, -np.inf)
+            best = int(np.argmax(gain))  # ties go to the earlier sentence
+            order.append(best)
+            candidates[best] = False
+            redundancy = np.maximum(redundancy, similarity[best])
+    order.extend(int(i) for i in np.flatnonzero(fragment))
     return Summary(tuple(float(r) for r in relevance), tuple(order), "news")
 
 

@@ -6,11 +6,28 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+
+def to_db_time(moment: datetime) -> str:
+    """How times are stored: ISO 8601 in UTC, so text order is time order."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def to_db_time_or_none(moment: datetime | None) -> str | None:
+    """:func:`to_db_time` for an optional time."""
+    return to_db_time(moment) if moment else None
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    """A stored time back as an aware datetime."""
+    return datetime.fromisoformat(value) if value else None
+
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

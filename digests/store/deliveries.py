@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
-from digests.store.db import Database
+from digests.store.db import Database, to_db_time
 
 DeliveryKind = Literal["digest", "update"]
 NONCE_BITS = 63  # Discord accepts an integer or a string of at most 25 characters; 2**63 has 19 digits
@@ -86,7 +86,7 @@ class DeliveryLedger:
                         claim.version,
                         claim.kind,
                         claim.nonce,
-                        now.astimezone(UTC).isoformat(),
+                        to_db_time(now),
                     ),
                 )
                 if cursor.rowcount > 0:
@@ -121,7 +121,7 @@ class DeliveryLedger:
 
         ``message_id`` is ``None`` when nothing was left to post (every release was deleted meanwhile).
         """
-        at = now.astimezone(UTC).isoformat()
+        at = to_db_time(now)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE deliveries SET state = 'posted', message_id = ?, posted_at = ? "

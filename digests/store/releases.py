@@ -6,14 +6,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import aiosqlite
 
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence
 from digests.store import fts
-from digests.store.db import Database
+from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
 from digests.topics import STOP_WORDS, normalise, query_words
 
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
@@ -46,14 +46,6 @@ def body_hash(body: str) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
-
-
 def _release(row: aiosqlite.Row) -> Release:
     return Release(
         id=row["id"],
@@ -61,7 +53,7 @@ def _release(row: aiosqlite.Row) -> Release:
         title=row["title"],
         url=row["url"],
         source=row["source"],
-        published_at=_parse(row["published_at"]),
+        published_at=from_db_time(row["published_at"]),
         tags=tuple(json.loads(row["tags"])),
         version=row["version"],
         version_id=row["version_id"],
@@ -133,7 +125,7 @@ class ReleaseRepository:
             draft.title,
             draft.url,
             draft.source,
-            _iso(draft.published_at),
+            to_db_time_or_none(draft.published_at),
             json.dumps(list(draft.tags)),
         )
         if row is not None and row["body_hash"] == digest:
@@ -143,7 +135,7 @@ class ReleaseRepository:
             await self._conn.execute(
                 "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
                 "WHERE id = ?",
-                (*metadata, _iso(now), row["id"]),
+                (*metadata, to_db_time(now), row["id"]),
             )
             await self._index_release(row["id"], draft.title, draft.body)
             return SaveResult("metadata", row["id"], row["version"])
@@ -153,7 +145,7 @@ class ReleaseRepository:
             cursor = await self._conn.execute(
                 "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft.canonical_id, *metadata, _iso(now), _iso(now)),
+                (draft.canonical_id, *metadata, to_db_time(now), to_db_time(now)),
             )
             release_id, version, status = int(cursor.lastrowid or 0), 1, "added"
         else:
@@ -161,7 +153,7 @@ class ReleaseRepository:
             await self._conn.execute(
                 "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
                 "WHERE id = ?",
-                (*metadata, _iso(now), release_id),
+                (*metadata, to_db_time(now), release_id),
             )
             await self._conn.execute(
                 "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
@@ -186,7 +178,7 @@ class ReleaseRepository:
         cursor = await self._conn.execute(
             "INSERT INTO release_versions (release_id, version, body, body_hash, algorithm, sentence_count, "
             "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (release_id, version, body, digest, algorithm, len(analysis.sentences), _iso(now)),
+            (release_id, version, body, digest, algorithm, len(analysis.sentences), to_db_time(now)),
         )
         version_id = int(cursor.lastrowid or 0)
         rank = {idx: position for position, idx in enumerate(analysis.summary.order)}
@@ -305,7 +297,7 @@ class ReleaseRepository:
         since_clause = ""
         if since is not None:
             since_clause = "AND COALESCE(r.published_at, r.created_at) >= ?"
-            params.append(_iso(since))
+            params.append(to_db_time_or_none(since))
         rows = await self._all(
             f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} "
             "WHERE (r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "

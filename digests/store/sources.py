@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
-from digests.store.db import Database
+from digests.store.db import Database, from_db_time, to_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +55,6 @@ class FetchEvent:
     source_url: str | None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def _source(row: aiosqlite.Row) -> Source:
     return Source(
         id=row["id"],
@@ -70,12 +62,12 @@ def _source(row: aiosqlite.Row) -> Source:
         title=row["title"],
         etag=row["etag"],
         last_modified=row["last_modified"],
-        last_polled_at=_dt(row["last_polled_at"]),
-        last_ok_at=_dt(row["last_ok_at"]),
+        last_polled_at=from_db_time(row["last_polled_at"]),
+        last_ok_at=from_db_time(row["last_ok_at"]),
         last_error=row["last_error"],
-        last_error_at=_dt(row["last_error_at"]),
+        last_error_at=from_db_time(row["last_error_at"]),
         failures=row["failures"],
-        next_poll_at=_dt(row["next_poll_at"]),
+        next_poll_at=from_db_time(row["next_poll_at"]),
         paused_reason=row["paused_reason"],
         item_count=row["item_count"],
     )
@@ -92,7 +84,7 @@ class SourceRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO sources (url, key, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (url, key, _iso(now)),
+                (url, key, to_db_time(now)),
             )
             created = cursor.rowcount == 1
             if not created:
@@ -125,7 +117,7 @@ class SourceRepository:
         rows = await self._db.fetch_all(
             "SELECT * FROM sources WHERE paused_reason IS NULL AND (next_poll_at IS NULL OR next_poll_at <= ?) "
             "ORDER BY id",
-            (_iso(now),),
+            (to_db_time(now),),
         )
         return [_source(row) for row in rows]
 
@@ -136,7 +128,7 @@ class SourceRepository:
                 "INSERT INTO source_follows (source_id, guild_id, channel_id, added_by, created_at) "
                 "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_id, guild_id) DO UPDATE SET channel_id = excluded.channel_id",
-                (source_id, guild_id, channel_id, user_id, _iso(now)),
+                (source_id, guild_id, channel_id, user_id, to_db_time(now)),
             )
 
     async def unfollow(self, source_id: int, guild_id: int) -> bool:
@@ -184,7 +176,18 @@ class SourceRepository:
                 "last_ok_at = ?, failures = 0, next_poll_at = NULL, item_count = item_count + ?, "
                 "last_error = COALESCE(?, last_error), "
                 "last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END WHERE id = ?",
-                (title, etag, last_modified, _iso(now), _iso(now), added, warning, warning, _iso(now), source_id),
+                (
+                    title,
+                    etag,
+                    last_modified,
+                    to_db_time(now),
+                    to_db_time(now),
+                    added,
+                    warning,
+                    warning,
+                    to_db_time(now),
+                    source_id,
+                ),
             )
 
     async def record_failure(
@@ -195,7 +198,14 @@ class SourceRepository:
             await conn.execute(
                 "UPDATE sources SET last_polled_at = ?, last_error = ?, last_error_at = ?, failures = failures + 1, "
                 "next_poll_at = ?, paused_reason = COALESCE(?, paused_reason) WHERE id = ?",
-                (_iso(now), error, _iso(now), _iso(next_poll_at), pause_reason, source_id),
+                (
+                    to_db_time(now),
+                    error,
+                    to_db_time(now),
+                    to_db_time(next_poll_at),
+                    pause_reason,
+                    source_id,
+                ),
             )
         source = await self.get(source_id)
         assert source is not None
@@ -208,7 +218,7 @@ class SourceRepository:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (source_id, url, canonical_id, outcome, detail, _iso(now)),
+                (source_id, url, canonical_id, outcome, detail, to_db_time(now)),
             )
 
     async def history(self, url: str, canonical_id: str | None, limit: int = 10) -> list[FetchEvent]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digests.store.db import Database
+from digests.store.db import Database, to_db_time
 
 
 class StateRepository:
@@ -24,5 +24,5 @@ class StateRepository:
             await conn.execute(
                 "INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, datetime.now(UTC).isoformat()),
+                (key, value, to_db_time(datetime.now(UTC))),
             )

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
 from digests.models import Subscription
 from digests.store import fts
-from digests.store.db import Database
+from digests.store.db import Database, from_db_time, to_db_time
 
 _COLUMNS = """
     id, guild_id, channel_id, notify_channel_id, topic, include_words, exclude_words, sentences, time_of_day,
     timezone, created_by, created_at, last_run_at, last_delivery_at, paused_reason, paused_at
 """
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _parse(moment: str | None) -> datetime | None:
-    return datetime.fromisoformat(moment) if moment else None
 
 
 def _subscription(row: aiosqlite.Row) -> Subscription:
@@ -41,9 +33,9 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         created_by=row["created_by"],
         created_at=datetime.fromisoformat(row["created_at"]),
         last_run_at=datetime.fromisoformat(row["last_run_at"]),
-        last_delivery_at=_parse(row["last_delivery_at"]),
+        last_delivery_at=from_db_time(row["last_delivery_at"]),
         paused_reason=row["paused_reason"],
-        paused_at=_parse(row["paused_at"]),
+        paused_at=from_db_time(row["paused_at"]),
     )
 
 
@@ -85,8 +77,8 @@ class SubscriptionRepository:
                     time_of_day,
                     timezone,
                     created_by,
-                    _iso(now),
-                    _iso(now),  # nothing was missed before it existed
+                    to_db_time(now),
+                    to_db_time(now),  # nothing was missed before it existed
                 ),
             )
             new_id = int(cursor.lastrowid or 0)
@@ -127,7 +119,7 @@ class SubscriptionRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE subscriptions SET paused_reason = ?, paused_at = ? WHERE id = ? AND paused_reason IS NULL",
-                (reason, _iso(now), subscription_id),
+                (reason, to_db_time(now), subscription_id),
             )
             return cursor.rowcount > 0
 
@@ -144,7 +136,9 @@ class SubscriptionRepository:
     async def mark_run(self, subscription_id: int, at: datetime) -> None:
         """Record that a run finished at ``at`` (what catch-up after downtime is computed from)."""
         async with self._db.transaction() as conn:
-            await conn.execute("UPDATE subscriptions SET last_run_at = ? WHERE id = ?", (_iso(at), subscription_id))
+            await conn.execute(
+                "UPDATE subscriptions SET last_run_at = ? WHERE id = ?", (to_db_time(at), subscription_id)
+            )
 
     async def releases_mentioning(self, release_ids: Sequence[int], words: Sequence[str]) -> set[int]:
         """Those of ``release_ids`` whose title or body contains any of ``words`` (FTS5, so any word form)."""

@@ -211,6 +211,49 @@ def test_pronoun_without_antecedent_has_no_speaker() -> None:
     assert only("“We did what we had to do for the town,” she said.").speaker is None
 
 
+@pytest.mark.parametrize(
+    ("body", "speaker"),
+    [
+        # a participle: the speaker is the subject opening the sentence
+        ("Clinton praised the workers, saying “they have built this country with their own hands.”", "Clinton"),
+        # a mid-sentence quote with no speech verb: the named subject of the sentence
+        ("On Tuesday, Gov. Jerry Brown called the plan “a reckless gamble with our future.”", "Jerry Brown"),
+        # "Name:" before the quote
+        ("More from the pollster - Jeffrey M. Jones: “The partisanship of each state is a starting point.”",
+         "Jeffrey M. Jones"),
+        # a signature paragraph below the quote
+        ("“I went to Wall Street before the crash and warned them all.”\n\n- Clinton.", "Clinton"),
+        # the attribution across a colon ending the paragraph before
+        ("Dr. Kelli Ward stated:\n\n“The Department of Justice is not about equal justice anymore.”", "Kelli Ward"),
+    ],
+)
+def test_attribution_without_adjacent_verb(body: str, speaker: str) -> None:
+    assert only(body).speaker == speaker
+
+
+def test_later_passage_in_paragraph_keeps_the_speaker() -> None:
+    body = (
+        "“His legend lives on,” Spencer said, as a few young fighters worked out inside the gym."
+        " “His stories will live on and his example will live on here.”"
+    )
+    assert [q.speaker for q in quotes(body)] == ["Spencer"]
+
+
+def test_apposition_and_appositive_place_are_skipped() -> None:
+    body = (
+        "“We have a ton of work to do before November,” Harry Bond, 30, of Raleigh, N.C., said.\n"
+        "“The gap is too wide for anyone to close,” said a Nevada Democrat."
+    )
+    first, second = quotes(body)
+    assert first.speaker == "Harry Bond"
+    assert second.speaker == "a Nevada Democrat"
+
+
+def test_titles_and_markup_are_not_quotes() -> None:
+    assert quotes("His new book, “Crippled America: How to Make America Great Again,” is out.") == ()
+    assert quotes('<tweet author="We will keep working with our partners here">') == ()
+
+
 def test_ten_megabyte_body_is_fast() -> None:
     body = "\n".join([SEED] * (10_000_000 // len(SEED) + 1))
     started = time.perf_counter()

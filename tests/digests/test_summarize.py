@@ -6,17 +6,28 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
 from digests.models import Sentence
-from digests.summarize import ALGORITHMS, STOP_WORDS, build_document, quote_fragments, stem, summarize
+from digests.summarize import (
+    ALGORITHMS,
+    STOP_WORDS,
+    build_document,
+    quote_fragments,
+    stem,
+    summarize,
+    term_counts,
+    title_echo,
+)
 from digests.text import split_sentences
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = (DATA / "seed_hmc.txt").read_text(encoding="utf-8")
+SEED_TITLE = "Change in ISIS Threat Means Evolution in Long-Term U.S.-Iraq Relationship"
 
 
 def quote_spans(body: str) -> list[tuple[int, int]]:
@@ -24,13 +35,13 @@ def quote_spans(body: str) -> list[tuple[int, int]]:
     return [match.span(1) for match in re.finditer(r"[\"“]([^\"“”\n]+)[\"”]", body)]
 
 
-def bbc_samples() -> list[tuple[str, str, list[str]]]:
-    """(name, article body without its title line, reference sentences) of each sample in tests/data/bbc."""
+def bbc_samples() -> list[tuple[str, str, str, list[str]]]:
+    """(name, title, article body, reference sentences) of each sample in tests/data/bbc."""
     samples = []
     for summary in sorted((DATA / "bbc").glob("*.summary.txt")):
         article = summary.with_name(summary.name.replace(".summary", ""))
-        body = article.read_text(encoding="utf-8").split("\n", 1)[1].strip()
-        samples.append((article.stem, body, summary.read_text(encoding="utf-8").splitlines()))
+        title, _, body = article.read_text(encoding="utf-8").partition("\n")
+        samples.append((article.stem, title.strip(), body.strip(), summary.read_text(encoding="utf-8").splitlines()))
     return samples
 
 
@@ -71,13 +82,62 @@ def test_seed_quote_fragments_are_the_continuations(seed: tuple[Sentence, ...]) 
     assert quote_fragments(seed, quote_spans(SEED)) == {19, 20}
 
 
-def test_news_summary_of_seed_is_useful(seed: tuple[Sentence, ...]) -> None:
-    summary = summarize(seed, "news", quote_spans(SEED))
+@pytest.mark.parametrize("title", [SEED_TITLE, None])
+def test_news_summary_of_seed_is_useful(seed: tuple[Sentence, ...], title: str | None) -> None:
+    summary = summarize(seed, "news", quote_spans(SEED), title=title)
     picked = summary.pick(3)
     assert len(picked) == 3
     assert 0 in picked or 2 in picked  # the lead, or the sentence defining the HMC
     assert not {19, 20} & set(picked)
     assert set(summary.order[-2:]) == {19, 20}  # quote fragments rank last
+
+
+# Two stories in one release: a clinic (sentences 0 and 2) and a budget (1 and 3).
+TWO_STORIES = [
+    "Officials opened a new veterans clinic in Tucson on Monday after two years of construction.",
+    "The budget for the coming year adds money for road repairs and school buses across the county.",
+    "Council members said the clinic will serve about 4,000 veterans and their families each year.",
+    "The county also plans new bus routes and repairs to roads damaged in last winter's storms.",
+]
+
+
+def test_news_favours_sentences_that_echo_the_title() -> None:
+    sentences = make_sentences(TWO_STORIES)
+    untitled = summarize(sentences).order
+    assert untitled[0] == 1 and untitled.index(2) < untitled.index(3)
+    budget = summarize(sentences, title="County budget adds road repairs and bus routes").order
+    assert budget.index(3) < budget.index(2)
+    clinic = summarize(sentences, title="New veterans clinic opens in Tucson").order
+    assert clinic[0] == 0
+
+
+@pytest.mark.parametrize("title", [None, "", "The", "2024", "Zebras"])
+def test_a_title_without_shared_content_words_changes_nothing(title: str | None) -> None:
+    sentences = make_sentences(TWO_STORIES)
+    assert summarize(sentences, title=title) == summarize(sentences)
+
+
+def test_title_echo_is_the_share_of_title_terms_a_sentence_holds() -> None:
+    terms = term_counts(build_document(make_sentences(TWO_STORIES)))
+    # The title's content terms, stemmed as sumy stems them: veteran, clinic, open, tucson ("new" and "in" are
+    # stop words). Sentence 0 holds all four ("opened" stems to "open"), sentence 2 two.
+    echo = title_echo(terms, "New veterans clinic opens in Tucson")
+    assert echo.tolist() == pytest.approx([1.0, 0.0, 0.5, 0.0])
+    assert title_echo(terms, None).tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("algorithm", [a for a in ALGORITHMS if a != "news"])
+def test_sumy_algorithms_ignore_the_title(seed: tuple[Sentence, ...], algorithm: str) -> None:
+    assert summarize(seed, algorithm, title=SEED_TITLE) == summarize(seed, algorithm)
+
+
+def test_shared_products_match_a_dense_product(seed: tuple[Sentence, ...]) -> None:
+    terms = term_counts(build_document(seed))
+    values = np.arange(1.0, len(terms.counts) + 1)
+    dense = np.zeros((terms.sentences, len(terms.frequency)))
+    shared = terms.frequency[terms.cols] > 1
+    dense[terms.rows[shared], terms.cols[shared]] = values[shared]
+    assert np.allclose(terms.shared_products(values), dense @ dense.T)
 
 
 def test_news_without_quote_spans_is_still_a_full_ranking(seed: tuple[Sentence, ...]) -> None:
@@ -146,7 +206,7 @@ def test_edge_cases_give_a_full_ranking(algorithm: str, texts: list[str]) -> Non
 )
 def test_numpy_rankings_pick_what_sumy_picks(algorithm: str, summarizer_class: type) -> None:
     seed = split_sentences(SEED)
-    variants = [seed, seed[:7], seed[5:17], seed[::2]] + [split_sentences(body) for _, body, _ in bbc_samples()]
+    variants = [seed, seed[:7], seed[5:17], seed[::2]] + [split_sentences(body) for _, _, body, _ in bbc_samples()]
     for variant in variants:
         sentences = tuple(Sentence(i, s.paragraph, s.text, s.start, s.end) for i, s in enumerate(variant))
         summarizer = summarizer_class(stem)
@@ -168,9 +228,10 @@ def test_news_is_fast_on_a_long_release() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "reference"), [pytest.param(body, reference, id=name) for name, body, reference in bbc_samples()]
+    ("title", "body", "reference"),
+    [pytest.param(title, body, reference, id=name) for name, title, body, reference in bbc_samples()],
 )
-def test_news_beats_lead_on_bbc_samples(body: str, reference: list[str]) -> None:
+def test_news_beats_lead_on_bbc_samples(title: str, body: str, reference: list[str]) -> None:
     # A regression guard on three samples (bench/summary_quality.py measures the whole set): news at least
     # matches the lead on ROUGE-1 at the reference's length and at 3 sentences.
     scorer = RougeScorer(["rouge1"], use_stemmer=True)
@@ -180,7 +241,7 @@ def test_news_beats_lead_on_bbc_samples(body: str, reference: list[str]) -> None
         text = "\n".join(sentences[i].text for i in picked)
         return float(scorer.score("\n".join(reference), text)["rouge1"].fmeasure)
 
-    news = summarize(sentences, "news", quote_spans(body))
+    news = summarize(sentences, "news", quote_spans(body), title=title)
     lead = summarize(sentences, "lead")
     for count in (len(reference), 3):
         assert rouge1(news.pick(count)) >= rouge1(lead.pick(count)), count
