@@ -27,12 +27,14 @@ Matching
     most.
 
 Speakers
-    A gold speaker counts as a name when, with parentheses, possessives, an apposition after a comma and an
-    "of …"/"to …"/"who …" tail removed, its last word is capitalised and not a pronoun, and it does not open
-    with an indefinite word. Names: "Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of
+    A gold speaker names someone when, after dropping parentheses, an apposition after a comma, and a tail
+    such as "Carper of Delaware" ("of"/"from" after a capitalised word that is not an office such as
+    "Secretary of State …"), "an adviser to Trump" ("to"/"for"/"at"/"with" after a lower-case word) or
+    "who …", a conjunct ("Trump and Ryan" has two) ends in a capitalised word that is not a pronoun and does
+    not open with an indefinite word. Names: "Trump", "Mr. Trump", "Sen. Ted Cruz (R-Texas)", "Sen. Tom Carper of
     Delaware", "Monte Shaw, executive director of …", "Democrats". Not names: "he", "Another", "a campaign
-    spokesman", "the Trump campaign", "a Nevada Democrat", "an adviser to Trump". The key is that last word
-    ("Cruz", "Shaw"); a predicted speaker is right when one of its words equals the key, case-insensitively.
+    spokesman", "the Trump campaign", "a Nevada Democrat", "an adviser to Trump". The keys are those last
+    words ("Cruz", "Shaw"); a predicted speaker is right when one of its words equals a key, ignoring case.
     "spk acc" is over matched gold quotes with a named speaker; "spk all" is over every gold quote with a
     named speaker, an unmatched quote or a missing speaker counting as wrong.
 
@@ -61,6 +63,13 @@ _PRONOUNS = frozenset(
     }
 )
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Words before "of" that make a title ("Secretary of State Hillary Clinton"), not a name and its employer.
+_OFFICES = frozenset(
+    {
+        "secretary", "security", "state", "department", "minister", "director", "president", "chairman", "head",
+        "governor", "mayor", "speaker", "leader", "member", "chief", "house", "attorney", "chair", "editor",
+    }
+)
 _INDEFINITE = frozenset({"a", "an", "one", "another", "some", "two", "three", "several", "many"})
 
 
@@ -84,6 +93,8 @@ class Attribution:
 
 @dataclass(frozen=True, slots=True)
 class Article:
+    """One annotated text: its file stem, its body and its attributions."""
+
     name: str
     body: str
     attributions: tuple[Attribution, ...]
@@ -143,7 +154,7 @@ def parse_ann(ann: str) -> tuple[Attribution, ...]:
             kind, _, offsets = parts[1].partition(" ")
             spans[parts[0]] = (kind, _fragments(offsets), parts[2])
         elif line.startswith("E") and len(parts) >= 2:
-            links.append([tuple(arg.split(":", 1)) for arg in parts[1].split() if ":" in arg])  # type: ignore[misc]
+            links.append([(arg.partition(":")[0], arg.partition(":")[2]) for arg in parts[1].split() if ":" in arg])
     found: list[Attribution] = []
     for link in links:
         content = tuple(
@@ -245,14 +256,10 @@ def name_keys(speaker: str | None) -> frozenset[str]:
     text = re.sub(r"\([^)]*\)?", " ", speaker or "").split(",")[0]
     tokens: list[str] = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
     for i, token in enumerate(tokens[1:], start=1):
-        tail = tokens[i + 1 :]
         if (
             token in {"who", "which", "that"}
             or (token in {"to", "for", "at", "with"} and tokens[i - 1][:1].islower())
-            or (
-                token in {"of", "from"}
-                and (tail[:1] == ["the"] or (0 < len(tail) <= 2 and all(t[:1].isupper() for t in tail)))
-            )
+            or (token in {"of", "from"} and tokens[i - 1][:1].isupper() and tokens[i - 1].lower() not in _OFFICES)
         ):
             # "Sen. Tom Carper of Delaware", "an adviser to Trump", "a member who backs Trump"
             tokens = tokens[:i]
@@ -263,9 +270,9 @@ def name_keys(speaker: str | None) -> frozenset[str]:
         words_ = conjunct.split()
         while len(words_) > 1 and words_[-1].lower() in _SUFFIXES:
             words_.pop()
-        if words_ and words_[-1][:1].isupper() and words_[-1].lower() not in _PRONOUNS:
-            if words_[0].lower() not in _INDEFINITE:  # "a Nevada Democrat": someone unnamed
-                keys.add(words_[-1].lower())
+        named = words_ and words_[-1][:1].isupper() and words_[-1].lower() not in _PRONOUNS
+        if named and words_[0].lower() not in _INDEFINITE:  # not "a Nevada Democrat": someone unnamed
+            keys.add(words_[-1].lower())
     return frozenset(keys)
 
 

@@ -46,9 +46,12 @@ _SPEECH_VERBS = (
     "observed|announced|cautioned|predicted|conceded|shouted|yelled|exclaimed|urged|mused|boasted|"
     "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
     "retorted|interjected|answered|put it|puts it|reacted|continues|elaborated|sang|reads|fired back|"
-    "shot back|echoed|according to|" + _PARTICIPLES
+    "shot back|echoed|proclaimed|proclaims|agrees|went on to say|pointed out|called|calls|described|describes|"
+    "dubbed|according to|"
+    + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
+_NAMING_VERBS = frozenset({"called", "calls", "described", "describes", "dubbed"})
 
 
 def _speech_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -147,6 +150,13 @@ _LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
     {
         "although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after",
         "whenever", "wherever", "once", "until", "unless", "whether", "meanwhile", "still", "instead",
+    }
+)
+# Times that may stand between a speaker and the verb: "Priebus later Thursday told", "Trump on Monday said".
+_TIME_WORDS = frozenset(
+    {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning", "afternoon",
+        "evening", "night", "week", "month", "year", "last", "this", "on", "early", "late",
     }
 )
 # Words a description cannot end in: "and said" has no speaker.
@@ -340,15 +350,16 @@ def _is_name_token(token: _Token) -> bool:
 
 
 def _strip_parentheses(tokens: list[_Token]) -> list[_Token]:
-    """Drop parenthesised asides such as "(R-Texas)"."""
+    """Drop parenthesised asides such as "(R-Texas)"; an unclosed "(" is dropped alone."""
     out: list[_Token] = []
-    depth = 0
+    opened: list[int] = []  # lengths of ``out`` at each "(" still open
     for token in tokens:
         if token.text == "(":
-            depth += 1
+            opened.append(len(out))
         elif token.text == ")":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
+            if opened:
+                del out[opened.pop() :]
+        else:
             out.append(token)
     return out
 
@@ -408,6 +419,8 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     # The name is the run of name-like tokens at the end of the phrase; what comes before may be a title.
     cut = len(tokens)
     while cut > 0 and _is_name_token(tokens[cut - 1]):
+        if cut < len(tokens) and tokens[cut - 1].text.endswith(("’s", "'s")):
+            break  # "The Post's Ruth Marcus": the possessive is not part of the name
         cut -= 1
     while cut < len(tokens) and tokens[cut].bare in _PARTICLES | _NAME_SUFFIXES:
         cut += 1
@@ -429,7 +442,9 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
         return None  # "Columbus, Ohio": a place, not a speaker
     if name_tokens[-1].text.endswith(("’s", "'s")):
         return None  # "Axelrod’s": a possessive, not someone speaking
-    if any(a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head)):
+    if head and not head[0].is_capitalised and any(
+        a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head)
+    ):
         # "executive director of the Campaign Legal Center": a description of someone named elsewhere.
         return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
     if len(head) > 1 and head[-1].bare in {"of", "from"} and _is_name_token(head[-2]):
@@ -437,6 +452,9 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
     if head and head[-1].bare in _PREPOSITIONS:
         # "a spokesman for Sanders": the name only qualifies a description.
         return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=False)
+    if head and head[0].bare == "the" and any(t.bare in _PREPOSITIONS for t in head):
+        # "the Democratic chair of Florida’s Palm Beach County": a description of someone named elsewhere.
+        return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
     if head and head[-1].bare == "the":
         if len(head) > 1:  # "founder of the Media Research Center": a description
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
@@ -500,6 +518,10 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
     if not segments:
         return None
     if before_verb:
+        nearest = segments[-1]
+        if len(nearest) > 1 and nearest[0].bare in {"which", "that", "whom", "whose"}:
+            # "the Stonewall Inn, which President Obama declared": the name after the pronoun is the speaker.
+            segments[-1] = nearest[1:]
         # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
         order = [
             seg
@@ -507,7 +529,12 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
             if seg[0].bare not in _RELATIVES | _PREPOSITIONS and not seg[0].text.isdigit()
         ]
     else:
-        order = [_leading_phrase(segments[0], after_verb=True), *segments[1:]]
+        phrase = _leading_phrase(segments[0], after_verb=True)
+        rest = segments[0][len(phrase) : len(phrase) + 1]
+        verb_follows = rest and rest[0].text.isalpha() and rest[0].text.islower()
+        if verb_follows and rest[0].bare not in _PREPOSITIONS | _RELATIVES and not rest[0].bare.endswith("ing"):
+            return None  # "said House Speaker Paul Ryan should resign": the name starts what was said
+        order = [phrase, *segments[1:]]
     if not order:
         return None
     mention = _parse_segment(body, order[0])
@@ -543,6 +570,7 @@ class _Attribution:
     end: int
     mention: _Mention
     weak: bool = False  # the subject of a sentence with a partial quote, not a speech verb: never joins
+    distant: bool = False  # the speaker opens the sentence, far from the verb ("Trump …, telling voters")
 
 
 def _is_period(body: str, dot: int, lo: int) -> bool:
@@ -550,54 +578,77 @@ def _is_period(body: str, dot: int, lo: int) -> bool:
     return _tokens(body, max(lo, dot - 20), dot + 1)[-1].text == "."
 
 
-def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> tuple[list[_Token], str]:
-    """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark, and that
-    boundary ("" when there is none). Only the clause is tokenised: the boundary is found on the raw text."""
+def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> tuple[list[_Token], int]:
+    """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark, and the
+    offset of that boundary (-1 when there is none). Only the clause is tokenised: the boundary is found on
+    the raw text."""
     candidates = list(_CLAUSE_BOUNDARY.finditer(body, lo, hi))
     for match in reversed(candidates) if backwards else candidates:
         at = match.start()
         if body[at] != "." or _is_period(body, at, lo):
-            clause = _tokens(body, at + 1, hi) if backwards else _tokens(body, lo, at)
-            return clause, body[at]
-    return _tokens(body, lo, hi), ""
+            return (_tokens(body, at + 1, hi) if backwards else _tokens(body, lo, at)), at
+    return _tokens(body, lo, hi), -1
 
 
-def _attribution_at(body: str, verb: re.Match[str], lo: int, hi: int) -> _Attribution | None:
-    """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X"."""
+def _opening_subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _Mention | None:
+    """The speaker opening a clause, past introductory phrases: "Continuing to explain his perspective,
+    Carson rejected …, saying" → Carson."""
+    for segment in _segments(tokens)[:3]:
+        if segment[0].bare in _LEADING_ADVERBIALS or segment[0].bare.endswith("ing"):
+            continue
+        while segment and segment[0].bare in _CONJUNCTIONS:
+            segment = segment[1:]
+        mention = _parse_segment(body, _leading_phrase(segment)) if segment else None
+        if mention is not None and mention.name is not None and not _plausible(mention, name_words):
+            continue  # "Hours later, Trump returned the compliment, telling Reuters"
+        if mention is None or (mention.name is None and mention.pronoun not in _PRONOUN_GENDER):
+            return None
+        return mention
+    return None
+
+
+def _attribution_at(
+    body: str, verb: re.Match[str], lo: int, hi: int, name_words: frozenset[str]
+) -> _Attribution | None:
+    """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X" (``name_words``:
+    see :func:`_plausible`)."""
     before, boundary = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
     before = _strip_parentheses(before)
     if verb.group().lower() in _PARTICIPLE_SET:
-        # "Bradley apologized …, saying": the subject opens the sentence (not a clause after a quote).
-        if boundary in "\"“”" and boundary:
+        # "Bradley apologized …, saying": the subject opens the sentence, not a clause after a quote
+        # (“…,” Trump said, adding) unless that quote ended a sentence (… “terrorism.” And then Trump went …).
+        if boundary > 0 and body[boundary] in "\"“”" and body[boundary - 1] not in ".!?":
             return None
-        for segment in _segments(before)[:3]:
-            if segment[0].bare in _LEADING_ADVERBIALS or segment[0].bare.endswith("ing"):
-                continue  # "Continuing to explain his perspective, Carson rejected …, saying"
-            while segment and segment[0].bare in _CONJUNCTIONS:
-                segment = segment[1:]
-            mention = _parse_segment(body, _leading_phrase(segment)) if segment else None
-            if mention is None or (mention.name is None and mention.pronoun not in _PRONOUN_GENDER):
-                return None
-            return _Attribution(mention.start, verb.end(), mention)
-        return None
+        mention = _opening_subject(body, before, name_words)
+        return _Attribution(mention.start, verb.end(), mention, distant=True) if mention else None
     if body.startswith(" by ", verb.end()):
         # "Rubio was asked by moderator Gerard Baker whether …": the speaker follows "by".
         after = _clause_tokens(body, verb.end() + 4, min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
         mention = _parse_phrase(body, after, before_verb=False) if after and after[0].is_word else None
         return _Attribution(verb.start(), mention.end, mention) if mention and mention.name else None
-    # Skip "has also" in "Singh has also said", lower-case adverbs in -ly and the comma closing an apposition.
+    # Skip "has also" in "Singh has also said", "on Thursday" in "Priebus on Thursday told", lower-case
+    # adverbs in -ly and the comma closing an apposition.
     while before and (
         before[-1].bare in _BETWEEN
+        or before[-1].bare in _TIME_WORDS
         or before[-1].text in ",—–―."
         or _PARTY_TAG.fullmatch(before[-1].text)
         or (before[-1].text.islower() and before[-1].bare.endswith("ly"))
     ):
         before.pop()
+    segments = _segments(before)
+    if len(segments) > 1 and all(t.bare in _CONJUNCTIONS | _BETWEEN for t in segments[-1]):
+        # "Massie used to support Rand Paul, but now said": the subject opens the sentence.
+        mention = _opening_subject(body, before, name_words)
+        return _Attribution(mention.start, verb.end(), mention, distant=True) if mention else None
     subject = None
     if before and before[-1].is_word and verb.group().lower() != "according to":
         subject = _parse_phrase(body, before, before_verb=True)
         if subject is not None and (subject.name is not None or subject.pronoun is not None):
             return _Attribution(subject.start, verb.end(), subject)
+    if verb.group().lower() in _NAMING_VERBS:
+        # "called National Nurses United “…”": what follows names the thing described, not the speaker.
+        return _Attribution(subject.start, verb.end(), subject) if subject is not None else None
     after = _clause_tokens(body, verb.end(), min(hi, verb.end() + _WINDOW), backwards=False)[0][:14]
     # "The paradox of Nancy, says Carl Anthony, historian at …": a description before the verb gives way to
     # a name standing alone after it.
@@ -720,29 +771,43 @@ def _line_start(body: str, at: int, reach: int) -> int:
 _SENTENCE_END = re.compile(r"[.!?][\"”]?(?=\s)")
 
 
-def _sentence_before(body: str, passage: _Passage) -> tuple[list[_Token], tuple[int, int]]:
-    """Tokens of the sentence before a passage's opening mark, and the span of the sentence before that
-    (empty when there is none), within its paragraph."""
-    lo = _line_start(body, passage.open_at, 2 * _WINDOW)
+def _sentence_before(body: str, at: int) -> tuple[list[_Token], tuple[int, int]]:
+    """Tokens of the sentence before offset ``at`` (a passage's opening mark), and the span of the sentence
+    before that (empty when there is none), within the paragraph."""
+    lo = _line_start(body, at, 2 * _WINDOW)
     ends: list[int] = []  # the last two sentence ends, in document order
-    for match in reversed(list(_SENTENCE_END.finditer(body, lo, passage.open_at))):
+    for match in reversed(list(_SENTENCE_END.finditer(body, lo, at))):
         dot = match.start()
         if body[dot] != "." or _is_period(body, dot, lo):
             ends.insert(0, match.end())
             if len(ends) == 2:
                 break
     if not ends:
-        return _tokens(body, lo, passage.open_at), (lo, lo)
-    return _tokens(body, ends[-1], passage.open_at), (ends[-2] if len(ends) > 1 else lo, ends[-1])
+        return _tokens(body, lo, at), (lo, lo)
+    return _tokens(body, ends[-1], at), (ends[-2] if len(ends) > 1 else lo, ends[-1])
 
 
-def _attributions(body: str, spans: list[tuple[int, int]]) -> list[_Attribution]:
+def _colon_paragraph_subject(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
+    """For a passage opening its paragraph after one ending in a colon, the named subject of that last
+    sentence ("Republican nominee Donald Trump issued the following statement:")."""
+    line_start = _line_start(body, passage.open_at, _WINDOW)
+    if body[line_start : passage.open_at].strip() or body[line_start - 1 : line_start] != "\n":
+        return None
+    lo = max(0, line_start - 2 * _WINDOW)
+    end = lo + len(body[lo:line_start].rstrip())
+    if body[end - 1 : end] != ":":
+        return None
+    tokens, _ = _sentence_before(body, end - 1)
+    return _subject(body, tokens, name_words)
+
+
+def _attributions(body: str, spans: list[tuple[int, int]], name_words: frozenset[str]) -> list[_Attribution]:
     """Every attribution in ``body`` (whose paragraphs are ``spans``), in document order."""
     found: list[_Attribution] = []
     starts = [lo for lo, _ in spans]
     for verb in _SPEECH.finditer(body):
         lo, hi = spans[bisect.bisect_right(starts, verb.start()) - 1]
-        attribution = _attribution_at(body, verb, lo, hi)
+        attribution = _attribution_at(body, verb, lo, hi, name_words)
         if attribution is not None:
             found.append(attribution)
     # A participle's subject opens its sentence, before attributions found earlier: keep the list sorted.
@@ -861,7 +926,7 @@ class _Attributions:
     def after(self, passage: _Passage) -> int | None:
         """Index of the attribution right after a passage's closing mark (“…,” Singh said), if any."""
         i = bisect.bisect_left(self._starts, passage.close_at)
-        if i == len(self.items) or self.items[i].start - passage.close_at > _WINDOW:
+        if i == len(self.items) or self.items[i].distant or self.items[i].start - passage.close_at > _WINDOW:
             return None
         return None if self.body[passage.close_at : self.items[i].start].strip(" ,—–―-\t") else i
 
@@ -881,12 +946,12 @@ class _Attributions:
 
     def later(self, passage: _Passage) -> int | None:
         """Index of an attribution later in the sentence a passage ends in (“…,” and donations picked up,
-        Gilbert said), if any."""
+        Gilbert said; “…” and “…,” Dean proclaimed), if any."""
         i = bisect.bisect_left(self._starts, passage.close_at)
         if i == len(self.items) or self.items[i].start - passage.close_at > _REACH:
             return None
         gap = self.body[passage.close_at : self.items[i].start]
-        return None if "\n" in gap or any(c in gap for c in ".!?;\"“”") else i
+        return None if "\n" in gap or any(c in gap for c in ".!?;") else i
 
     def ending_paragraph_before(self, passage: _Passage) -> int | None:
         """Index of the last attribution of the paragraph just before a passage that opens its paragraph."""
@@ -961,10 +1026,16 @@ def _is_title(tokens: Sequence[str]) -> bool:
 def _passage_speakers(
     body: str, passages: list[_Passage], attributions: _Attributions, name_words: frozenset[str]
 ) -> list[_Attribution | None]:
-    """For each passage, its attribution: right after it, else before it in its sentence, else later in
-    that sentence, else a weak one (see :func:`_weak_attribution`), else that of the previous passage when it
-    is in the same paragraph (“His legend will live on,” Spencer said, as … “His stories will live on.”) or
-    ends the paragraph before (a paragraph of quote continuing the speaker)."""
+    """For each passage, its attribution (None when nothing names a speaker), the first found of:
+
+    1. an attribution earlier in its sentence, right after it, or later in its sentence;
+    2. a weak one (see :func:`_weak_attribution`);
+    3. that of the previous passage, when in the same paragraph (“His legend lives on,” Spencer said, as …
+       “His stories will live on.”) or ending the paragraph before (a paragraph of quote continuing it);
+    4. for a passage opening its sentence, the named subject of the sentence before;
+    5. for a passage opening its paragraph, the last attribution of the paragraph before, or the subject of
+       that paragraph's last sentence when it ends with a colon.
+    """
     found: list[_Attribution | None] = []
     for k, passage in enumerate(passages):
         # "Trump claimed that “…,” one of the prosecutors said": the speech verb opening the sentence wins.
@@ -977,7 +1048,7 @@ def _passage_speakers(
         current: list[_Token] = []
         previous = (0, 0)
         if attribution is None:
-            current, previous = _sentence_before(body, passage)
+            current, previous = _sentence_before(body, passage.open_at)
             attribution = _weak_attribution(body, passage, current, name_words)
         if attribution is None and k > 0:
             gap = body[passages[k - 1].close_at : passage.open_at]
@@ -994,6 +1065,8 @@ def _passage_speakers(
             # responded by pointing a finger …, saying the Sanders campaign was lying.")
             index = attributions.ending_paragraph_before(passage)
             attribution = attributions.items[index] if index is not None else None
+        if attribution is None:
+            attribution = _colon_paragraph_subject(body, passage, name_words)
         found.append(attribution)
     return found
 
@@ -1011,7 +1084,7 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
         return ()
     runs = [(m.start(), m.group()) for m in _NAME_RUN.finditer(body)]
     name_words = frozenset(_MID_SENTENCE_CAPITAL.findall(body))
-    attributions = _Attributions(body, _attributions(body, spans))
+    attributions = _Attributions(body, _attributions(body, spans, name_words))
     said = _passage_speakers(body, passages, attributions, name_words)
     # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
     weak = {a for a in said if a is not None and a.weak}

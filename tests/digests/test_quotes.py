@@ -215,7 +215,10 @@ def test_pronoun_without_antecedent_has_no_speaker() -> None:
     ("body", "speaker"),
     [
         # a participle: the speaker is the subject opening the sentence
-        ("Clinton praised the workers, saying “they have built this country with their own hands.”", "Clinton"),
+        (
+            "Hillary Clinton praised the workers, saying “they have built this country with their own hands.”",
+            "Hillary Clinton",
+        ),
         # a mid-sentence quote with no speech verb: the named subject of the sentence
         ("On Tuesday, Gov. Jerry Brown called the plan “a reckless gamble with our future.”", "Jerry Brown"),
         # "Name:" before the quote
