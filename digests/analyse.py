@@ -44,9 +44,7 @@ def rank_quotes(
     scored: list[Quote] = []
     for quote in quotes:
         own = _bag(quote.text)
-        spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [
-            quote.sentence_idx
-        ]
+        spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [quote.sentence_idx]
         sumy_score = (max(summary.scores[i] for i in spanned if i < len(summary.scores)) - low) / span
         named = 1.0 if quote.speaker else 0.0
         score = 0.8 * _cosine(own, document - own) + 0.1 * sumy_score + 0.1 * named
@@ -56,9 +54,7 @@ def rank_quotes(
     return tuple(replace(quote, rank=rank[i]) for i, quote in enumerate(scored))
 
 
-def analyse(
-    body: str, title: str | None = None, tags: Sequence[str] = (), algorithm: str = "news"
-) -> Analysis:
+def analyse(body: str, title: str | None = None, tags: Sequence[str] = (), algorithm: str = "news") -> Analysis:
     """Analyse one release version (pure; CPU-bound, so async callers run it in a worker thread)."""
     sentences = split_sentences(body)
     quotes = extract_quotes(body, sentences)

@@ -107,9 +107,7 @@ class DigestService:
             except ReleaseFileError as exc:
                 report.outcomes.append(IngestOutcome(str(path), "failed", str(exc)))
                 continue
-            report.outcomes.append(
-                IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id)
-            )
+            report.outcomes.append(IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id))
         return report
 
     async def load_seeds_if_empty(self, seeds_dir: Path) -> IngestReport | None:
@@ -118,13 +116,16 @@ class DigestService:
             return None
         return await self.ingest_paths([seeds_dir])
 
-    async def item(
-        self, release: Release, sentences: int | None = None, quotes: int | None = None
-    ) -> DigestItem:
-        """One release's digest entry: its best sentences in document order and its best quotes."""
+    async def item(self, release: Release, sentences: int | None = None, quotes: int | None = None) -> DigestItem:
+        """One release's digest entry: its best sentences in document order and its best quotes.
+
+        A quote the summary already shows whole is passed over for the next best, so nothing is said twice.
+        """
         summary = await self.repo.summary_sentences(release.version_id, sentences or self.summary_sentences)
-        best = await self.repo.quotes(release.version_id, quotes or self.key_quotes)
-        return DigestItem(release=release, summary=summary, quotes=best)
+        wanted = quotes or self.key_quotes
+        candidates = await self.repo.quotes(release.version_id, wanted + len(summary))
+        shown = [q for q in candidates if not any(s.start <= q.start and q.end <= s.end for s in summary)]
+        return DigestItem(release=release, summary=summary, quotes=tuple(shown[:wanted]))
 
     async def digest(
         self, topic: str, since: datetime | None = None, sentences: int | None = None, limit: int = 50

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.models import ReleaseDraft
+from digests.models import Quote, ReleaseDraft
 from digests.service import DigestService, UnknownTopicError
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
@@ -54,9 +54,7 @@ async def test_unknown_topic_suggests(service: DigestService) -> None:
 async def test_concurrent_ingests_do_not_share_a_transaction(service: DigestService, db: Database) -> None:
     import asyncio
 
-    drafts = [
-        ReleaseDraft(canonical_id=f"r{i}", body=f"Release number {i} says the HMC met.") for i in range(8)
-    ]
+    drafts = [ReleaseDraft(canonical_id=f"r{i}", body=f"Release number {i} says the HMC met.") for i in range(8)]
     state = StateRepository(db)
     results = await asyncio.gather(*(service.ingest_draft(d) for d in drafts), state.set("k", "v"))
     assert [r.status for r in results[:-1]] == ["added"] * 8  # type: ignore[union-attr]
@@ -71,3 +69,18 @@ async def test_release_quotes_and_speakers(service: DigestService) -> None:
     assert await service.release_quotes(12345) is None
     assert await service.speakers("sab") == ["Sabrina Singh"]
     assert "hmc" in await service.topics("hm")
+
+
+async def test_a_quote_the_summary_shows_is_not_repeated(service: DigestService) -> None:
+    await service.ingest_paths([ROOT / "seeds"])
+    release = (await service.releases())[0]
+    found = await service.release_quotes(release.id)
+    assert found is not None
+    for count in range(1, 11):
+        (item,) = (await service.digest("hmc", sentences=count)).items
+
+        def shown_whole(quote: Quote) -> bool:
+            return any(s.start <= quote.start and quote.end <= s.end for s in item.summary)  # noqa: B023
+
+        assert not any(shown_whole(quote) for quote in item.quotes)
+        assert len(item.quotes) == min(3, sum(not shown_whole(quote) for quote in found[1]))
