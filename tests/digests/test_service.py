@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.models import Quote, ReleaseDraft
+from digests.models import Quote, ReleaseDraft, Sentence
 from digests.service import DigestService, UnknownTopicError
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
@@ -71,6 +71,10 @@ async def test_release_quotes_and_speakers(service: DigestService) -> None:
     assert "hmc" in await service.topics("hm")
 
 
+def shown_whole(quote: Quote, summary: tuple[Sentence, ...]) -> bool:
+    return any(s.start <= quote.start and quote.end <= s.end for s in summary)
+
+
 async def test_a_quote_the_summary_shows_is_not_repeated(service: DigestService) -> None:
     await service.ingest_paths([ROOT / "seeds"])
     release = (await service.releases())[0]
@@ -78,9 +82,5 @@ async def test_a_quote_the_summary_shows_is_not_repeated(service: DigestService)
     assert found is not None
     for count in range(1, 11):
         (item,) = (await service.digest("hmc", sentences=count)).items
-
-        def shown_whole(quote: Quote) -> bool:
-            return any(s.start <= quote.start and quote.end <= s.end for s in item.summary)  # noqa: B023
-
-        assert not any(shown_whole(quote) for quote in item.quotes)
-        assert len(item.quotes) == min(3, sum(not shown_whole(quote) for quote in found[1]))
+        assert not any(shown_whole(quote, item.summary) for quote in item.quotes)
+        assert len(item.quotes) == min(3, sum(not shown_whole(quote, item.summary) for quote in found[1]))
