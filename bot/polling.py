@@ -57,6 +57,7 @@ async def _notify_paused(bot: DigestBot, result: PollResult) -> None:
             log.warning("nowhere to tell guild %s that feed %s is paused", follow.guild_id, result.source.url)
             continue
         try:
+            await bot.deliverer.limiter.acquire()  # share the budget with daily digests: Discord's limit is global
             await channel.send(embed=paused_notice(result), allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("could not tell guild %s that feed %s is paused: %s", follow.guild_id, result.source.url, exc)
