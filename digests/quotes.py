@@ -6,18 +6,22 @@ The pipeline, linear in the size of the body (every look-around is bounded):
    the characters around them, so an apostrophe (’) is never a quote mark; nested quotes stay inside. A passage
    left open at the end of a paragraph continues when the next paragraph opens with a quote mark (the news
    convention for a quote running over several paragraphs).
-2. Find every attribution: a speech verb ("said", "told", "wrote", "according to", "…, saying") with its
-   speaker before ("Singh said") or after it ("said Singh"). A speaker phrase is read as a title and a name
-   ("Deputy Pentagon Press Secretary" / "Sabrina Singh"), a pronoun, or a description ("a campaign spokesman").
+2. Find every attribution: a speech verb ("said", "told", "wrote", "according to", "…, saying", "with Gorka
+   noting") with its speaker before ("Singh said", "…, while Cruz said") or after it ("said Singh"). A speaker
+   phrase is read as a title and a name ("Deputy Pentagon Press Secretary" / "Sabrina Singh"), a pronoun, or a
+   description ("a campaign spokesman").
 3. Join a passage to the next one when only an attribution stands between them
    (“…from Iraq,” Singh said. “The United States …”).
-4. Give each passage an attribution, first found wins: one right after it, one earlier in its sentence, one
-   later in its sentence; then weaker evidence (a name and verb right after it, a "- Clinton." line, "Name:"
-   before it, the named subject of its sentence); then the previous passage's speaker when it is in the same
-   paragraph or ends the paragraph before; then the subject of the sentence before it or the last attribution
-   of the paragraph before.
+4. Give each passage an attribution, first found wins: one earlier in its sentence (unless in a subordinate
+   clause, "When Sanders said …, he “…,” said Heiserman"), one right after it (not a new sentence after a quote
+   that ended one), one later in its sentence; then weaker evidence (a name and verb right after it, a
+   "“…” ― Name" signature on its line or a "- Clinton." line below, "[title] Name:" before it, the named
+   subject of its sentence); then the previous passage's speaker when it is in the same paragraph or ends the
+   paragraph before; then the subject of the sentence before it, the last attribution of the paragraph before
+   or the subject of that paragraph's last sentence.
 5. Resolve speakers in document order: a bare surname takes the full name and title seen earlier, he/she the
-   last named speaker of a compatible gender, "the campaign" the last organisation with that word.
+   last named speaker of a compatible gender, "the judge" the last person whose title has that word, "the
+   campaign" the last organisation with that word.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ MIN_QUOTE_WORDS = 5
 # "…, saying “…”": the speaker is the subject at the start of the sentence.
 _PARTICIPLES = (
     "saying|adding|noting|telling|writing|arguing|explaining|insisting|warning|asking|declaring|reporting|"
-    "calling|yelling|shouting|tweeting|replying|responding|stating|claiming|describing|urging|promising|vowing"
+    "calling|yelling|shouting|tweeting|replying|responding|stating|claiming|describing|urging|promising|vowing|"
+    "asserting|condemning|charging"
 )
 _SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|wrote|writes|explained|explains|noted|notes|asked|asks|replied|"
@@ -47,7 +52,8 @@ _SPEECH_VERBS = (
     "complained|testified|reported|reports|assured|promised|pledged|vowed|suggested|agreed|lamented|"
     "retorted|interjected|answered|put it|puts it|reacted|continues|elaborated|sang|reads|fired back|"
     "shot back|echoed|proclaimed|proclaims|agrees|went on to say|pointed out|called|calls|described|describes|"
-    "dubbed|according to|"
+    "dubbed|asserted|asserts|declares|responds|replies|remembered|recalls|opined|condemned|condemns|charged|"
+    "barked|fumed|concludes|insists|according to|"
     + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
@@ -78,6 +84,8 @@ _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][\w’'-]*")
 # "Mitch McConnell, R-Ky., said": a party and state tag after a name.
 _PARTY_TAG = re.compile(r"[RDI]-[A-Z][\w.]*")
 _QUOTE_MARKS = re.compile(r"[\"“”]")
+# A markup tag such as <tweet author="…" datetime="…"> or <tweet/>: its quote marks quote nothing.
+_TAG = re.compile(r"<[A-Za-z/][^<>]*>")
 _BEFORE_OPEN = frozenset("([{—–―-/")
 _AFTER_CLOSE = frozenset(".,;:!?)]}—–―-…")
 _DASHES = frozenset("—–―")
@@ -142,8 +150,15 @@ _NOT_NAME = frozenset(
         "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
         "sep", "sept", "oct", "nov", "dec", "according", "meanwhile", "however", "also", "both", "all",
         "each", "every", "no", "not", "one", "some", "many", "most", "several", "for", "with", "from", "by",
-        "to", "of", "said", "says",
+        "to", "of", "said", "says", "likewise", "moreover", "furthermore", "similarly", "indeed", "instead",
+        "nonetheless", "nevertheless", "thus", "therefore", "later", "earlier", "now", "still", "yet", "again",
+        "finally", "first", "afterward", "afterwards", "overall", "separately", "ultimately", "clearly",
     }
+)
+# Conjunctions that may open the clause of a speaker: "…, while Cruz said", "…, where Sen. Reid told reporters".
+_SUBORDINATORS = frozenset(
+    {"while", "where", "when", "whereas", "as", "although", "though", "because", "since", "and", "but", "so",
+     "if", "once", "until", "unless", "whenever"}
 )
 # Words opening an introductory phrase rather than a subject: "On Tuesday, …", "Whenever asked, …".
 _LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
@@ -230,6 +245,8 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int]:
 def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
     """Every quoted passage in ``body`` (whose paragraphs are ``spans``), in document order (any length)."""
     found: list[_Passage] = []
+    tags = [m.span() for m in _TAG.finditer(body)]
+    tag_starts = [start for start, _ in tags]
     pieces: list[tuple[int, int]] = []
     open_at = -1  # offset of the opening mark of the passage being read, -1 outside a quote
     family = ""
@@ -240,8 +257,9 @@ def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
         depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
         for match in _QUOTE_MARKS.finditer(body, lo, hi):
             at = match.start()
-            if body[at - 1 : at] == "=":
-                continue  # markup such as <tweet author="…">, not a quotation
+            tag = bisect.bisect_right(tag_starts, at) - 1
+            if tag >= 0 and at < tags[tag][1]:
+                continue  # inside markup such as <tweet author="…">, not a quotation
             kind = _mark_kind(body, at, lo, hi)
             if continuing:
                 # The passage carried over from the previous paragraph restarts after this opening mark.
@@ -438,8 +456,11 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
         return None
     head = tokens[:cut]
-    if " ".join(t.bare for t in name_tokens) in _PLACES:
-        return None  # "Columbus, Ohio": a place, not a speaker
+    described = bool(head) and head[-1].bare in _PREPOSITIONS and all(
+        not t.is_capitalised or t.bare in _DETERMINERS for t in head
+    )
+    if " ".join(t.bare for t in name_tokens) in _PLACES and not described:
+        return None  # "Columbus, Ohio": a place, not a speaker (but "the senator from Vermont" is one)
     if name_tokens[-1].text.endswith(("’s", "'s")):
         return None  # "Axelrod’s": a possessive, not someone speaking
     if head and not head[0].is_capitalised and any(
@@ -462,6 +483,8 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
         return _Mention(head[-1].start, last.end, _join(body, name_tokens), is_org=True)
     if head and head[-1].bare in _DETERMINERS:
         return None  # "a Clinton": not a plain name
+    if len(name_tokens) > 2 and all(t.text.isupper() and len(t.text) > 2 for t in name_tokens):
+        return None  # "CONGRESS HAS INVESTIGATED HIM": a heading in capitals, not a name
     gender = None
     start = name_tokens[0].start
     if head and head[-1].bare in _HONORIFIC_GENDER:
@@ -519,9 +542,16 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
         return None
     if before_verb:
         nearest = segments[-1]
-        if len(nearest) > 1 and nearest[0].bare in {"which", "that", "whom", "whose"}:
-            # "the Stonewall Inn, which President Obama declared": the name after the pronoun is the speaker.
+        relative = len(nearest) > 1 and nearest[0].bare == "who" and nearest[1].is_capitalised  # "who Beck called"
+        if relative or (len(nearest) > 1 and nearest[0].bare in {"which", "that", "whom", "whose"} | _SUBORDINATORS):
+            # "the Stonewall Inn, which President Obama declared", "…, while Cruz said": the name after the
+            # pronoun or conjunction is the speaker.
             segments[-1] = nearest[1:]
+        clause = next((r for r in range(len(segments) - 2, 0, -1) if segments[r][0].bare in {"who", "whose"}), 0)
+        if clause:
+            # "Michael Seaman, who lives outside the state capital, Sacramento, said": what follows the relative
+            # clause's first comma still belongs to it.
+            segments = segments[: clause + 1]
         # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
         order = [
             seg
@@ -571,6 +601,7 @@ class _Attribution:
     mention: _Mention
     weak: bool = False  # the subject of a sentence with a partial quote, not a speech verb: never joins
     distant: bool = False  # the speaker opens the sentence, far from the verb ("Trump …, telling voters")
+    subordinate: bool = False  # in a subordinate clause ("When Sanders said …, he “…,” said Heiserman")
 
 
 def _is_period(body: str, dot: int, lo: int) -> bool:
@@ -612,9 +643,18 @@ def _attribution_at(
 ) -> _Attribution | None:
     """Parse the speech verb ``verb`` in paragraph ``[lo, hi)`` as "X said" or "said X" (``name_words``:
     see :func:`_plausible`)."""
-    before, boundary = _clause_tokens(body, max(lo, verb.start() - _WINDOW), verb.start(), backwards=True)
+    before, boundary = _clause_tokens(body, max(lo, verb.start() - 2 * _WINDOW), verb.start(), backwards=True)
     before = _strip_parentheses(before)
     if verb.group().lower() in _PARTICIPLE_SET:
+        # "…, with Gorka noting …", "with Trump reportedly yelling": the participle's own subject.
+        near = list(before)
+        while near and (near[-1].bare in _BETWEEN or (near[-1].text.islower() and near[-1].bare.endswith("ly"))):
+            near.pop()
+        near = near[-8:]
+        cut = max((k for k, t in enumerate(near) if t.bare == "with"), default=-1)
+        own = _parse_segment(body, near[cut + 1 :]) if cut >= 0 else None
+        if own is not None and (own.name is not None or own.description is not None):
+            return _Attribution(own.start, verb.end(), own)
         # "Bradley apologized …, saying": the subject opens the sentence, not a clause after a quote
         # (“…,” Trump said, adding) unless that quote ended a sentence (… “terrorism.” And then Trump went …).
         if boundary > 0 and body[boundary] in "\"“”" and body[boundary - 1] not in ".!?":
@@ -645,7 +685,9 @@ def _attribution_at(
     if before and before[-1].is_word and verb.group().lower() != "according to":
         subject = _parse_phrase(body, before, before_verb=True)
         if subject is not None and (subject.name is not None or subject.pronoun is not None):
-            return _Attribution(subject.start, verb.end(), subject)
+            opener = [t for t in before if t.end <= subject.start][-1:]
+            subordinate = bool(opener) and opener[0].bare in _SUBORDINATORS - _CONJUNCTIONS
+            return _Attribution(subject.start, verb.end(), subject, subordinate=subordinate)
     if verb.group().lower() in _NAMING_VERBS:
         # "called National Nurses United “…”": what follows names the thing described, not the speaker.
         return _Attribution(subject.start, verb.end(), subject) if subject is not None else None
@@ -710,16 +752,17 @@ def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _At
 # A paragraph naming the speaker of the quote paragraph above it: "- Clinton."
 _TRANSCRIPT = re.compile(r"([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,2}): ")
 _SIGNATURE_LINE = re.compile(r"[-—–―]* ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){1,3}),[^\n]{0,80}[\"”][ \t]*$")
-_DASH_SIGNATURE = re.compile(r"[-—–―]+ ?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})(?:, [^\n]{0,60})?[ \t]*$")
+_DASH_SIGNATURE = re.compile(r"[-—–―]+[^\S\n]?([A-Z][\w.’'-]*(?: [A-Z][\w.’'-]*){0,3})(?:, [^\n]{0,60})?[^\S\n]*$")
 
 
 def _weak_attribution(
     body: str, passage: _Passage, sentence: list[_Token], name_words: frozenset[str]
 ) -> _Attribution | None:
     """A speaker for a quote with no speech verb near it: a name right after it followed by a verb
-    (“…,” Trump assured Jones), a "- Clinton." paragraph after it, a name and colon before it, or the subject
-    of the sentence a mid-sentence quote sits in ("Pence praised Cruz for showing “…”", "Obama has called
-    the chaos “…”"). ``sentence`` holds the tokens of the sentence before the opening mark."""
+    (“…,” Trump assured Jones), a "― Sonya Herridge" signature ending its line, a "- Clinton." paragraph after
+    it, a [title] name and colon before it, or the subject of the sentence a mid-sentence quote sits in
+    ("Pence praised Cruz for showing “…”", "Obama has called the chaos “…”"). ``sentence`` holds the tokens of
+    the sentence before the opening mark."""
     hi = body.find("\n", passage.close_at, passage.close_at + _WINDOW)
     hi = min(len(body), passage.close_at + _WINDOW) if hi < 0 else hi
     following = _clause_tokens(body, passage.close_at, min(hi, passage.close_at + _WINDOW // 2), backwards=False)[0]
@@ -729,7 +772,9 @@ def _weak_attribution(
     ends_sentence = body[passage.pieces[-1][1] - 1 : passage.pieces[-1][1]] == "."
     phrase = _leading_phrase(following[:8]) if following and not ends_sentence else []
     rest = following[len(phrase) : len(phrase) + 1]
-    if phrase and rest and rest[0].text.isalpha() and rest[0].text.islower():
+    # Not "“…” and said House Speaker Paul Ryan should resign": the name must stand right after the quote.
+    verbless = not any(t.bare in _SUBORDINATORS or _SPEECH.fullmatch(t.text) for t in phrase)
+    if phrase and verbless and rest and rest[0].text.isalpha() and rest[0].text.islower():
         mention = _parse_segment(body, phrase)
         if mention is not None and _plausible(mention, name_words):
             return _Attribution(mention.start, rest[0].end, mention, weak=True)
@@ -737,6 +782,13 @@ def _weak_attribution(
     if opening is not None:
         # “Chris Matthews: Seriously, …”: a transcript line names its speaker.
         mention = _parse_segment(body, _tokens(body, opening.start(1), opening.end(1)))
+        if mention is not None and mention.name is not None:
+            return _Attribution(mention.start, mention.end, mention, weak=True)
+    line_ends = hi == len(body) or body[hi] == "\n"
+    inline = _DASH_SIGNATURE.match(body, passage.close_at + _indent(body, passage.close_at, hi), hi)
+    if inline is not None and line_ends:
+        # “…” ― Sonya Herridge: a signature closing the quote's own line.
+        mention = _parse_segment(body, [t for t in _tokens(body, inline.start(1), inline.end(1)) if t.is_word])
         if mention is not None and mention.name is not None:
             return _Attribution(mention.start, mention.end, mention, weak=True)
     if not body[passage.close_at : hi].strip():
@@ -755,9 +807,38 @@ def _weak_attribution(
         # "… - Jeffrey M. Jones: “…”": the name right before a colon.
         segments = _segments(tokens[:-1])
         named = _parse_segment(body, segments[-1]) if segments else None
+        suffix = _title_suffix(segments[-1]) if segments else []
+        head = segments[-1][: len(segments[-1]) - len(suffix)] if segments else []
+        if named is not None and named.name is None and head and head[-1].bare not in _PREPOSITIONS | _DETERMINERS:
+            # "… doesn’t surprise Republican pollster Daron Shaw:" (not "a blunt message to Trump:"): the
+            # [title] name the clause ends with.
+            named = _parse_segment(body, suffix)
         if named is not None and named.name is not None and _plausible(named, name_words):
             return _Attribution(named.start, named.end, named, weak=True)
     return _subject(body, tokens, name_words) if any(t.is_word for t in tokens) else None
+
+
+def _indent(body: str, lo: int, hi: int) -> int:
+    """How many blanks (spaces, tabs, no-break spaces: not newlines) open ``body[lo:hi]``."""
+    at = lo
+    while at < hi and body[at].isspace() and body[at] != "\n":
+        at += 1
+    return at - lo
+
+
+def _ends_in_stop(body: str, passage: _Passage) -> bool:
+    """Whether the quoted text ends its sentence: “… is broken.”"""
+    end = passage.pieces[-1][1]
+    return body[end - 1 : end] in {".", "!", "?"}
+
+
+def _ends_sentence(body: str, lo: int, hi: int) -> bool:
+    """Whether a sentence ends in ``body[lo:hi]``: a "!" or "?", or a full stop that is not part of an
+    abbreviation ("(D-Va.) at the time" ends none)."""
+    for match in _SENTENCE_END.finditer(body, lo, hi):
+        if body[match.start()] != "." or _is_period(body, match.start(), lo):
+            return True
+    return any(c in body[lo:hi] for c in "!?")
 
 
 def _line_start(body: str, at: int, reach: int) -> int:
@@ -787,16 +868,22 @@ def _sentence_before(body: str, at: int) -> tuple[list[_Token], tuple[int, int]]
     return _tokens(body, ends[-1], at), (ends[-2] if len(ends) > 1 else lo, ends[-1])
 
 
-def _colon_paragraph_subject(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
-    """For a passage opening its paragraph after one ending in a colon, the named subject of that last
-    sentence ("Republican nominee Donald Trump issued the following statement:")."""
+def _paragraph_before_subject(body: str, passage: _Passage, name_words: frozenset[str]) -> _Attribution | None:
+    """For a passage opening its paragraph, the named subject of the last sentence of the paragraph before when
+    that sentence ends in a colon ("Republican nominee Donald Trump issued the following statement:"), or when
+    the passage is its whole paragraph and the one before quotes no one ("Valastro praised Christie’s
+    leadership …. ¶ “We need someone who’s going to cut through the bullcrap …”")."""
     line_start = _line_start(body, passage.open_at, _WINDOW)
     if body[line_start : passage.open_at].strip() or body[line_start - 1 : line_start] != "\n":
         return None
     lo = max(0, line_start - 2 * _WINDOW)
     end = lo + len(body[lo:line_start].rstrip())
     if body[end - 1 : end] != ":":
-        return None
+        line_end = body.find("\n", passage.close_at)
+        whole = not body[passage.close_at : len(body) if line_end < 0 else line_end].strip()
+        before = body[_line_start(body, end, 2 * _WINDOW) : end]
+        if not whole or not before.endswith(".") or _QUOTE_MARKS.search(before):
+            return None
     tokens, _ = _sentence_before(body, end - 1)
     return _subject(body, tokens, name_words)
 
@@ -908,6 +995,14 @@ class _Speakers:
             for entity in reversed(self._history[-_LOOK_BACK:]):
                 if entity.is_org and head in entity.name.lower():
                     return entity.name, entity.title
+        elif mention.description is not None and mention.description.split()[0].lower() == "the":
+            # "the judge said" → the latest person whose title has that head noun ("U.S. District Judge …").
+            head = mention.description.split()[-1].lower()
+            recent = itertools.chain(reversed(self._history[-_LOOK_BACK:]), reversed(self._mentioned[-_LOOK_BACK:]))
+            for entity in recent:
+                if not entity.is_org and entity.title is not None and head in entity.title.lower().split():
+                    self._history.append(entity)
+                    return entity.name, entity.title
         return mention.description, None
 
 
@@ -928,7 +1023,21 @@ class _Attributions:
         i = bisect.bisect_left(self._starts, passage.close_at)
         if i == len(self.items) or self.items[i].distant or self.items[i].start - passage.close_at > _WINDOW:
             return None
+        attribution = self.items[i]
+        subject_first = attribution.mention.start == attribution.start
+        if _ends_in_stop(self.body, passage) and subject_first and not self._bare(attribution):
+            return None  # “… overlook.” The star then recalled an incident …: a new sentence, not “….” Trump said.
         return None if self.body[passage.close_at : self.items[i].start].strip(" ,—–―-\t") else i
+
+    def _bare(self, attribution: _Attribution) -> bool:
+        """Whether a "Name said" attribution stands alone, its verb taking no object: "Trump said.", "Murphy
+        tweeted on Friday", not "The star then recalled an incident" or "Kasich said he would have …"."""
+        follows = _tokens(self.body, attribution.end, min(len(self.body), attribution.end + 30))[:1]
+        if not follows or follows[0].text in {".", ",", ":"}:
+            return True
+        word = follows[0].bare
+        adverbial = word in _PREPOSITIONS or word in _TIME_WORDS or (word.isalpha() and word.endswith("ly"))
+        return adverbial and attribution.mention.name is not None
 
     def before(self, passage: _Passage) -> int | None:
         """Index of the last attribution before a passage in its sentence ("Singh said: “…”", "Clinton
@@ -937,12 +1046,20 @@ class _Attributions:
         if j < 0 or not 0 <= passage.open_at - self.items[j].end <= _REACH:
             return None
         gap = self.body[self.items[j].end : passage.open_at]
-        if any(c in gap for c in ".!?"):
+        if _ends_sentence(self.body, self.items[j].end, passage.open_at):
             return None
         # "Dr. Ward stated:" may end the paragraph before the quote.
         if "\n" in gap and not gap.rstrip().endswith(":"):
             return None
         return j
+
+    def subordinate(self, index: int, passage: _Passage) -> bool:
+        """Whether attribution ``index`` before a passage is in a subordinate clause that ends before it
+        ("When Sanders said …, he “…,” said Drew Heiserman"), so that one right after the passage wins; not
+        when the quote is its object ("even as Trump claimed that “…,” one of the prosecutors said")."""
+        attribution = self.items[index]
+        gap = self.body[attribution.end : passage.open_at]
+        return attribution.subordinate and re.search(r",\s+\w", gap) is not None
 
     def later(self, passage: _Passage) -> int | None:
         """Index of an attribution later in the sentence a passage ends in (“…,” and donations picked up,
@@ -950,8 +1067,11 @@ class _Attributions:
         i = bisect.bisect_left(self._starts, passage.close_at)
         if i == len(self.items) or self.items[i].start - passage.close_at > _REACH:
             return None
-        gap = self.body[passage.close_at : self.items[i].start]
-        return None if "\n" in gap or any(c in gap for c in ".!?;") else i
+        if _ends_in_stop(self.body, passage):
+            return None  # the sentence ended inside the quote: “… is broken.” Clinton said Wednesday …
+        start = self.items[i].start
+        gap = self.body[passage.close_at : start]
+        return None if "\n" in gap or ";" in gap or _ends_sentence(self.body, passage.close_at, start) else i
 
     def ending_paragraph_before(self, passage: _Passage) -> int | None:
         """Index of the last attribution of the paragraph just before a passage that opens its paragraph."""
@@ -977,6 +1097,8 @@ class _Attributions:
         if self.body.count("\n", prev.close_at, passage.open_at) > 1:
             return False
         tail = _tokens(self.body, attribution.end, passage.open_at)
+        if tail and tail[-1].is_word:
+            return False  # the second passage is what was said: "Fiorina said Ted Cruz “says whatever …”"
         # A few words may follow the verb ("told reporters", "in a statement"), but no other sentence.
         ended = False
         for token in tail:
@@ -1034,14 +1156,16 @@ def _passage_speakers(
        “His stories will live on.”) or ending the paragraph before (a paragraph of quote continuing it);
     4. for a passage opening its sentence, the named subject of the sentence before;
     5. for a passage opening its paragraph, the last attribution of the paragraph before, or the subject of
-       that paragraph's last sentence when it ends with a colon.
+       that paragraph's last sentence when it ends with a colon or quotes no one before a paragraph of quote.
     """
     found: list[_Attribution | None] = []
     for k, passage in enumerate(passages):
-        # "Trump claimed that “…,” one of the prosecutors said": the speech verb opening the sentence wins.
+        # "Trump claimed that “…,” one of the prosecutors said": the speech verb opening the sentence wins,
+        # unless in a subordinate clause ("When Sanders said …, he “…,” said Heiserman").
         index = attributions.before(passage)
-        if index is None:
-            index = attributions.after(passage)
+        if index is None or attributions.subordinate(index, passage):
+            following = attributions.after(passage)
+            index = following if following is not None else index
         if index is None:
             index = attributions.later(passage)
         attribution = attributions.items[index] if index is not None else None
@@ -1052,8 +1176,11 @@ def _passage_speakers(
             attribution = _weak_attribution(body, passage, current, name_words)
         if attribution is None and k > 0:
             gap = body[passages[k - 1].close_at : passage.open_at]
-            if "\n" not in gap.strip() and (
-                "\n" not in gap or not body[_line_start(body, passage.open_at, _WINDOW) : passage.open_at].strip()
+            # Same paragraph, or this passage opens the paragraph right after the previous passage's (not one
+            # with a whole paragraph of other text between them).
+            if "\n" not in gap or (
+                not gap[gap.index("\n") :].strip()
+                and not body[_line_start(body, passage.open_at, _WINDOW) : passage.open_at].strip()
             ):
                 attribution = found[k - 1]
         if attribution is None and not any(t.is_word for t in current):
@@ -1066,7 +1193,7 @@ def _passage_speakers(
             index = attributions.ending_paragraph_before(passage)
             attribution = attributions.items[index] if index is not None else None
         if attribution is None:
-            attribution = _colon_paragraph_subject(body, passage, name_words)
+            attribution = _paragraph_before_subject(body, passage, name_words)
         found.append(attribution)
     return found
 
