@@ -6,10 +6,11 @@ algorithm rates every sentence rather than just returning the top N. LexRank and
 similarity matrices with numpy (sumy's pure-Python loops take seconds on a long transcript) and then run
 sumy's own power method, so they pick the same sentences as sumy's summarizers.
 
-``"news"`` (the default) is built for news releases: sumy's TextRank run as a personalised PageRank whose
-random jumps favour the lead and the sentences that echo the headline (news puts the story first and titles it
-by its point), a nudge for longer sentences, a penalty for very short ones, redundancy control (MMR against
-near-duplicates on LexRank's cosine similarity) and quote continuation fragments ranked last.
+``"news"`` (the default) is built for news releases: TextRank on sumy's edge weights but, as the TextRank paper
+has it, without sumy's self-loops, run as a personalised PageRank whose random jumps favour the lead and the
+sentences that echo the headline (news puts the story first and titles it by its point), a nudge for longer
+sentences, a penalty for very short ones, redundancy control (MMR against near-duplicates on LexRank's cosine
+similarity) and quote continuation fragments ranked last.
 """
 
 from __future__ import annotations
@@ -52,13 +53,13 @@ stem = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
 _TOKENIZER = OfflineTokenizer()
 
 # "news" weights, hand-set, not fitted (checked only on a ~5% slice of the BBC set, see bench/summary_quality.py).
-# TextRank's random jumps: 30% by position (weight 1/sqrt(position), falling from the lead), 10% by headline
-# echo, the rest uniform as in sumy; centrality still comes from the graph, so the lead is a prior, not a rule.
+# TextRank's random jumps land where a reader starts rather than uniformly (as in sumy): 90% by position (weight
+# 1/sqrt(position), falling from the lead but never to zero), 10% by headline echo. Centrality still comes from
+# the graph, so the lead is a prior, not a rule.
 # Relevance is centrality (a percentile) plus a tenth of the length percentile: a summary is counted in
 # sentences, and a longer sentence carries more of the story. A sentence under 6 words rarely says anything on
 # its own. Redundancy: the usual MMR balance of 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7, but only against
 # near-duplicates (cosine ≥ 0.3), as the sentences of one story share its topic words.
-LEAD_JUMP = 0.3
 TITLE_JUMP = 0.1
 LENGTH_WEIGHT = 0.1
 SHORT_SENTENCE_WORDS = 6
@@ -200,13 +201,12 @@ def lexrank_scores(similarity: Matrix) -> Matrix:
     return scores
 
 
-def textrank_scores(terms: Terms, jumps: Matrix | None = None) -> Matrix:
-    """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy.
+def textrank_weights(terms: Terms) -> Matrix:
+    """sumy TextRank's edge weights between every pair of sentences, a sentence and itself included, with numpy.
 
-    ``jumps`` (a distribution over sentences) personalises the PageRank: the random surfer's jumps land there
-    rather than uniformly (sumy's choice, and the default).
+    The weight is the number of shared words over the sum of the two sentences' log lengths (Mihalcea & Tarau
+    2004); unlike the paper, sumy also rates each sentence against itself, and so do we.
     """
-    n = terms.sentences
     common = terms.shared_products(terms.counts)  # sumy: sum(words2.count(w) for w in words1)
     np.fill_diagonal(common, terms.per_sentence(terms.counts**2))
     lengths = terms.per_sentence(terms.counts)
@@ -215,15 +215,43 @@ def textrank_scores(terms: Terms, jumps: Matrix | None = None) -> Matrix:
     # log(a) + log(b) is 0 only for two one-word sentences; sumy then rates them by the shared-word count.
     single = np.outer(lengths == 1, lengths == 1)
     linked = np.divide(common, norm, out=np.zeros_like(common), where=norm > 0)
-    weights = np.where(single, common, linked)
-    weights /= weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION
+    weights: Matrix = np.where(single, common, linked)
+    return weights
+
+
+def _textrank_walk(weights: Matrix, jumps: Matrix | None = None) -> Matrix:
+    """sumy TextRank's ratings for edge ``weights``: PageRank by sumy's power method.
+
+    The random jumps land by ``jumps`` (a distribution over sentences), or uniformly, as in sumy.
+    """
+    n = len(weights)
+    transitions = weights / (weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION)
     damping = TextRankSummarizer.damping
-    if jumps is None:
-        matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
-    else:
-        matrix = (1.0 - damping) * jumps[None, :] + damping * weights
+    # Uniform jumps in sumy's own arithmetic: a last-bit difference would break sumy's exact ties differently.
+    teleport = np.full((n, n), (1.0 - damping) / n) if jumps is None else (1.0 - damping) * jumps[None, :]
+    matrix = teleport + damping * transitions
     scores: Matrix = TextRankSummarizer.power_method(matrix, TextRankSummarizer.epsilon)
     return scores
+
+
+def textrank_scores(terms: Terms) -> Matrix:
+    """sumy's TextRank ratings of every sentence, with the edge weights computed with numpy."""
+    return _textrank_walk(textrank_weights(terms))
+
+
+def news_centrality(terms: Terms, jumps: Matrix) -> Matrix:
+    """TextRank as its paper defines it, personalised: sumy's edge weights without sumy's self-loops.
+
+    sumy rates a sentence against itself by all of its words, so its self-loop is usually its heaviest edge: the
+    walk lingers where it is, and a sentence few others link to keeps its share, one linked to nothing keeps
+    all of it. Without them, rank comes only from the sentences that link to a sentence. The random jumps land
+    by ``jumps`` (a distribution over sentences); a sentence sharing no term with another has no edge, so its
+    walk jumps (the usual treatment of dangling nodes: no mass is lost).
+    """
+    weights = textrank_weights(terms)
+    np.fill_diagonal(weights, 0.0)
+    weights[weights.sum(axis=1) == 0] = jumps
+    return _textrank_walk(weights, jumps)
 
 
 def _lsa_scores(document: Any) -> list[float]:
@@ -312,13 +340,9 @@ def _news(
     n = len(sentences)
     terms = term_counts(document)
     position = 1.0 / np.sqrt(np.arange(1, n + 1, dtype=np.float64))
-    jumps = (
-        (1.0 - LEAD_JUMP - TITLE_JUMP) / n
-        + LEAD_JUMP * _distribution(position)
-        + TITLE_JUMP * _distribution(title_echo(terms, title))
-    )
+    jumps = (1.0 - TITLE_JUMP) * _distribution(position) + TITLE_JUMP * _distribution(title_echo(terms, title))
     lengths = np.array([len(s.words) for s in document.sentences], dtype=np.float64)
-    relevance = percentiles(textrank_scores(terms, jumps)) + LENGTH_WEIGHT * percentiles(lengths)
+    relevance = percentiles(news_centrality(terms, jumps)) + LENGTH_WEIGHT * percentiles(lengths)
     short = lengths < SHORT_SENTENCE_WORDS
     relevance[short] *= SHORT_SENTENCE_FACTOR
     fragment_idxs = quote_fragments(sentences, quote_spans)

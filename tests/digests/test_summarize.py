@@ -17,6 +17,7 @@ from digests.summarize import (
     ALGORITHMS,
     STOP_WORDS,
     build_document,
+    news_centrality,
     quote_fragments,
     stem,
     summarize,
@@ -92,23 +93,25 @@ def test_news_summary_of_seed_is_useful(seed: tuple[Sentence, ...], title: str |
     assert set(summary.order[-2:]) == {19, 20}  # quote fragments rank last
 
 
-# Two stories in one release: a clinic (sentences 0 and 2) and a budget (1 and 3).
+# Two stories in one release that share no content word: a clinic (sentences 0 and 3) and a budget (1 and 2).
 TWO_STORIES = [
-    "Officials opened a new veterans clinic in Tucson on Monday after two years of construction.",
+    "Officials opened a new veterans clinic in Tucson on Monday after months of construction.",
     "The budget for the coming year adds money for road repairs and school buses across the county.",
-    "Council members said the clinic will serve about 4,000 veterans and their families each year.",
     "The county also plans new bus routes and repairs to roads damaged in last winter's storms.",
+    "Council members said the clinic will serve about 4,000 veterans and their families.",
 ]
 
 
 def test_news_favours_sentences_that_echo_the_title() -> None:
+    # Neither story links to the other, so the random jumps alone share the walk between them: untitled, the
+    # story with the lead leads (by 1/sqrt(position), sentences 0 and 3 draw more jumps than 1 and 2), and a
+    # headline on the other story turns the order round.
     sentences = make_sentences(TWO_STORIES)
-    untitled = summarize(sentences).order
-    assert untitled[0] == 1 and untitled.index(2) < untitled.index(3)
+    assert set(summarize(sentences).order[:2]) == {0, 3}
     budget = summarize(sentences, title="County budget adds road repairs and bus routes").order
-    assert budget.index(3) < budget.index(2)
+    assert set(budget[:2]) == {1, 2}
     clinic = summarize(sentences, title="New veterans clinic opens in Tucson").order
-    assert clinic[0] == 0
+    assert set(clinic[:2]) == {0, 3}
 
 
 @pytest.mark.parametrize("title", [None, "", "The", "2024", "Zebras"])
@@ -120,15 +123,27 @@ def test_a_title_without_shared_content_words_changes_nothing(title: str | None)
 def test_title_echo_is_the_share_of_title_terms_a_sentence_holds() -> None:
     terms = term_counts(build_document(make_sentences(TWO_STORIES)))
     # The title's content terms, stemmed as sumy stems them: veteran, clinic, open, tucson ("new" and "in" are
-    # stop words). Sentence 0 holds all four ("opened" stems to "open"), sentence 2 two.
+    # stop words). Sentence 0 holds all four ("opened" stems to "open"), sentence 3 two.
     echo = title_echo(terms, "New veterans clinic opens in Tucson")
-    assert echo.tolist() == pytest.approx([1.0, 0.0, 0.5, 0.0])
+    assert echo.tolist() == pytest.approx([1.0, 0.0, 0.0, 0.5])
     assert title_echo(terms, None).tolist() == [0.0] * 4
 
 
 @pytest.mark.parametrize("algorithm", [a for a in ALGORITHMS if a != "news"])
 def test_sumy_algorithms_ignore_the_title(seed: tuple[Sentence, ...], algorithm: str) -> None:
     assert summarize(seed, algorithm, title=SEED_TITLE) == summarize(seed, algorithm)
+
+
+def test_news_centrality_has_no_self_loops_and_loses_no_mass() -> None:
+    # 0 and 1 share terms, 2 shares none. Without self-loops the walk bounces between 0 and 1, and 2, a dangling
+    # node, jumps away: p2 = (1 - d) / 3 + d * p2 / 3, so p2 = (1 - d) / (3 - d). sumy's self-loop would instead
+    # keep 2's share and give it 1/3, as much as either of the linked pair.
+    sentences = make_sentences(
+        ["The Navy tested a radar at sea.", "The radar the Navy tested tracks drones.", "Bakers sell bread daily."]
+    )
+    scores = news_centrality(term_counts(build_document(sentences)), np.full(3, 1 / 3))
+    isolated = (1 - TextRankSummarizer.damping) / (3 - TextRankSummarizer.damping)
+    assert scores.tolist() == pytest.approx([(1 - isolated) / 2, (1 - isolated) / 2, isolated], abs=1e-3)
 
 
 def test_shared_products_match_a_dense_product(seed: tuple[Sentence, ...]) -> None:
