@@ -56,6 +56,7 @@ async def open_services(
                 allow_private=settings.allow_private_urls,
                 max_bytes=settings.fetch_max_bytes,
                 timeout=settings.fetch_timeout_seconds,
+                user_agent=settings.user_agent,
             ),
             poll_interval=timedelta(minutes=settings.poll_minutes),
             max_failures=settings.feed_max_failures,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from digests.ingest.fetch import DEFAULT_USER_AGENT
 from digests.summarize import ALGORITHMS
 
 
@@ -15,7 +16,12 @@ class Settings(BaseSettings):
     """Every setting of Release Digest; ``.env.example`` documents each one."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RELEASE_DIGEST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="RELEASE_DIGEST_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # A blank line copied from .env.example ("DISCORD_GUILD_ID=") means "not set", not an error.
+        env_ignore_empty=True,
     )
 
     db: Path = Path("release-digest.db")
@@ -30,6 +36,7 @@ class Settings(BaseSettings):
     feed_max_failures: int = Field(default=5, ge=1, le=100)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=10_000)
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    user_agent: str = DEFAULT_USER_AGENT
     # A daily digest missed while the bot was down is made up at start when it is less late than this;
     # older misses roll into the next run (nothing is lost either way).
     catch_up_grace_hours: float = Field(default=6.0, ge=0, le=168)

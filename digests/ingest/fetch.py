@@ -20,7 +20,7 @@ from yarl import URL
 
 from digests.ingest.safety import SafeResolver, UnsafeURLError, check_url
 
-DEFAULT_USER_AGENT = "ReleaseDigest/0.1 (+https://github.com/release-digest/release-digest)"
+DEFAULT_USER_AGENT = "ReleaseDigest/0.1 (news-release digest bot; set RELEASE_DIGEST_USER_AGENT to add a contact)"
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 5
