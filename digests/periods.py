@@ -18,7 +18,5 @@ def parse_since(text: str, now: datetime, tz: tzinfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a time window: use e.g. 7d, 12h, 2w or a date like 2024-01-25"
-        ) from None
+        raise ValueError(f"{text!r} is not a time window: use e.g. 7d, 12h, 2w or a date like 2024-01-25") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)

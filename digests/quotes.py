@@ -53,8 +53,7 @@ _SPEECH_VERBS = (
     "retorted|interjected|answered|put it|puts it|reacted|continues|elaborated|sang|reads|fired back|"
     "shot back|echoed|proclaimed|proclaims|agrees|went on to say|pointed out|called|calls|described|describes|"
     "dubbed|asserted|asserts|declares|responds|replies|remembered|recalls|opined|condemned|condemns|charged|"
-    "barked|fumed|concludes|insists|according to|"
-    + _PARTICIPLES
+    "barked|fumed|concludes|insists|according to|" + _PARTICIPLES
 )
 _PARTICIPLE_SET = frozenset(_PARTICIPLES.split("|"))
 _NAMING_VERBS = frozenset({"called", "calls", "described", "describes", "dubbed"})
@@ -110,68 +109,403 @@ _DETERMINERS = frozenset(
 # Auxiliaries and adverbs that may stand between a speaker and the speech verb: "Singh has also said".
 _BETWEEN = frozenset(
     {
-        "has", "had", "have", "would", "will", "also", "later", "then", "again", "once", "previously", "was",
-        "recently", "earlier", "reportedly", "further", "already", "never", "always", "just", "simply",
-        "often", "today", "yesterday", "tonight",
+        "has",
+        "had",
+        "have",
+        "would",
+        "will",
+        "also",
+        "later",
+        "then",
+        "again",
+        "once",
+        "previously",
+        "was",
+        "recently",
+        "earlier",
+        "reportedly",
+        "further",
+        "already",
+        "never",
+        "always",
+        "just",
+        "simply",
+        "often",
+        "today",
+        "yesterday",
+        "tonight",
     }
 )
 # Ranks, offices and organisation words that make up a title before a name ("Air Force Maj. Gen.").
 _TITLE_WORDS = frozenset(
     {
-        "deputy", "press", "secretary", "spokesperson", "spokesman", "spokeswoman", "president", "vice",
-        "chairman", "chairwoman", "chair", "director", "chief", "minister", "prime", "ambassador",
-        "senator", "sen", "rep", "representative", "gov", "governor", "mayor", "gen", "general", "adm",
-        "admiral", "lt", "col", "maj", "capt", "captain", "sgt", "sergeant", "cpl", "corporal", "pvt",
-        "private", "pfc", "spc", "specialist", "class", "master", "staff", "command", "commander", "cmdr",
-        "officer", "petty", "seaman", "airman", "army", "navy", "air", "force", "marine", "marines",
-        "corps", "coast", "guard", "space", "national", "pentagon", "defense", "state", "homeland",
-        "security", "attorney", "judge", "justice", "speaker", "leader", "majority", "minority", "senior",
-        "adviser", "advisor", "assistant", "undersecretary", "under", "acting", "former", "dr", "prof",
-        "professor", "rev", "ceo", "manager", "campaign", "counsel", "coordinator", "nominee", "candidate",
-        "congressman", "congresswoman", "lieutenant", "colonel", "major", "brigadier", "rear", "white",
-        "house", "department", "joint", "executive", "official", "strategist", "pollster", "economist",
-        "analyst", "gop", "democratic", "republican", "ret", "brig", "ens", "ensign", "cmdt", "msgt",
-        "ssgt", "tsgt", "cmsgt", "warrant", "editor", "managing", "reporter", "correspondent", "anchor",
-        "host", "columnist", "writer", "founder", "co-founder", "activist", "lawyer", "partner", "fellow",
-        "member", "chairperson", "commissioner", "treasurer", "surrogate", "moderator", "aide", "consultant",
-        "operative", "donor", "supporter", "organizer", "volunteer", "voter", "delegate", "lawmaker",
-        "legislator", "historian", "scholar", "researcher", "expert", "scientist", "chancellor", "premier",
-        "and", "for", "of", "the",
+        "deputy",
+        "press",
+        "secretary",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "president",
+        "vice",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "director",
+        "chief",
+        "minister",
+        "prime",
+        "ambassador",
+        "senator",
+        "sen",
+        "rep",
+        "representative",
+        "gov",
+        "governor",
+        "mayor",
+        "gen",
+        "general",
+        "adm",
+        "admiral",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "captain",
+        "sgt",
+        "sergeant",
+        "cpl",
+        "corporal",
+        "pvt",
+        "private",
+        "pfc",
+        "spc",
+        "specialist",
+        "class",
+        "master",
+        "staff",
+        "command",
+        "commander",
+        "cmdr",
+        "officer",
+        "petty",
+        "seaman",
+        "airman",
+        "army",
+        "navy",
+        "air",
+        "force",
+        "marine",
+        "marines",
+        "corps",
+        "coast",
+        "guard",
+        "space",
+        "national",
+        "pentagon",
+        "defense",
+        "state",
+        "homeland",
+        "security",
+        "attorney",
+        "judge",
+        "justice",
+        "speaker",
+        "leader",
+        "majority",
+        "minority",
+        "senior",
+        "adviser",
+        "advisor",
+        "assistant",
+        "undersecretary",
+        "under",
+        "acting",
+        "former",
+        "dr",
+        "prof",
+        "professor",
+        "rev",
+        "ceo",
+        "manager",
+        "campaign",
+        "counsel",
+        "coordinator",
+        "nominee",
+        "candidate",
+        "congressman",
+        "congresswoman",
+        "lieutenant",
+        "colonel",
+        "major",
+        "brigadier",
+        "rear",
+        "white",
+        "house",
+        "department",
+        "joint",
+        "executive",
+        "official",
+        "strategist",
+        "pollster",
+        "economist",
+        "analyst",
+        "gop",
+        "democratic",
+        "republican",
+        "ret",
+        "brig",
+        "ens",
+        "ensign",
+        "cmdt",
+        "msgt",
+        "ssgt",
+        "tsgt",
+        "cmsgt",
+        "warrant",
+        "editor",
+        "managing",
+        "reporter",
+        "correspondent",
+        "anchor",
+        "host",
+        "columnist",
+        "writer",
+        "founder",
+        "co-founder",
+        "activist",
+        "lawyer",
+        "partner",
+        "fellow",
+        "member",
+        "chairperson",
+        "commissioner",
+        "treasurer",
+        "surrogate",
+        "moderator",
+        "aide",
+        "consultant",
+        "operative",
+        "donor",
+        "supporter",
+        "organizer",
+        "volunteer",
+        "voter",
+        "delegate",
+        "lawmaker",
+        "legislator",
+        "historian",
+        "scholar",
+        "researcher",
+        "expert",
+        "scientist",
+        "chancellor",
+        "premier",
+        "and",
+        "for",
+        "of",
+        "the",
     }
 )
 # Capitalised words that start sentences or name days and months, never the start of a name.
 _NOT_NAME = frozenset(
     {
-        "the", "a", "an", "in", "on", "at", "but", "and", "or", "so", "if", "when", "while", "after",
-        "before", "since", "as", "then", "today", "yesterday", "this", "that", "these", "those", "there",
-        "here", "it", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "my", "its",
-        "what", "why", "how", "where", "who", "monday", "tuesday", "wednesday", "thursday", "friday",
-        "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-        "sep", "sept", "oct", "nov", "dec", "according", "meanwhile", "however", "also", "both", "all",
-        "each", "every", "no", "not", "one", "some", "many", "most", "several", "for", "with", "from", "by",
-        "to", "of", "said", "says", "likewise", "moreover", "furthermore", "similarly", "indeed", "instead",
-        "nonetheless", "nevertheless", "thus", "therefore", "later", "earlier", "now", "still", "yet", "again",
-        "finally", "first", "afterward", "afterwards", "overall", "separately", "ultimately", "clearly",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "or",
+        "so",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "since",
+        "as",
+        "then",
+        "today",
+        "yesterday",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "its",
+        "what",
+        "why",
+        "how",
+        "where",
+        "who",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "according",
+        "meanwhile",
+        "however",
+        "also",
+        "both",
+        "all",
+        "each",
+        "every",
+        "no",
+        "not",
+        "one",
+        "some",
+        "many",
+        "most",
+        "several",
+        "for",
+        "with",
+        "from",
+        "by",
+        "to",
+        "of",
+        "said",
+        "says",
+        "likewise",
+        "moreover",
+        "furthermore",
+        "similarly",
+        "indeed",
+        "instead",
+        "nonetheless",
+        "nevertheless",
+        "thus",
+        "therefore",
+        "later",
+        "earlier",
+        "now",
+        "still",
+        "yet",
+        "again",
+        "finally",
+        "first",
+        "afterward",
+        "afterwards",
+        "overall",
+        "separately",
+        "ultimately",
+        "clearly",
     }
 )
 # Conjunctions that may open the clause of a speaker: "…, while Cruz said", "…, where Sen. Reid told reporters".
 _SUBORDINATORS = frozenset(
-    {"while", "where", "when", "whereas", "as", "although", "though", "because", "since", "and", "but", "so",
-     "if", "once", "until", "unless", "whenever"}
+    {
+        "while",
+        "where",
+        "when",
+        "whereas",
+        "as",
+        "although",
+        "though",
+        "because",
+        "since",
+        "and",
+        "but",
+        "so",
+        "if",
+        "once",
+        "until",
+        "unless",
+        "whenever",
+    }
 )
 # Words opening an introductory phrase rather than a subject: "On Tuesday, …", "Whenever asked, …".
-_LEADING_ADVERBIALS = _PREPOSITIONS | _RELATIVES | frozenset(
-    {
-        "although", "though", "if", "because", "despite", "as", "since", "unlike", "like", "according", "after",
-        "whenever", "wherever", "once", "until", "unless", "whether", "meanwhile", "still", "instead",
-    }
+_LEADING_ADVERBIALS = (
+    _PREPOSITIONS
+    | _RELATIVES
+    | frozenset(
+        {
+            "although",
+            "though",
+            "if",
+            "because",
+            "despite",
+            "as",
+            "since",
+            "unlike",
+            "like",
+            "according",
+            "after",
+            "whenever",
+            "wherever",
+            "once",
+            "until",
+            "unless",
+            "whether",
+            "meanwhile",
+            "still",
+            "instead",
+        }
+    )
 )
 # Times that may stand between a speaker and the verb: "Priebus later Thursday told", "Trump on Monday said".
 _TIME_WORDS = frozenset(
     {
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning", "afternoon",
-        "evening", "night", "week", "month", "year", "last", "this", "on", "early", "late",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "month",
+        "year",
+        "last",
+        "this",
+        "on",
+        "early",
+        "late",
     }
 )
 # Words a description cannot end in: "and said" has no speaker.
@@ -179,26 +513,138 @@ _FUNCTION_WORDS = _PREPOSITIONS | _CONJUNCTIONS | _BETWEEN | _NOT_NAME | _OTHER_
 # Places that appositions and datelines put next to names ("Harry Bond, 30, of Raleigh, N.C., said").
 _PLACES = frozenset(
     {
-        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware",
-        "florida", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
-        "maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska",
-        "nevada", "new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota",
-        "ohio", "oklahoma", "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota",
-        "tennessee", "texas", "utah", "vermont", "virginia", "west virginia", "wisconsin", "wyoming", "n.c",
-        "s.c", "n.h", "n.j", "n.y", "n.m", "n.d", "s.d", "calif", "colo", "conn", "fla", "ga", "ill", "ind",
-        "kan", "ky", "la", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn",
-        "tex", "va", "vt", "wis", "wyo", "d.c", "u.s",
+        "alabama",
+        "alaska",
+        "arizona",
+        "arkansas",
+        "california",
+        "colorado",
+        "connecticut",
+        "delaware",
+        "florida",
+        "hawaii",
+        "idaho",
+        "illinois",
+        "indiana",
+        "iowa",
+        "kansas",
+        "kentucky",
+        "louisiana",
+        "maine",
+        "maryland",
+        "massachusetts",
+        "michigan",
+        "minnesota",
+        "mississippi",
+        "missouri",
+        "montana",
+        "nebraska",
+        "nevada",
+        "new hampshire",
+        "new jersey",
+        "new mexico",
+        "new york",
+        "north carolina",
+        "north dakota",
+        "ohio",
+        "oklahoma",
+        "oregon",
+        "pennsylvania",
+        "rhode island",
+        "south carolina",
+        "south dakota",
+        "tennessee",
+        "texas",
+        "utah",
+        "vermont",
+        "virginia",
+        "west virginia",
+        "wisconsin",
+        "wyoming",
+        "n.c",
+        "s.c",
+        "n.h",
+        "n.j",
+        "n.y",
+        "n.m",
+        "n.d",
+        "s.d",
+        "calif",
+        "colo",
+        "conn",
+        "fla",
+        "ga",
+        "ill",
+        "ind",
+        "kan",
+        "ky",
+        "la",
+        "mich",
+        "minn",
+        "miss",
+        "mo",
+        "mont",
+        "neb",
+        "nev",
+        "okla",
+        "ore",
+        "pa",
+        "tenn",
+        "tex",
+        "va",
+        "vt",
+        "wis",
+        "wyo",
+        "d.c",
+        "u.s",
     }
 )
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 _PARTICLES = frozenset({"de", "del", "da", "van", "von", "bin", "al", "la", "le", "du", "der"})
 _ORG_WORDS = frozenset(
     {
-        "campaign", "department", "committee", "party", "times", "post", "news", "journal", "press",
-        "pentagon", "house", "agency", "ministry", "office", "council", "institute", "university",
-        "association", "foundation", "center", "centre", "group", "command", "administration", "government",
-        "company", "corporation", "inc", "network", "magazine", "tribune", "herald", "reuters", "bureau",
-        "commission", "coalition", "embassy", "organization", "union", "board", "service", "court",
+        "campaign",
+        "department",
+        "committee",
+        "party",
+        "times",
+        "post",
+        "news",
+        "journal",
+        "press",
+        "pentagon",
+        "house",
+        "agency",
+        "ministry",
+        "office",
+        "council",
+        "institute",
+        "university",
+        "association",
+        "foundation",
+        "center",
+        "centre",
+        "group",
+        "command",
+        "administration",
+        "government",
+        "company",
+        "corporation",
+        "inc",
+        "network",
+        "magazine",
+        "tribune",
+        "herald",
+        "reuters",
+        "bureau",
+        "commission",
+        "coalition",
+        "embassy",
+        "organization",
+        "union",
+        "board",
+        "service",
+        "court",
     }
 )
 
@@ -293,7 +739,7 @@ def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
         # Still inside a quote at the paragraph end: it goes on if the next paragraph opens with a mark.
         pieces.append(_trim(body, piece_start, hi))
         nxt = spans[number + 1] if number + 1 < len(spans) else None
-        if nxt is None or body[nxt[0]] not in "\"“”" or _mark_kind(body, nxt[0], *nxt) == "close":
+        if nxt is None or body[nxt[0]] not in '"“”' or _mark_kind(body, nxt[0], *nxt) == "close":
             found.append(_Passage(tuple(pieces), open_at, hi))
             open_at = -1
     return found
@@ -419,9 +865,7 @@ def _title_suffix(tokens: list[_Token]) -> list[_Token]:
     """The words just before a name that may form its title: capitalised words, title words, ordinals."""
     cut = len(tokens)
     while cut > 0 and (
-        tokens[cut - 1].is_capitalised
-        or tokens[cut - 1].bare in _TITLE_WORDS
-        or tokens[cut - 1].text[0].isdigit()
+        tokens[cut - 1].is_capitalised or tokens[cut - 1].bare in _TITLE_WORDS or tokens[cut - 1].text[0].isdigit()
     ):
         cut -= 1
     return tokens[cut:]
@@ -456,15 +900,19 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
             return _Mention(tokens[0].start, last.end, description=_join(body, tokens), is_org=is_org)
         return None
     head = tokens[:cut]
-    described = bool(head) and head[-1].bare in _PREPOSITIONS and all(
-        not t.is_capitalised or t.bare in _DETERMINERS for t in head
+    described = (
+        bool(head)
+        and head[-1].bare in _PREPOSITIONS
+        and all(not t.is_capitalised or t.bare in _DETERMINERS for t in head)
     )
     if " ".join(t.bare for t in name_tokens) in _PLACES and not described:
         return None  # "Columbus, Ohio": a place, not a speaker (but "the senator from Vermont" is one)
     if name_tokens[-1].text.endswith(("’s", "'s")):
         return None  # "Axelrod’s": a possessive, not someone speaking
-    if head and not head[0].is_capitalised and any(
-        a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head)
+    if (
+        head
+        and not head[0].is_capitalised
+        and any(a.bare in _PREPOSITIONS and b.bare in _DETERMINERS for a, b in itertools.pairwise(head))
     ):
         # "executive director of the Campaign Legal Center": a description of someone named elsewhere.
         return _Mention(tokens[0].start, last.end, description=_join(body, tokens))
@@ -511,17 +959,21 @@ def _leading_phrase(tokens: list[_Token], *, after_verb: bool = False) -> list[_
     if after_verb and len(tokens) > 1 and tokens[0].bare in _INDEFINITE:
         cut = 1  # "said a Nevada Democrat", "added another New Hampshire Republican"
     named = False  # after a name, "of" starts a place or employer: "Stephanie Hooton of Derry"
-    while cut < len(tokens) and not (named and tokens[cut].bare in _CONNECTORS) and (
-        (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
-        or tokens[cut].bare in _TITLE_WORDS | _PARTICLES
-        or tokens[cut].text[0].isdigit()
-        # a few lower-case words of a title ("pollster", "host") before the name
-        or (
-            (cut < 6 if after_verb else cut < 3 and not named)
-            and tokens[cut].text.isalpha()
-            and tokens[cut].text.islower()
-            and tokens[cut].bare not in _PREPOSITIONS | _DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
-            and tokens[cut].bare not in _PRONOUN_GENDER
+    while (
+        cut < len(tokens)
+        and not (named and tokens[cut].bare in _CONNECTORS)
+        and (
+            (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
+            or tokens[cut].bare in _TITLE_WORDS | _PARTICLES
+            or tokens[cut].text[0].isdigit()
+            # a few lower-case words of a title ("pollster", "host") before the name
+            or (
+                (cut < 6 if after_verb else cut < 3 and not named)
+                and tokens[cut].text.isalpha()
+                and tokens[cut].text.islower()
+                and tokens[cut].bare not in _PREPOSITIONS | _DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
+                and tokens[cut].bare not in _PRONOUN_GENDER
+            )
         )
     ):
         named = named or _is_name_token(tokens[cut])
@@ -583,8 +1035,7 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
     if mention.name is not None and mention.title is None and not before_verb and len(order) > 1:
         title = _title_of(body, order[1])
         if title is not None:
-            return _Mention(mention.start, order[1][-1].end, mention.name, title, mention.gender,
-                            is_org=mention.is_org)
+            return _Mention(mention.start, order[1][-1].end, mention.name, title, mention.gender, is_org=mention.is_org)
     return mention
 
 
@@ -657,7 +1108,7 @@ def _attribution_at(
             return _Attribution(own.start, verb.end(), own)
         # "Bradley apologized …, saying": the subject opens the sentence, not a clause after a quote
         # (“…,” Trump said, adding) unless that quote ended a sentence (… “terrorism.” And then Trump went …).
-        if boundary > 0 and body[boundary] in "\"“”" and body[boundary - 1] not in ".!?":
+        if boundary > 0 and body[boundary] in '"“”' and body[boundary - 1] not in ".!?":
             return None
         mention = _opening_subject(body, before, name_words)
         return _Attribution(mention.start, verb.end(), mention, distant=True) if mention else None
@@ -730,7 +1181,7 @@ def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:
 
 def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _Attribution | None:
     """The named subject opening a sentence ("On Tuesday, Gov. Jerry Brown endorsed her …" → Jerry Brown)."""
-    while tokens and tokens[0].text in "\"“”":
+    while tokens and tokens[0].text in '"“”':
         tokens = tokens[1:]
     for segment in _segments(tokens)[:3]:
         # Skip introductory phrases: "On Tuesday,", "In May 2013 -".
@@ -738,7 +1189,7 @@ def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _At
             continue
         if segment[0].bare in _CONJUNCTIONS:
             segment = segment[1:]
-        if not segment or any(t.text in "\"“”" for t in segment):
+        if not segment or any(t.text in '"“”' for t in segment):
             return None
         phrase = _leading_phrase(segment)
         if phrase[-1].text.endswith(("’s", "'s")):
@@ -794,7 +1245,7 @@ def _weak_attribution(
     if not body[passage.close_at : hi].strip():
         nxt = next(paragraph_spans(body[hi : hi + _WINDOW]), None)
         # "- Clinton." below a quote, or "Josh Bivens, Economic Policy Institute.”" ending one left open.
-        unclosed = body[passage.close_at - 1] not in "\"”"
+        unclosed = body[passage.close_at - 1] not in '"”'
         pattern = _SIGNATURE_LINE if unclosed else _DASH_SIGNATURE
         signature = pattern.match(body, hi + nxt[0], hi + nxt[1]) if nxt else None
         if signature is not None:

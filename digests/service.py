@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
@@ -66,6 +66,19 @@ def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
     }[result.status]
 
 
+def keep_known_metadata(draft: ReleaseDraft, stored: Release) -> ReleaseDraft:
+    """Fill what a draft lacks from the stored release: a feed item without tags or a page without a date must not
+    wipe what a richer source (a file with front matter) already gave the same release."""
+    return replace(
+        draft,
+        title=draft.title or stored.title,
+        url=draft.url or stored.url,
+        source=draft.source or stored.source,
+        published_at=draft.published_at or stored.published_at,
+        tags=draft.tags or stored.tags,
+    )
+
+
 class DigestService:
     """Release Digest's use cases. ``clock`` returns the current aware time (tests control it)."""
 
@@ -92,6 +105,9 @@ class DigestService:
         """Store one release, analysing it (in a worker thread) only when its body is new or changed."""
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
             raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
+        stored = await self.repo.by_canonical_id(draft.canonical_id)
+        if stored is not None:
+            draft = keep_known_metadata(draft, stored)
         analysis = None
         if await self.repo.current_hash(draft.canonical_id) != body_hash(draft.body):
             analysis = await asyncio.to_thread(analyse, draft.body, draft.title, draft.tags, self.algorithm)
@@ -155,7 +171,7 @@ class DigestService:
     ) -> list[QuoteHit]:
         """Quotes ranked by relevance, optionally by one speaker, about one topic, or from given releases."""
         if topic:
-            ids = [release.id for release in await self.repo.for_topic(topic)]
+            ids = await self.repo.topic_release_ids(topic)
             if not ids:
                 raise UnknownTopicError(topic, await self.suggest(topic))
             release_ids = ids if release_ids is None else [i for i in release_ids if i in ids]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 from digests.ingest.feeds import FeedError
 from digests.ingest.fetch import Fetcher, FetchError
 from digests.ingest.files import ReleaseFileError
-from digests.ingest.identity import canonical_url, release_key
+from digests.ingest.identity import canonical_or_raw, canonical_url, release_key_or_none
 from digests.ingest.pages import PageError
 from digests.ingest.safety import ensure_safe_url
 from digests.ingest.web import fetch_feed_releases, fetch_page_release
@@ -19,6 +20,8 @@ from digests.service import DigestService, IngestOutcome
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +85,25 @@ class SourceService:
         return source, created, await self.poll(source)
 
     async def poll_due(self) -> list[PollResult]:
-        """Poll every active source whose backoff has expired, one after the other."""
-        return [await self.poll(source) for source in await self.repo.due(self.clock())]
-
-    async def poll(self, source: Source) -> PollResult:
-        """Fetch a feed, ingest its releases and record the source's health; never raises for feed problems."""
+        """Poll every active source whose backoff has expired, one after the other; one source's unexpected
+        failure is recorded as its error and never stops the others."""
         known = await self.digests.repo.canonical_ids()
+        results = []
+        for source in await self.repo.due(self.clock()):
+            try:
+                results.append(await self.poll(source, known))
+            except Exception as exc:
+                log.exception("polling %s failed unexpectedly", source.url)
+                results.append(await self._failed(source, f"internal error: {exc}"))
+        return results
+
+    async def poll(self, source: Source, known: set[str] | None = None) -> PollResult:
+        """Fetch a feed, ingest its releases and record the source's health; never raises for feed problems.
+
+        ``known`` (the stored release ids) lets a round of polls read them once.
+        """
+        if known is None:
+            known = await self.digests.repo.canonical_ids()
         try:
             async with self.fetcher() as fetcher:
                 feed = await fetch_feed_releases(
@@ -122,15 +138,15 @@ class SourceService:
             async with self.fetcher() as fetcher:
                 draft = await fetch_page_release(fetcher, url, source_name=_host(url))
         except (FetchError, PageError, ValueError) as exc:
-            where = _canonical_or_raw(url)
-            await self.repo.log(None, where, _key_or_none(url), "failed", str(exc), self.clock())
+            where = canonical_or_raw(url)
+            await self.repo.log(None, where, release_key_or_none(url), "failed", str(exc), self.clock())
             return IngestOutcome(url, "failed", f"{url}: {exc}")
         return await self._ingest(None, draft)
 
     async def why(self, url: str) -> WhyReport:
         """Was this article fetched, a duplicate, an edit, a failure — and when; and is it stored now."""
-        key = _key_or_none(url)
-        events = await self.repo.history(_canonical_or_raw(url), key)
+        key = release_key_or_none(url)
+        events = await self.repo.history(canonical_or_raw(url), key)
         release = await self.digests.repo.by_canonical_id(key) if key else None
         return WhyReport(url=url, canonical_id=key, release=release, events=events)
 
@@ -138,9 +154,11 @@ class SourceService:
         where = draft.url or draft.origin or draft.canonical_id
         try:
             result = await self.digests.ingest_draft(draft)
-        except ReleaseFileError as exc:
+        except Exception as exc:  # one bad article (or an analysis bug) must not stop the rest of the feed
+            if not isinstance(exc, ReleaseFileError):
+                log.exception("ingesting %s failed", where)
             await self.repo.log(source_id, where, draft.canonical_id, "failed", str(exc), self.clock())
-            return IngestOutcome(where, "failed", str(exc))
+            return IngestOutcome(where, "failed", f"{where}: {exc}")
         detail = {
             "added": "new release stored",
             "updated": f"edited: stored as version {result.version}",
@@ -167,17 +185,3 @@ class SourceService:
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or url
-
-
-def _canonical_or_raw(url: str) -> str:
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return url.strip()
-
-
-def _key_or_none(url: str) -> str | None:
-    try:
-        return release_key(url)
-    except ValueError:
-        return None

@@ -46,12 +46,6 @@ ABBREVIATIONS = frozenset(
         "ssgt",
         "tsgt",
         "cmsgt",
-        "lt. gen",
-        "lt. col",
-        "maj. gen",
-        "brig. gen",
-        "rear adm",
-        "vice adm",
         "sr",
         "jr",
         "st",
@@ -111,7 +105,6 @@ ABBREVIATIONS = frozenset(
         "approx",
         "a.m",
         "p.m",
-        "no",
         "nos",
         "fig",
         "est",
@@ -124,8 +117,10 @@ _SENTENCE_STARTERS = (
     "The|He|She|It|They|We|I|This|That|These|Those|But|And|Its|His|Her|Their|Our|There|In|On|At|A|An|"
     "What|When|Where|Why|How|Officials|According|However|Meanwhile|After|Before|Since|If"
 )
-_INITIALISM_BREAK = re.compile(r"(?<=\b[A-Z]\.[A-Z]\.)\s+(?=(?:" + _SENTENCE_STARTERS + r")\b)")
+_INITIALISM_BREAK = re.compile(r"(?<=\b[A-Za-z]\.[A-Za-z]\.)\s+(?=(?:" + _SENTENCE_STARTERS + r")\b)")
 
+# "No." ends a sentence ("he said no.") unless a number follows ("Room No. 5").
+_NUMBER_SIGN = re.compile(r"\bNos?\.$")
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 
 
@@ -156,7 +151,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         for match in _INITIALISM_BREAK.finditer(text, start, end):
             spans.append((piece_start, match.start()))
             piece_start = match.end()
-        spans.append((piece_start, end))
+        if spans and _NUMBER_SIGN.search(text, 0, spans[-1][1]) and text[piece_start : piece_start + 1].isdigit():
+            spans[-1] = (spans[-1][0], end)  # "No. 5": an abbreviation only before a number, so merged back
+        else:
+            spans.append((piece_start, end))
     return spans
 
 

@@ -22,9 +22,37 @@ TEASER_MIN_SENTENCES = 2
 # Elements that end a line of text when an HTML summary is flattened.
 _BLOCK_TAGS = frozenset(
     {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
-        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre",
-        "section", "table", "td", "th", "tr", "ul",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
     }
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript"})
@@ -172,9 +200,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     return ParsedFeed(title=title, entries=entries, bozo_error=bozo_error)
 
 
-def is_teaser(
-    entry: FeedEntry, min_chars: int = TEASER_MIN_CHARS, min_sentences: int = TEASER_MIN_SENTENCES
-) -> bool:
+def is_teaser(entry: FeedEntry, min_chars: int = TEASER_MIN_CHARS, min_sentences: int = TEASER_MIN_SENTENCES) -> bool:
     """Whether ``entry``'s text is only a teaser, so the release must be read from its page.
 
     True when the text is shorter than ``min_chars`` characters or ``min_sentences`` sentences, or ends like

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from digests.ingest.identity import release_key
+from digests.ingest.identity import release_key_or_none
 from digests.models import ReleaseDraft
 
 SUFFIXES = (".txt", ".md")
@@ -82,14 +82,6 @@ def _plain_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _url_identity(url: str) -> str:
-    """The same id a feed or page ingest gives the release at this URL, so the two are one release."""
-    try:
-        return release_key(url)
-    except ValueError:
-        return url
-
-
 def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
     """Turn a file's text into a draft; ``origin`` names it in messages and identifies it when nothing else does."""
     meta: dict[str, object] = {}
@@ -97,10 +89,8 @@ def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
     if match:
         try:
             loaded = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise ReleaseFileError(
-                f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})"
-            ) from exc
+        except (yaml.YAMLError, ValueError) as exc:  # YAML raises ValueError for dates like 2024-02-30
+            raise ReleaseFileError(f"{origin}: front matter is not valid YAML ({str(exc).splitlines()[0]})") from exc
         if not isinstance(loaded, dict):
             raise ReleaseFileError(f"{origin}: front matter must be a block of 'key: value' lines")
         meta = {str(key).lower(): value for key, value in loaded.items()}
@@ -116,7 +106,8 @@ def parse_release(text: str, origin: str, tz: tzinfo = UTC) -> ReleaseDraft:
     except ValueError as exc:
         raise ReleaseFileError(f"{origin}: date {meta.get('date')!r} is not an ISO date") from exc
     url = meta.get("url") or meta.get("source_url")
-    identity = meta.get("id") or (_url_identity(str(url)) if url else f"file:{Path(origin).stem}")
+    # The same id a feed or page ingest gives the release at this URL, so the two are one release.
+    identity = meta.get("id") or ((release_key_or_none(str(url)) or str(url)) if url else f"file:{Path(origin).stem}")
     return ReleaseDraft(
         canonical_id=str(identity),
         body=body,

@@ -24,9 +24,31 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 # Query parameters that only track the reader, never select content.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "mc_cid",
-        "mc_eid", "ref", "ref_src", "ref_url", "source", "cmpid", "s_cid", "_ga", "_gl", "_hsenc", "_hsmi",
-        "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "source",
+        "cmpid",
+        "s_cid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
@@ -120,3 +142,19 @@ def release_key(url: str | None, guid: str | None = None) -> str:
     if guid is not None:
         return f"guid:{guid}"
     raise ValueError("a release needs a link or a GUID to be identified")
+
+
+def canonical_or_raw(url: str) -> str:
+    """:func:`canonical_url`, or the URL as given (stripped) when it cannot be canonicalised."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url.strip()
+
+
+def release_key_or_none(url: str) -> str | None:
+    """:func:`release_key` of a link, or ``None`` when it identifies nothing."""
+    try:
+        return release_key(url)
+    except ValueError:
+        return None

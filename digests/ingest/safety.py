@@ -150,13 +150,11 @@ class SafeResolver(AbstractResolver):
             await self._base.close()
 
 
-async def ensure_safe_url(
-    url: str, *, allow_private: bool = False, resolver: AbstractResolver | None = None
-) -> URL:
+async def ensure_safe_url(url: str, *, allow_private: bool = False, resolver: AbstractResolver | None = None) -> URL:
     """The full check (:func:`check_url`, then DNS through :class:`SafeResolver`) without fetching anything.
 
     Meant for validating a URL when it is configured (e.g. a new feed), so a bad one is refused at once
-    rather than at the first fetch. Raises :class:`UnsafeURLError`; DNS failures raise ``OSError``.
+    rather than at the first fetch. Raises :class:`UnsafeURLError`, also when the host does not resolve.
     """
     parsed = check_url(url, allow_private=allow_private)
     host = (parsed.raw_host or "").strip("[]")
@@ -166,6 +164,8 @@ async def ensure_safe_url(
         safe = SafeResolver(resolver, allow_private=allow_private)
         try:
             await safe.resolve(host, parsed.port or 0, socket.AF_UNSPEC)
+        except OSError as exc:
+            raise UnsafeURLError(f"cannot resolve {host}: {exc.strerror or exc}") from None
         finally:
             await safe.close()
     return parsed

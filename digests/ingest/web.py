@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
 from digests.ingest.fetch import Fetcher, FetchError
-from digests.ingest.identity import canonical_url, release_key
+from digests.ingest.identity import canonical_or_raw, release_key
 from digests.ingest.pages import PageError, extract_article
 from digests.models import ReleaseDraft
 
@@ -45,13 +45,6 @@ class FeedFetch:
     errors: list[FeedProblem] = field(default_factory=list)
 
 
-def _safe_canonical(url: str) -> str:
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return url
-
-
 async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str) -> ReleaseDraft:
     """The draft for one entry, reading its page when the feed gives only a teaser."""
     link = entry.link
@@ -69,7 +62,7 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
         canonical_id=key,
         body=body,
         title=title,
-        url=_safe_canonical(link) if link else None,
+        url=canonical_or_raw(link) if link else None,
         source=source_name,
         published_at=published,
         origin=origin,
@@ -152,8 +145,8 @@ async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> Re
     """
     page = await fetcher.get(url)
     article = extract_article(page.body, page.url, charset=page.charset)
-    final = _safe_canonical(page.url)
-    declared = _safe_canonical(article.canonical_url)
+    final = canonical_or_raw(page.url)
+    declared = canonical_or_raw(article.canonical_url)
     return ReleaseDraft(
         canonical_id=release_key(url),
         body=article.text,

@@ -15,7 +15,9 @@ import aiosqlite
 
 
 def to_db_time(moment: datetime) -> str:
-    """How times are stored: ISO 8601 in UTC, so text order is time order."""
+    """How times are stored: ISO 8601 in UTC, so text order is time order. Naive times are refused."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: only aware datetimes are stored")
     return moment.astimezone(UTC).isoformat()
 
 

@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence
+from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence, TopicTerms
 from digests.store import fts
 from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
-from digests.topics import STOP_WORDS, normalise, query_words
+from digests.topics import STOP_WORDS, normalise, query_words, topic_terms
 
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
 
@@ -138,6 +138,7 @@ class ReleaseRepository:
                 (*metadata, to_db_time(now), row["id"]),
             )
             await self._index_release(row["id"], draft.title, draft.body)
+            await self._store_topics(row["id"], topic_terms(draft.title, draft.body, draft.tags))
             return SaveResult("metadata", row["id"], row["version"])
         if analysis is None:
             raise ValueError("a new or changed release needs its analysis")
@@ -162,7 +163,7 @@ class ReleaseRepository:
         version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
         await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         await self._index_release(release_id, draft.title, draft.body)
-        await self._store_topics(release_id, analysis)
+        await self._store_topics(release_id, analysis.topics)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
 
     async def _insert_version(
@@ -229,13 +230,13 @@ class ReleaseRepository:
             "INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)", (release_id, title or "", body)
         )
 
-    async def _store_topics(self, release_id: int, analysis: Analysis) -> None:
+    async def _store_topics(self, release_id: int, topics: TopicTerms) -> None:
         await self._conn.execute("DELETE FROM topic_terms WHERE release_id = ?", (release_id,))
         terms: dict[str, tuple[str, str | None]] = {}
-        for acronym, expansion in analysis.topics.acronyms.items():
+        for acronym, expansion in topics.acronyms.items():
             terms[normalise(acronym)] = ("acronym", normalise(expansion))
             terms.setdefault(normalise(expansion), ("expansion", normalise(acronym)))
-        for keyword in analysis.topics.keywords:
+        for keyword in topics.keywords:
             terms.setdefault(keyword, ("keyword", None))
         await self._conn.executemany(
             "INSERT INTO topic_terms (release_id, term, kind, alias) VALUES (?, ?, ?, ?)",
@@ -285,27 +286,42 @@ class ReleaseRepository:
         )
         return [row["alias"] for row in rows]
 
-    async def for_topic(self, topic: str, since: datetime | None = None, limit: int = 50) -> list[Release]:
-        """Releases about ``topic`` (its words, or an acronym/expansion of it), newest first."""
+    async def _topic_filter(self, topic: str) -> tuple[str, list[Any]] | None:
+        """The WHERE condition matching releases about ``topic`` (its words, or an acronym/expansion of it)."""
         term = normalise(topic)
         if not term:
-            return []
+            return None
         phrases = [term, *await self.topic_aliases(term)]
-        match = fts.match_any(p.split() for p in phrases)
         placeholders = ", ".join("?" for _ in phrases)
-        params: list[Any] = [match, *phrases]
-        since_clause = ""
+        condition = (
+            "(r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "
+            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders})))"
+        )
+        return condition, [fts.match_any(p.split() for p in phrases), *phrases]
+
+    async def for_topic(self, topic: str, since: datetime | None = None, limit: int = 50) -> list[Release]:
+        """Releases about ``topic``, newest first."""
+        found = await self._topic_filter(topic)
+        if found is None:
+            return []
+        condition, params = found
         if since is not None:
-            since_clause = "AND COALESCE(r.published_at, r.created_at) >= ?"
-            params.append(to_db_time_or_none(since))
+            condition += " AND COALESCE(r.published_at, r.created_at) >= ?"
+            params.append(to_db_time(since))
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} "
-            "WHERE (r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "
-            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) "
-            f"{since_clause} ORDER BY {_NEWEST_FIRST} LIMIT ?",
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {condition} ORDER BY {_NEWEST_FIRST} LIMIT ?",
             [*params, limit],
         )
         return [_release(row) for row in rows]
+
+    async def topic_release_ids(self, topic: str) -> list[int]:
+        """The ids of every release about ``topic``."""
+        found = await self._topic_filter(topic)
+        if found is None:
+            return []
+        condition, params = found
+        rows = await self._all(f"SELECT r.id FROM releases r WHERE {condition}", params)
+        return [row["id"] for row in rows]
 
     async def known_topics(self, prefix: str = "", limit: int = 200) -> list[str]:
         """Topic terms, most widely used first; acronyms before other kinds among equals."""

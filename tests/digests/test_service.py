@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,3 +85,23 @@ async def test_a_quote_the_summary_shows_is_not_repeated(service: DigestService)
         (item,) = (await service.digest("hmc", sentences=count)).items
         assert not any(shown_whole(quote, item.summary) for quote in item.quotes)
         assert len(item.quotes) == min(3, sum(not shown_whole(quote, item.summary) for quote in found[1]))
+
+
+async def test_a_poorer_source_keeps_known_metadata_and_tags_update_topics(service: DigestService) -> None:
+    rich = ReleaseDraft(
+        canonical_id="k",
+        body="The Zoo office met today. It met again.",
+        title="Zoo news",
+        url="https://zoo.example/1",
+        source="Zoo",
+        published_at=NOW,
+        tags=("oldtag",),
+    )
+    await service.ingest_draft(rich)
+    poor = ReleaseDraft(canonical_id="k", body=rich.body, url="https://zoo.example/1")
+    assert (await service.ingest_draft(poor)).status == "unchanged"
+    (kept,) = await service.releases()
+    assert (kept.title, kept.source, kept.published_at, kept.tags) == ("Zoo news", "Zoo", NOW, ("oldtag",))
+    assert (await service.ingest_draft(replace(rich, tags=("zebra",)))).status == "metadata"
+    assert [r.canonical_id for r in await service.repo.for_topic("zebra")] == ["k"]
+    assert await service.repo.for_topic("oldtag") == []

@@ -62,3 +62,13 @@ def test_words_and_sumy_protocol() -> None:
     assert tokenizer.language == "english"
     assert tokenizer.to_sentences("Gen. Smith spoke. He left.") == ("Gen. Smith spoke.", "He left.")
     assert tokenizer.to_words("Gen. Smith spoke.") == ("Gen", "Smith", "spoke")
+
+
+def test_no_am_pm_and_number_signs() -> None:
+    assert texts("He said no. The plan changed.") == ["He said no.", "The plan changed."]
+    assert texts("Room No. 5 is open. Next.") == ["Room No. 5 is open.", "Next."]
+    assert texts("The talks ended at 5 p.m. The next round is Monday.") == [
+        "The talks ended at 5 p.m.",
+        "The next round is Monday.",
+    ]
+    assert texts("They met at 5 p.m. on Monday.") == ["They met at 5 p.m. on Monday."]

@@ -42,6 +42,7 @@ def test_plain_text_title_rule() -> None:
         ("caf\xe9 au lait".encode("latin-1"), "not UTF-8"),
         (b"---\ntitle: [unclosed\n---\nbody\n", "not valid YAML"),
         (b"---\ndate: someday\n---\nbody\n", "not an ISO date"),
+        (b"---\ndate: 2024-02-30\n---\nbody\n", "front matter is not valid YAML"),
         (b"x" * (LIMIT + 1), "too large"),
     ],
 )
