@@ -33,6 +33,11 @@ class Services:
     clock: Callable[[], datetime]  # the current aware time; tests control it
 
 
+def load_settings() -> Settings:
+    """Read the settings from the environment and ``.env`` (raises pydantic's ValidationError when invalid)."""
+    return Settings()
+
+
 @asynccontextmanager
 async def open_services(
     settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -7,13 +7,13 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot.app import Services, open_services
+from bot.app import Services, load_settings, open_services
 from digests.analyse import analyse
 from digests.config import Settings
 from digests.ingest.files import ReleaseFileError, collect, read_release
@@ -177,7 +177,7 @@ def _emit(data: Any) -> None:
 
 async def _digest(services: Services, args: argparse.Namespace) -> int:
     settings = services.settings
-    since = parse_since(args.since, datetime.now(UTC), settings.tz) if args.since else None
+    since = parse_since(args.since, services.clock(), settings.tz) if args.since else None
     digest = await services.digests.digest(args.topic, since, args.sentences)
     if args.json:
         _emit(digest_json(digest))
@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``release-digest`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = load_settings()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         print(f"error: invalid settings: {problems}", file=sys.stderr)

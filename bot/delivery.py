@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.embeds import Page, digest_pages, update_pages
+from bot.embeds import Page, clean_text, digest_pages, update_pages
 from bot.replies import NO_MENTIONS
 from bot.views import digest_view
 from digests.models import Digest, Subscription
@@ -85,7 +85,7 @@ def failure_reason(error: discord.HTTPException, channel_id: int) -> str:
     """Why a subscription was paused, as shown in ``/subscriptions``."""
     if isinstance(error, discord.NotFound):
         return f"<#{channel_id}> was deleted or I can no longer see it (Discord 404)"
-    return f"I am not allowed to post in <#{channel_id}> (Discord 403: {error.text or 'missing access'})"
+    return f"I am not allowed to post in <#{channel_id}> (Discord 403: {clean_text(error.text or 'missing access')})"
 
 
 class Deliverer:
@@ -213,7 +213,7 @@ class Deliverer:
     async def _notify(self, subscription: Subscription, reason: str) -> None:
         """Tell the server where /subscribe was run, or in its system channel, that a subscription is paused."""
         text = (
-            f"The daily digest #{subscription.id} (“{subscription.topic}”) is paused: {reason}. "
+            f"The daily digest #{subscription.id} (“{clean_text(subscription.topic)}”) is paused: {reason}. "
             f"Fix it, then run `/subscription resume id:{subscription.id}`; nothing will be missed."
         )
         guild = self.client.get_guild(subscription.guild_id)

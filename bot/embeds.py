@@ -268,9 +268,7 @@ def quote_list_pages(release: Release, quotes: Sequence[Quote]) -> list[discord.
     title = truncate(f"Quotes — {clean_text(release.display_title)}", EMBED_TITLE_LIMIT)
     url = safe_url(release.url)
     if not quotes:
-        embed = discord.Embed(
-            title=title, url=url, description="*No quotes in this release.*", colour=DIGEST_COLOUR
-        )
+        embed = discord.Embed(title=title, url=url, description="*No quotes in this release.*", colour=DIGEST_COLOUR)
         embed.set_footer(text=_footer(release.source))
         return [embed]
 
@@ -302,9 +300,7 @@ def quote_hits_embed(query: str, hits: Sequence[QuoteHit], tz: tzinfo) -> discor
     entries = []
     for hit in hits:
         source = _link(truncate(clean_text(hit.release.display_title), LIST_TITLE_BUDGET), hit.release.url)
-        entries.append(
-            f"{quote_line(hit.quote, 400)}\n{source} · {format_date(hit.release.published_at, tz)}"
-        )
+        entries.append(f"{quote_line(hit.quote, 400)}\n{source} · {format_date(hit.release.published_at, tz)}")
     # Room for the "+N more" line at the end.
     text, used = _join_within(entries, EMBED_DESCRIPTION_LIMIT - 40, "\n\n")
     if used < len(hits):
@@ -333,16 +329,12 @@ def releases_pages(releases: Sequence[Release], tz: tzinfo, per_page: int = 10) 
     """``/releases``: ``per_page`` releases per embed (1–25), one line each with id, link, date and source."""
     per_page = max(1, min(per_page, 25))
     if not releases:
-        return [
-            discord.Embed(title="Stored releases", description="*No releases stored.*", colour=DIGEST_COLOUR)
-        ]
+        return [discord.Embed(title="Stored releases", description="*No releases stored.*", colour=DIGEST_COLOUR)]
     total_pages = (len(releases) + per_page - 1) // per_page
     line_budget = EMBED_DESCRIPTION_LIMIT // per_page - 1  # so that a full page always fits
     embeds = []
     for index in range(total_pages):
-        lines = [
-            _release_line(r, tz, line_budget) for r in releases[index * per_page : (index + 1) * per_page]
-        ]
+        lines = [_release_line(r, tz, line_budget) for r in releases[index * per_page : (index + 1) * per_page]]
         embed = discord.Embed(
             title="Stored releases",
             description="\n".join(lines),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 import discord
@@ -18,18 +19,18 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # Discord drops an interaction not acknowledged within 3 s; answer directly when the work is this quick,
 # otherwise defer first and follow up.
 DIRECT_ANSWER_BUDGET = 1.5
+_PUBLIC_THINKING = "release_digest.public_thinking"  # interaction.extras key: deferred with a public "thinking…"
 
 T = TypeVar("T")
 
 
-async def within_deadline(
-    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
-) -> T:
+async def within_deadline(interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False) -> T:
     """Await ``work``; if it is not done within the budget, defer the interaction (once) and keep waiting."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DIRECT_ANSWER_BUDGET)
     if not done and not interaction.response.is_done():
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        interaction.extras[_PUBLIC_THINKING] = not ephemeral
     return await task
 
 
@@ -42,11 +43,25 @@ async def send(interaction: discord.Interaction[Any], *, ephemeral: bool = False
         await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
 
 
-async def send_error(
-    interaction: discord.Interaction[Any], message: str, suggestions: list[str] | None = None
-) -> None:
-    """A private error answer."""
+async def send_error(interaction: discord.Interaction[Any], message: str, suggestions: list[str] | None = None) -> None:
+    """A private error answer, even after a public "thinking…" deferral."""
+    if interaction.extras.pop(_PUBLIC_THINKING, False):
+        # The first follow-up would replace the public "thinking…" message and stay public: remove it, so the
+        # follow-up is a new message that honours the ephemeral flag.
+        with suppress(discord.HTTPException):
+            await interaction.delete_original_response()
     await send(interaction, ephemeral=True, embed=error_embed(message, suggestions or []))
+
+
+AUTOCOMPLETE_LIMIT = 25  # choices Discord shows
+CHOICE_LIMIT = 100  # characters of a choice's name and value
+
+
+def choices(values: Iterable[str]) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices within Discord's limits."""
+    return [discord.app_commands.Choice(name=value[:CHOICE_LIMIT], value=value[:CHOICE_LIMIT]) for value in values][
+        :AUTOCOMPLETE_LIMIT
+    ]
 
 
 def new_reference() -> str:

@@ -46,9 +46,7 @@ async def run_bot(settings: Settings) -> int:
             )
             return 2
         except discord.PrivilegedIntentsRequired:
-            print(
-                "error: Discord refused the connection: a privileged intent is not enabled.", file=sys.stderr
-            )
+            print("error: Discord refused the connection: a privileged intent is not enabled.", file=sys.stderr)
             return 2
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):

@@ -157,7 +157,12 @@ class SubscriptionScheduler:
         return await self.run(subscription_id)
 
     async def run(self, subscription_id: int) -> RunOutcome:
-        """One run of one subscription (also the catch-up job); unschedules it if the run paused it."""
+        """One run of one subscription (also the catch-up job); unschedules it if the run paused it.
+
+        Catch-up runs are queued before the gateway is up: wait for it, so a failure notice can still find the
+        server's system channel.
+        """
+        await self.deliverer.client.wait_until_ready()
         outcome = await self.deliverer.run(subscription_id)
         if outcome.paused_now:
             self.remove(subscription_id)

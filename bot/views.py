@@ -15,12 +15,12 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import discord
 
-from bot.embeds import Page, error_embed, quote_list_pages, truncate
+from bot.embeds import Page, quote_list_pages, truncate
+from bot.replies import NO_MENTIONS, apologise, send_error
 from digests.models import Quote, Release
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 QUOTES_CUSTOM_ID_TEMPLATE = r"rd:quotes:(?P<release_id>\d+)"
 BUTTON_LABEL_LIMIT = 80
 BUTTONS_PER_ROW = 5
@@ -73,32 +73,26 @@ class QuotesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=QUOT
         client = interaction.client
         if not isinstance(client, QuoteProvider):
             log.error("%s does not implement QuoteProvider; cannot show quotes", type(client).__name__)
-            await _send_error(interaction, QUOTES_UNAVAILABLE)
+            await send_error(interaction, QUOTES_UNAVAILABLE)
             return
-        found = await client.get_release_quotes(self.release_id)
-        if found is None:
-            await _send_error(interaction, RELEASE_GONE)
-            return
-        release, quotes = found
-        await PaginatorView(quote_list_pages(release, quotes), author_id=interaction.user.id).start(
-            interaction, ephemeral=True
-        )
-
-
-async def _send_error(interaction: discord.Interaction[Any], message: str) -> None:
-    """Answer ``interaction`` with a private error embed."""
-    await interaction.response.send_message(
-        embed=error_embed(message), ephemeral=True, allowed_mentions=NO_MENTIONS
-    )
+        try:
+            found = await client.get_release_quotes(self.release_id)
+            if found is None:
+                await send_error(interaction, RELEASE_GONE)
+                return
+            release, quotes = found
+            await PaginatorView(quote_list_pages(release, quotes), author_id=interaction.user.id).start(
+                interaction, ephemeral=True
+            )
+        except Exception as exc:  # discord.py would only log it, leaving the click unanswered
+            await apologise(interaction, exc)
 
 
 def _add_quotes_buttons(view: discord.ui.View, releases: Sequence[Release], first_row: int) -> None:
     """One QuotesButton per release, five per row from ``first_row``; any beyond row 4 are left out."""
     capacity = (VIEW_ROW_COUNT - first_row) * BUTTONS_PER_ROW
     for index, release in enumerate(releases[:capacity]):
-        view.add_item(
-            QuotesButton(release.id, _quotes_label(release), row=first_row + index // BUTTONS_PER_ROW)
-        )
+        view.add_item(QuotesButton(release.id, _quotes_label(release), row=first_row + index // BUTTONS_PER_ROW))
 
 
 def digest_view(page: Page) -> discord.ui.View:
@@ -177,6 +171,12 @@ class PaginatorView(discord.ui.View):
                 embeds=embeds, view=view, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
             )
 
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """A failed page turn gets an apology, not a silent "interaction failed"."""
+        await apologise(interaction, error)
+
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Let only the asker flip pages; tell anyone else so, privately."""
         if self.author_id is None or interaction.user.id == self.author_id:
@@ -194,9 +194,7 @@ class PaginatorView(discord.ui.View):
         """Switch to page ``index`` (clamped) and edit the message in place."""
         self.index = max(0, min(index, len(self.pages) - 1))
         self._render()
-        await interaction.response.edit_message(
-            embeds=self.current.embeds, view=self, allowed_mentions=NO_MENTIONS
-        )
+        await interaction.response.edit_message(embeds=self.current.embeds, view=self, allowed_mentions=NO_MENTIONS)
         _keep_quotes_registered(interaction.client)
 
     async def on_timeout(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -10,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import digest_pages, releases_pages
-from bot.replies import send_error, within_deadline
+from bot.replies import AUTOCOMPLETE_LIMIT, choices, send_error, within_deadline
 from bot.views import PaginatorView
 from digests.periods import parse_since
 from digests.service import UnknownTopicError
@@ -18,8 +17,6 @@ from digests.service import UnknownTopicError
 if TYPE_CHECKING:
     from bot.client import DigestBot
 
-AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
-CHOICE_LIMIT = 100  # characters of a choice's name and value
 RELEASES_SHOWN = 100
 
 
@@ -52,7 +49,7 @@ class DigestCog(commands.Cog):
         """Answer with one embed per matching release, paged when they don't fit one message."""
         tz = self.bot.services.settings.tz
         try:
-            since_at = parse_since(since, datetime.now(UTC), tz) if since else None
+            since_at = parse_since(since, self.bot.services.clock(), tz) if since else None
         except ValueError as exc:
             await send_error(interaction, str(exc))
             return
@@ -68,8 +65,7 @@ class DigestCog(commands.Cog):
         self, interaction: discord.Interaction[DigestBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Known topics and acronyms starting with what the user typed."""
-        topics = await self.service.topics(current, AUTOCOMPLETE_LIMIT)
-        return [app_commands.Choice(name=t[:CHOICE_LIMIT], value=t[:CHOICE_LIMIT]) for t in topics]
+        return choices(await self.service.topics(current, AUTOCOMPLETE_LIMIT))
 
     @app_commands.command(name="releases", description="Recently stored releases")
     @app_commands.describe(search="Only releases containing these words")

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import error_embed, quote_hits_embed
-from bot.replies import NO_MENTIONS, new_reference, send, send_error, within_deadline
+from bot.replies import AUTOCOMPLETE_LIMIT, NO_MENTIONS, choices, new_reference, send, send_error, within_deadline
 from bot.views import QUOTES_CUSTOM_ID_TEMPLATE
 from digests.service import UnknownTopicError
 
@@ -23,9 +23,7 @@ log = logging.getLogger(__name__)
 QUOTES_SHOWN = 5
 _QUOTES_CUSTOM_ID = re.compile(QUOTES_CUSTOM_ID_TEMPLATE)
 _MENTION = re.compile(r"<@[!&]?\d+>")
-HOW_TO_ASK = (
-    "Reply to one of my digests and mention me with a question, e.g. “what did Singh say about withdrawal?”"
-)
+HOW_TO_ASK = "Reply to one of my digests and mention me with a question, e.g. “what did Singh say about withdrawal?”"
 
 
 def digest_release_ids(message: discord.Message) -> list[int]:
@@ -47,9 +45,7 @@ class QuotesCog(commands.Cog):
         self.service = bot.services.digests
 
     @app_commands.command(name="quote", description="Find what was said: quotes ranked by relevance")
-    @app_commands.describe(
-        query="Words to look for", speaker="Only quotes by this person", topic="Only this topic"
-    )
+    @app_commands.describe(query="Words to look for", speaker="Only quotes by this person", topic="Only this topic")
     async def quote(
         self,
         interaction: discord.Interaction[DigestBot],
@@ -76,8 +72,7 @@ class QuotesCog(commands.Cog):
         self, interaction: discord.Interaction[DigestBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Quoted people whose name contains what the user typed."""
-        names = await self.service.speakers(current, 25)
-        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+        return choices(await self.service.speakers(current, AUTOCOMPLETE_LIMIT))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -103,9 +98,7 @@ class QuotesCog(commands.Cog):
         target = await self._referenced(message)
         release_ids = digest_release_ids(target) if target and target.author.id == my_id else []
         if not question or not release_ids:
-            await message.reply(
-                embed=error_embed(HOW_TO_ASK), mention_author=False, allowed_mentions=NO_MENTIONS
-            )
+            await message.reply(embed=error_embed(HOW_TO_ASK), mention_author=False, allowed_mentions=NO_MENTIONS)
             return
         hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN)
         embed = (

@@ -10,7 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import DIGEST_COLOUR, clean_text, format_date, truncate
-from bot.replies import send, send_error
+from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, send, send_error
+from bot.views import PaginatorView
 from digests.sources import PollResult
 from digests.store.sources import Source
 
@@ -30,12 +31,12 @@ def source_line(source: Source, tz: tzinfo) -> str:
     """One source's health in a few lines of Markdown."""
     state = f"⏸ paused — {clean_text(source.paused_reason)}" if source.paused_reason else "active"
     lines = [
-        f"**{clean_text(truncate(source.name, 200))}** (#{source.id}, {state})",
-        f"{clean_text(truncate(source.url, 300))}",
+        f"**{truncate(clean_text(source.name), 200)}** (#{source.id}, {state})",
+        f"{truncate(clean_text(source.url), 300)}",
         f"{source.item_count} item(s) · last success {_when(source.last_ok_at, tz)}",
     ]
     if source.last_error:
-        lines.append(f"last error {_when(source.last_error_at, tz)}: {clean_text(truncate(source.last_error, 300))}")
+        lines.append(f"last error {_when(source.last_error_at, tz)}: {truncate(clean_text(source.last_error), 300)}")
     return "\n".join(lines)
 
 
@@ -108,10 +109,10 @@ class SourcesCog(commands.Cog):
             return []
         wanted = current.lower().strip()
         return [
-            app_commands.Choice(name=truncate(f"#{s.id} {s.name}", 100), value=s.id)
+            app_commands.Choice(name=truncate(f"#{s.id} {s.name}", CHOICE_LIMIT), value=s.id)
             for s in await self.service.repo.all(interaction.guild_id)
             if wanted in s.name.lower() or wanted in s.url.lower()
-        ][:25]
+        ][:AUTOCOMPLETE_LIMIT]
 
     @app_commands.command(name="sources", description="The feeds this server follows and their health")
     @app_commands.guild_only()
@@ -122,12 +123,17 @@ class SourcesCog(commands.Cog):
         if not found:
             await send_error(interaction, "This server follows no feeds yet. Add one with /source add.")
             return
-        embeds = []
-        for start in range(0, len(found), SOURCES_PER_EMBED):
-            chunk = found[start : start + SOURCES_PER_EMBED]
-            description = "\n\n".join(source_line(s, self._tz) for s in chunk)
-            embeds.append(discord.Embed(title="Sources", description=truncate(description, 4096), colour=DIGEST_COLOUR))
-        await send(interaction, embeds=embeds[:10], ephemeral=True)
+        pages = [
+            discord.Embed(
+                title="Sources",
+                description=truncate(
+                    "\n\n".join(source_line(s, self._tz) for s in found[start : start + SOURCES_PER_EMBED]), 4096
+                ),
+                colour=DIGEST_COLOUR,
+            )
+            for start in range(0, len(found), SOURCES_PER_EMBED)
+        ]
+        await PaginatorView(pages, author_id=interaction.user.id).start(interaction, ephemeral=True)
 
     @app_commands.command(
         name="why", description="Was this article fetched, filtered, a duplicate, an edit, a failure?"
@@ -138,18 +144,19 @@ class SourcesCog(commands.Cog):
         report = await self.service.why(url)
         lines = []
         if report.release:
-            lines.append(
-                f"Stored as **{clean_text(report.release.display_title)}** (version {report.release.version})."
-            )
+            title = truncate(clean_text(report.release.display_title), 300)
+            lines.append(f"Stored as **{title}** (version {report.release.version}).")
         elif report.events:
             lines.append("Not stored.")
         else:
             lines.append("Never seen: it has not come through any followed feed or /source.")
         for event in report.events[:EVENTS_SHOWN]:
             lines.append(
-                f"• {_when(event.at, self._tz)} — **{event.outcome}**: {clean_text(truncate(event.detail, 300))}"
+                f"• {_when(event.at, self._tz)} — **{event.outcome}**: {truncate(clean_text(event.detail), 300)}"
             )
-        embed = discord.Embed(title=truncate(f"Why: {url}", 256), description="\n".join(lines), colour=DIGEST_COLOUR)
+        embed = discord.Embed(
+            title=truncate(f"Why: {url}", 256), description=truncate("\n".join(lines), 4096), colour=DIGEST_COLOUR
+        )
         await send(interaction, embed=embed, ephemeral=True)
 
     @property

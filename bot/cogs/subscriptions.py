@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import DIGEST_COLOUR, clean_text, truncate
-from bot.replies import send, send_error
+from bot.embeds import DIGEST_COLOUR, MESSAGE_EMBED_TOTAL_LIMIT, clean_text, truncate
+from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, send, send_error
 from bot.views import PaginatorView
 from digests.models import Subscription
 from digests.subscriptions import SubscriptionError, matching_timezones
@@ -19,8 +19,6 @@ from digests.subscriptions import SubscriptionError, matching_timezones
 if TYPE_CHECKING:
     from bot.client import DigestBot
 
-AUTOCOMPLETE_LIMIT = 25
-CHOICE_LIMIT = 100
 SUBSCRIPTIONS_PER_PAGE = 10  # embed fields per page (Discord allows 25; 10 keeps a page well under 6000 chars)
 FIELD_VALUE_BUDGET = 1000
 NEEDS_MANAGE_CHANNELS = "You need the Manage Channels permission to manage this server's daily digests."
@@ -121,6 +119,13 @@ class SubscriptionsCog(commands.Cog):
         if guild is None or not isinstance(target, discord.TextChannel):
             await send_error(interaction, "Daily digests can only be posted in a text channel.")
             return
+        member = interaction.user
+        if isinstance(member, discord.Member) and not (
+            target.permissions_for(member).manage_channels and target.permissions_for(member).view_channel
+        ):
+            # Permissions are per channel: Manage Channels here does not mean the right to post over there.
+            await send_error(interaction, f"You need Manage Channels in {target.mention} to post a digest there.")
+            return
         allowed = target.permissions_for(guild.me)
         if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
             await send_error(
@@ -173,15 +178,21 @@ class SubscriptionsCog(commands.Cog):
         if not found:
             await send_error(interaction, "This server has no daily digests. Create one with /subscribe.")
             return
-        pages = []
-        for start in range(0, len(found), SUBSCRIPTIONS_PER_PAGE):
-            chunk = found[start : start + SUBSCRIPTIONS_PER_PAGE]
-            embed = discord.Embed(title="Daily digests", colour=DIGEST_COLOUR)
-            for subscription in chunk:
-                name, value = subscription_field(subscription, self.bot.digest_schedule.next_run(subscription))
-                embed.add_field(name=name, value=value, inline=False)
-            embed.set_footer(text=f"{len(found)} subscription{'s' if len(found) != 1 else ''}")
-            pages.append(embed)
+        footer = f"{len(found)} subscription{'s' if len(found) != 1 else ''}"
+        pages: list[discord.Embed] = []
+        embed = discord.Embed(title="Daily digests", colour=DIGEST_COLOUR)
+        for subscription in found:
+            name, value = subscription_field(subscription, self.bot.digest_schedule.next_run(subscription))
+            # A page is full at SUBSCRIPTIONS_PER_PAGE fields or when one more would pass Discord's 6,000
+            # characters per message (long include/exclude lists and pause reasons add up).
+            if embed.fields and (
+                len(embed.fields) == SUBSCRIPTIONS_PER_PAGE
+                or len(embed) + len(name) + len(value) + len(footer) > MESSAGE_EMBED_TOTAL_LIMIT
+            ):
+                pages.append(embed.set_footer(text=footer))
+                embed = discord.Embed(title="Daily digests", colour=DIGEST_COLOUR)
+            embed.add_field(name=name, value=value, inline=False)
+        pages.append(embed.set_footer(text=footer))
         await PaginatorView(pages, author_id=interaction.user.id).start(interaction, ephemeral=True)
 
     @app_commands.command(name="unsubscribe", description="Delete a daily digest")

@@ -42,15 +42,11 @@ def assert_within_limits(message: dict[str, Any]) -> None:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [
-        c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c
-    ]
+    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
 
 
 def button_id(message: dict[str, Any], label: str) -> str:
-    return next(
-        c["custom_id"] for row in message["components"] for c in row["components"] if c.get("label") == label
-    )
+    return next(c["custom_id"] for row in message["components"] for c in row["components"] if c.get("label") == label)
 
 
 def callback_bodies(fake: FakeDiscord) -> list[dict[str, Any]]:
@@ -93,9 +89,7 @@ async def test_autocomplete_offers_hmc(fake_discord: FakeDiscord, start_bot: Bot
     async with start_bot():
         topics = await fake_discord.autocomplete("digest", {"topic": "hm"}, focused="topic")
         everything = await fake_discord.autocomplete("digest", {"topic": ""}, focused="topic")
-        speakers = await fake_discord.autocomplete(
-            "quote", {"query": "x", "speaker": "sing"}, focused="speaker"
-        )
+        speakers = await fake_discord.autocomplete("quote", {"query": "x", "speaker": "sing"}, focused="speaker")
     assert "hmc" in [c["value"] for c in topics.choices]
     assert 0 < len(everything.choices) <= 25
     assert [c["value"] for c in speakers.choices] == ["Sabrina Singh"]
@@ -111,9 +105,7 @@ async def test_quote_withdrawal(fake_discord: FakeDiscord, start_bot: BotFactory
     flat = json.dumps(embed, ensure_ascii=False)
     assert "Let me be clear" in flat and "Sabrina Singh" in flat and "Deputy Pentagon Press Secretary" in flat
     assert none.ephemeral
-    assert hostile.original is not None and "Let me be clear" in json.dumps(
-        hostile.original, ensure_ascii=False
-    )
+    assert hostile.original is not None and "Let me be clear" in json.dumps(hostile.original, ensure_ascii=False)
 
 
 async def test_releases_lists_the_seed(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
@@ -124,9 +116,7 @@ async def test_releases_lists_the_seed(fake_discord: FakeDiscord, start_bot: Bot
     assert searched.ephemeral
 
 
-async def test_quotes_button_works_also_after_a_restart(
-    fake_discord: FakeDiscord, start_bot: BotFactory
-) -> None:
+async def test_quotes_button_works_also_after_a_restart(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
     async with start_bot():
         digest = await fake_discord.slash("digest", {"topic": "hmc"})
         assert digest.original is not None
@@ -138,9 +128,7 @@ async def test_quotes_button_works_also_after_a_restart(
     assert again.ephemeral and "Let me be clear" in json.dumps(again.original, ensure_ascii=False)
 
 
-async def test_mention_reply_gets_quotes_from_that_digest(
-    fake_discord: FakeDiscord, start_bot: BotFactory
-) -> None:
+async def test_mention_reply_gets_quotes_from_that_digest(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
     async with start_bot():
         digest = await fake_discord.slash("digest", {"topic": "hmc"})
         assert digest.original is not None
@@ -194,16 +182,13 @@ async def test_very_long_release_stays_within_limits(
         assert_within_limits(message)
 
 
-async def test_many_releases_are_paged(
-    fake_discord: FakeDiscord, start_bot: BotFactory, services: Any
-) -> None:
+async def test_many_releases_are_paged(fake_discord: FakeDiscord, start_bot: BotFactory, services: Any) -> None:
     for number in range(14):
         await services.digests.ingest_draft(
             ReleaseDraft(
                 canonical_id=f"many-{number}",
                 title=f"Manytest release {number}",
-                body=f"The Manytest unit {number} did things. " * 30
-                + "“We did many things this year,” Ann said.",
+                body=f"The Manytest unit {number} did things. " * 30 + "“We did many things this year,” Ann said.",
             )
         )
     async with start_bot():
@@ -281,3 +266,32 @@ async def test_slow_work_is_deferred_and_still_answered(fake_discord: FakeDiscor
         result = await fake_discord.slash("digest", {"topic": "hmc"}, timeout=10)
     assert result.deferred
     assert result.original is not None and "Sabrina Singh" in json.dumps(result.original)
+
+
+async def test_an_error_after_a_public_defer_is_still_private(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
+    async with start_bot() as bot:
+        real = bot.services.digests.digest
+
+        async def slow_unknown(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(2.0)  # past the direct-answer budget: the bot defers publicly first
+            return await real("no such topic at all")
+
+        bot.services.digests.digest = slow_unknown  # type: ignore[method-assign]
+        result = await fake_discord.slash("digest", {"topic": "zzz"}, timeout=10)
+        await result.wait_for(lambda r: bool(r.followups))
+    assert result.deferred and result.original is None  # the public "thinking…" message is gone
+    (answer,) = result.followups
+    assert answer["flags"] & 64 and "No releases match" in json.dumps(answer)
+
+
+async def test_a_failing_button_apologises(fake_discord: FakeDiscord, start_bot: BotFactory) -> None:
+    async with start_bot() as bot:
+        digest = await fake_discord.slash("digest", {"topic": "hmc"})
+        assert digest.original is not None
+
+        async def broken(release_id: int, /) -> None:
+            raise RuntimeError("database on fire")
+
+        bot.get_release_quotes = broken  # type: ignore[method-assign, assignment]
+        click = await fake_discord.click("rd:quotes:1", digest.original)
+    assert click.ephemeral and "reference" in json.dumps(click.original)
