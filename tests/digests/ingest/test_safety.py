@@ -156,7 +156,7 @@ async def test_ensure_safe_url_resolves_names() -> None:
         await ensure_safe_url("https://intranet.example/feed", resolver=base)
     with pytest.raises(UnsafeURLError):
         await ensure_safe_url("http://127.0.0.1/", resolver=base)
-    with pytest.raises(UnsafeURLError, match="cannot resolve unknown.example"):
+    with pytest.raises(UnsafeURLError, match=r"cannot resolve unknown\.example"):
         await ensure_safe_url("https://unknown.example/", resolver=base)
 
 
