@@ -23,7 +23,7 @@ from bot.cogs.subscriptions import SubscriptionsCog
 from bot.delivery import Deliverer
 from bot.polling import POLL_JOB_ID, poll_sources
 from bot.replies import NO_MENTIONS, apologise, send_error
-from bot.scheduling import SubscriptionScheduler
+from bot.scheduling import RunningJobs, SubscriptionScheduler
 from bot.views import QuotesButton
 from digests.models import Quote, Release
 
@@ -62,12 +62,14 @@ class DigestBot(commands.Bot):
             services.subscriptions,
             requests_per_second=services.settings.delivery_requests_per_second,
         )
+        self.running_jobs = RunningJobs()
         self.digest_schedule = SubscriptionScheduler(
             self.scheduler,
             self.deliverer,
             services.subscriptions,
             grace=timedelta(hours=services.settings.catch_up_grace_hours),
             clock=services.clock,
+            jobs=self.running_jobs,
         )
 
     async def setup_hook(self) -> None:
@@ -82,9 +84,8 @@ class DigestBot(commands.Bot):
         self.scheduler.start()
         await self.digest_schedule.load()
         self.scheduler.add_job(
-            poll_sources,
+            self._poll_sources,
             IntervalTrigger(minutes=self.services.settings.poll_minutes, timezone=UTC),
-            args=[self],
             id=POLL_JOB_ID,
             coalesce=True,
             max_instances=1,
@@ -97,7 +98,13 @@ class DigestBot(commands.Bot):
         posts in the ledger, looks for them in the channel and re-posts (same nonce) only what is missing."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            await self.running_jobs.wait()  # let cancelled jobs unwind before the database is closed
         await super().close()
+
+    async def _poll_sources(self) -> None:
+        """The feed-polling job."""
+        with self.running_jobs.track():
+            await poll_sources(self)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions are follow-up questions, handled by the quotes cog's listener."""

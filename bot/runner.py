@@ -34,8 +34,9 @@ async def run_bot(settings: Settings) -> int:
             log.info("empty database: loaded %d seed release(s)", seeded.count("added"))
         bot = DigestBot(services, guild_id=settings.discord_guild_id)
         loop = asyncio.get_running_loop()
+        closing: list[asyncio.Task[None]] = []  # keeps the close task referenced until it is done
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+            loop.add_signal_handler(signum, lambda: closing.append(asyncio.create_task(bot.close())))
         try:
             async with bot:
                 await bot.start(token)

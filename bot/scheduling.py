@@ -8,10 +8,12 @@ not delivered yet. Claimed but unconfirmed posts (a crash mid-run) are retried a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.base import JobLookupError
@@ -67,6 +69,29 @@ def ran_today(subscription: Subscription, now: datetime) -> bool:
     return last.date() == today.date() and (last.hour, last.minute) >= (subscription.hour, subscription.minute)
 
 
+class RunningJobs:
+    """The tasks of scheduled jobs in progress, so shutdown can let them finish cancelling before the database
+    closes under them (APScheduler's ``shutdown(wait=False)`` only cancels them)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        """Count the current task as a running job for the duration of the block."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            yield
+        finally:
+            self._tasks.discard(task)
+
+    async def wait(self) -> None:
+        """Wait for every running job to end (cancelled jobs end quickly)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
 class SubscriptionScheduler:
     """Keeps one job per active subscription on ``scheduler`` and runs them through ``deliverer``."""
 
@@ -78,7 +103,9 @@ class SubscriptionScheduler:
         *,
         grace: timedelta,
         clock: Callable[[], datetime],
+        jobs: RunningJobs | None = None,
     ) -> None:
+        self.jobs = jobs or RunningJobs()
         self.scheduler = scheduler
         self.deliverer = deliverer
         self.service = service
@@ -162,8 +189,9 @@ class SubscriptionScheduler:
         Catch-up runs are queued before the gateway is up: wait for it, so a failure notice can still find the
         server's system channel.
         """
-        await self.deliverer.client.wait_until_ready()
-        outcome = await self.deliverer.run(subscription_id)
-        if outcome.paused_now:
-            self.remove(subscription_id)
-        return outcome
+        with self.jobs.track():
+            await self.deliverer.client.wait_until_ready()
+            outcome = await self.deliverer.run(subscription_id)
+            if outcome.paused_now:
+                self.remove(subscription_id)
+            return outcome

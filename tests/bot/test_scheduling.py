@@ -97,3 +97,27 @@ async def test_load_schedules_active_ones_and_catches_up_within_grace(service: S
     assert scheduler.get_job(f"{JOB_PREFIX}{created['09:00'].id}") is None
     assert schedule.next_run(created["11:00"]) == at(3, 2, 11)
     assert schedule.next_run(await service.get(created["04:30"].id)) is None  # type: ignore[arg-type]
+
+
+async def test_running_jobs_are_waited_for_after_cancelling() -> None:
+    import asyncio
+
+    from bot.scheduling import RunningJobs
+
+    jobs = RunningJobs()
+    finished: list[str] = []
+
+    async def job() -> None:
+        with jobs.track():
+            try:
+                await asyncio.sleep(60)
+            finally:
+                await asyncio.sleep(0)  # cleanup that needs the loop, e.g. a database rollback
+                finished.append("cleaned up")
+
+    task = asyncio.create_task(job())
+    await asyncio.sleep(0)
+    task.cancel()
+    await jobs.wait()
+    assert finished == ["cleaned up"] and task.cancelled()
+    await jobs.wait()  # nothing left: returns at once
