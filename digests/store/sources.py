@@ -214,11 +214,17 @@ class SourceRepository:
     async def log(
         self, source_id: int | None, url: str, canonical_id: str | None, outcome: str, detail: str, now: datetime
     ) -> None:
-        """Record what happened to one article."""
+        """Record what happened to one article.
+
+        "unchanged" is the steady state of every item of a feed at every poll: it is recorded once per source and
+        article (enough for /why to say "a duplicate"), or the log would grow by the whole feed every poll.
+        """
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (source_id, url, canonical_id, outcome, detail, to_db_time(now)),
+                "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) "
+                "SELECT ?, ?, ?, ?, ?, ? WHERE ? != 'unchanged' OR NOT EXISTS (SELECT 1 FROM fetch_log "
+                "WHERE source_id IS ? AND canonical_id IS ? AND outcome = 'unchanged')",
+                (source_id, url, canonical_id, outcome, detail, to_db_time(now), outcome, source_id, canonical_id),
             )
 
     async def history(self, url: str, canonical_id: str | None, limit: int = 10) -> list[FetchEvent]:

@@ -188,3 +188,15 @@ async def test_single_page_ingest(server: TestServer, sources: SourceService) ->
     assert again.status == "unchanged"
     missing = await sources.ingest_url(f"http://127.0.0.1:{server.port}/nope")
     assert missing.status == "failed" and "404" in missing.detail
+
+
+async def test_unchanged_items_are_logged_once(server: TestServer, sources: SourceService, clock: Clock) -> None:
+    state = server.app[STATE]
+    state.items = [item("Harbortest reopens", "https://example.gov/news/once", BODY)]
+    source, _, _ = await sources.add(feed_url(server))
+    for minutes in (1, 2, 3):
+        state.items = [item("Harbortest reopens", "https://example.gov/news/once", BODY + " " * minutes)]
+        clock.now += timedelta(minutes=30 * minutes)
+        await sources.poll(source)
+    report = await sources.why("https://example.gov/news/once")
+    assert [event.outcome for event in report.events] == ["unchanged", "added"]
