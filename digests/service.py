@@ -132,16 +132,28 @@ class DigestService:
             return None
         return await self.ingest_paths([seeds_dir])
 
-    async def item(self, release: Release, sentences: int | None = None, quotes: int | None = None) -> DigestItem:
-        """One release's digest entry: its best sentences in document order and its best quotes.
+    async def items(
+        self, releases: Sequence[Release], sentences: int | None = None, quotes: int | None = None
+    ) -> list[DigestItem]:
+        """Each release's digest entry: its best sentences in document order and its best quotes (two queries).
 
         A quote the summary already shows whole is passed over for the next best, so nothing is said twice.
         """
-        summary = await self.repo.summary_sentences(release.version_id, sentences or self.summary_sentences)
+        count = sentences or self.summary_sentences
         wanted = quotes or self.key_quotes
-        candidates = await self.repo.quotes(release.version_id, wanted + len(summary))
-        shown = [q for q in candidates if not any(s.start <= q.start and q.end <= s.end for s in summary)]
-        return DigestItem(release=release, summary=summary, quotes=tuple(shown[:wanted]))
+        version_ids = [release.version_id for release in releases]
+        summaries = await self.repo.summary_sentences(version_ids, count)
+        candidates = await self.repo.best_quotes(version_ids, wanted + count)
+        items = []
+        for release in releases:
+            summary = summaries[release.version_id]
+            shown = [
+                q
+                for q in candidates[release.version_id]
+                if not any(s.start <= q.start and q.end <= s.end for s in summary)
+            ]
+            items.append(DigestItem(release=release, summary=summary, quotes=tuple(shown[:wanted])))
+        return items
 
     async def digest(
         self, topic: str, since: datetime | None = None, sentences: int | None = None, limit: int = 50
@@ -150,8 +162,7 @@ class DigestService:
         releases = await self.repo.for_topic(topic, since, limit)
         if not releases:
             raise UnknownTopicError(topic, await self.suggest(topic), since)
-        items = [await self.item(release, sentences) for release in releases]
-        return Digest(topic=topic, items=tuple(items), since=since)
+        return Digest(topic=topic, items=tuple(await self.items(releases, sentences)), since=since)
 
     async def suggest(self, topic: str) -> list[str]:
         """The known topics closest to ``topic``."""

@@ -231,7 +231,7 @@ class SubscriptionService:
         candidates = candidates[:MAX_RELEASES_PER_RUN]
         new = [r for r in candidates if r.id not in seen]
         updated = tuple(r for r in candidates if r.id in seen)
-        items = tuple([await self.digests.item(r, subscription.sentences) for r in new])
+        items = tuple(await self.digests.items(new, subscription.sentences))
         return DueReleases(new=items, updated=updated)
 
     async def _filter_words(self, subscription: Subscription, releases: list[Release]) -> list[Release]:
@@ -263,7 +263,7 @@ class SubscriptionService:
         releases = [r for r in [await self.digests.repo.get(rid) for rid, _ in message.releases] if r]
         if message.kind == "update":
             return [], releases
-        return [await self.digests.item(r, subscription.sentences) for r in releases], []
+        return await self.digests.items(releases, subscription.sentences), []
 
     async def mark_posted(self, subscription_id: int, nonce: str, message_id: int | None) -> None:
         """Confirm a message posted: its releases are delivered."""

@@ -332,14 +332,32 @@ class ReleaseRepository:
         )
         return [row["term"] for row in rows]
 
-    async def summary_sentences(self, version_id: int, count: int) -> tuple[Sentence, ...]:
-        """The ``count`` best sentences of a version, in document order."""
+    async def summary_sentences(self, version_ids: Sequence[int], count: int) -> dict[int, tuple[Sentence, ...]]:
+        """The ``count`` best sentences of each version, in document order, in one query."""
+        placeholders = ", ".join("?" for _ in version_ids) or "NULL"
         rows = await self._all(
-            "SELECT idx, paragraph, text, start_pos, end_pos FROM sentences WHERE version_id = ? AND rank < ? "
-            "ORDER BY idx",
-            (version_id, count),
+            "SELECT version_id, idx, paragraph, text, start_pos, end_pos FROM sentences "
+            f"WHERE version_id IN ({placeholders}) AND rank < ? ORDER BY version_id, idx",
+            [*version_ids, count],
         )
-        return tuple(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]) for r in rows)
+        found: dict[int, list[Sentence]] = {version_id: [] for version_id in version_ids}
+        for r in rows:
+            found[r["version_id"]].append(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]))
+        return {version_id: tuple(sentences) for version_id, sentences in found.items()}
+
+    async def best_quotes(self, version_ids: Sequence[int], limit: int) -> dict[int, tuple[Quote, ...]]:
+        """The ``limit`` best quotes of each version, best first, in one query."""
+        placeholders = ", ".join("?" for _ in version_ids) or "NULL"
+        rows = await self._all(
+            f"SELECT * FROM (SELECT {_QUOTE_COLUMNS}, q.version_id, "
+            "ROW_NUMBER() OVER (PARTITION BY q.version_id ORDER BY q.rank) AS n "
+            f"FROM quotes q WHERE q.version_id IN ({placeholders})) WHERE n <= ? ORDER BY version_id, rank",
+            [*version_ids, limit],
+        )
+        found: dict[int, list[Quote]] = {version_id: [] for version_id in version_ids}
+        for row in rows:
+            found[row["version_id"]].append(_quote(row))
+        return {version_id: tuple(quotes) for version_id, quotes in found.items()}
 
     async def quotes(self, version_id: int, limit: int | None = None) -> tuple[Quote, ...]:
         """A version's quotes, best first (all of them unless ``limit``)."""

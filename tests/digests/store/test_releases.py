@@ -10,9 +10,7 @@ from digests.store.releases import ReleaseRepository, body_hash
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def analysis_of(
-    body: str, quotes: tuple[Quote, ...] = (), acronyms: dict[str, str] | None = None
-) -> Analysis:
+def analysis_of(body: str, quotes: tuple[Quote, ...] = (), acronyms: dict[str, str] | None = None) -> Analysis:
     """A hand-built analysis: one sentence per line, ranked in document order."""
     sentences, offset = [], 0
     for idx, line in enumerate(body.split("\n")):
@@ -21,9 +19,7 @@ def analysis_of(
     n = len(sentences)
     return Analysis(
         sentences=tuple(sentences),
-        summary=Summary(
-            scores=tuple(float(n - i) for i in range(n)), order=tuple(range(n)), algorithm="lead"
-        ),
+        summary=Summary(scores=tuple(float(n - i) for i in range(n)), order=tuple(range(n)), algorithm="lead"),
         quotes=quotes,
         topics=TopicTerms(acronyms=acronyms or {}, keywords=("iraq",)),
     )
@@ -56,9 +52,7 @@ def draft(body: str = BODY, **changes: object) -> ReleaseDraft:
 
 
 async def save(repo: ReleaseRepository, d: ReleaseDraft, quotes: tuple[Quote, ...] = QUOTES) -> str:
-    result = await repo.save(
-        d, analysis_of(d.body, quotes, {"HMC": "Higher Military Commission"}), "lead", NOW
-    )
+    result = await repo.save(d, analysis_of(d.body, quotes, {"HMC": "Higher Military Commission"}), "lead", NOW)
     return result.status
 
 
@@ -97,9 +91,7 @@ async def test_topic_matches_acronym_and_expansion_both_ways(repo: ReleaseReposi
 
 async def test_since_filters_and_order_is_newest_first(repo: ReleaseRepository) -> None:
     await save(repo, draft(published_at=datetime(2024, 1, 25, tzinfo=UTC)))
-    await save(
-        repo, draft("The HMC met again.", canonical_id="r2", published_at=datetime(2024, 3, 1, tzinfo=UTC))
-    )
+    await save(repo, draft("The HMC met again.", canonical_id="r2", published_at=datetime(2024, 3, 1, tzinfo=UTC)))
     assert [r.canonical_id for r in await repo.for_topic("hmc")] == ["r2", "r1"]
     assert [r.canonical_id for r in await repo.for_topic("hmc", datetime(2024, 2, 1, tzinfo=UTC))] == ["r2"]
 
@@ -136,7 +128,9 @@ async def test_quote_search_ranks_and_filters(repo: ReleaseRepository) -> None:
 async def test_summary_sentences_and_quotes_by_rank(repo: ReleaseRepository) -> None:
     await save(repo, draft())
     release = (await repo.recent())[0]
-    assert [s.idx for s in await repo.summary_sentences(release.version_id, 2)] == [0, 1]
+    assert [s.idx for s in (await repo.summary_sentences([release.version_id], 2))[release.version_id]] == [0, 1]
+    assert len((await repo.best_quotes([release.version_id, 999], 5))[release.version_id]) == 1
+    assert (await repo.best_quotes([release.version_id, 999], 5))[999] == ()
     assert len(await repo.quotes(release.version_id)) == 1
     assert await repo.get(release.id) == release
     assert await repo.get(999) is None
