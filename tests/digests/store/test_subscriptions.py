@@ -1,7 +1,4 @@
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from digests.models import ReleaseDraft
 from digests.service import DigestService
@@ -10,13 +7,6 @@ from digests.store.releases import ReleaseRepository
 from digests.store.subscriptions import SubscriptionRepository
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    opened = await Database.open(":memory:")
-    yield opened
-    await opened.close()
 
 
 async def create(repo: SubscriptionRepository, guild_id: int = 1, **changes: object) -> int:
