@@ -1,4 +1,4 @@
-"""Summary and quote quality in one run: ROUGE on BBC News Summary, attribution on PolNeAR dev.
+"""Summary and quote quality in one run: ROUGE on BBC News Summary and PolNeAR headlines, attribution on PolNeAR dev.
 
 Run by hand (``make bench``); reads ``../shared/data``. Extra arguments go to the summary benchmark.
 """
@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     """Run both benchmarks, one after the other, and fail if either fails."""
     status = 0
-    for script, args in (("summary_quality.py", sys.argv[1:]), ("quote_quality.py", [])):
+    for script, args in (("summary_quality.py", sys.argv[1:]), ("headline_quality.py", []), ("quote_quality.py", [])):
         print(f"\n## {script}\n", flush=True)
         status |= subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
     return status

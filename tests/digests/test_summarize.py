@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -104,12 +103,12 @@ TWO_STORIES = [
 
 def test_news_favours_sentences_that_echo_the_title() -> None:
     # Neither story links to the other, so the random jumps alone share the walk between them: untitled, the
-    # story with the lead leads (by 1/sqrt(position), sentences 0 and 3 draw more jumps than 1 and 2), and a
-    # headline on the other story turns the order round.
+    # story with the lead leads (by 1/position, sentences 0 and 3 draw more jumps than 1 and 2); a headline on
+    # the other story lifts it past the rest of the lead's story, though not past the lead itself.
     sentences = make_sentences(TWO_STORIES)
     assert set(summarize(sentences).order[:2]) == {0, 3}
     budget = summarize(sentences, title="County budget adds road repairs and bus routes").order
-    assert set(budget[:2]) == {1, 2}
+    assert budget[:2] == (0, 1)
     clinic = summarize(sentences, title="New veterans clinic opens in Tucson").order
     assert set(clinic[:2]) == {0, 3}
 
@@ -231,14 +230,22 @@ def test_numpy_rankings_pick_what_sumy_picks(algorithm: str, summarizer_class: t
             assert summarize(sentences, algorithm).pick(count) == expected
 
 
-def test_news_is_fast_on_a_long_release() -> None:
-    # 21 copies of the seed: 504 sentences. The bound is loose (the benchmark measures ~30 ms) so it only
-    # catches a return to sumy's pure-Python O(n²) loops, which take seconds here.
-    sentences = split_sentences("\n".join([SEED] * 21))
-    summarize(sentences)  # warm the stem cache, as a running bot has
-    started = time.perf_counter()
-    summary = summarize(sentences)
-    assert time.perf_counter() - started < 0.5
+@pytest.mark.parametrize("algorithm", ["news", "lexrank", "textrank"])
+def test_long_releases_never_take_sumys_pure_python_loops(monkeypatch: pytest.MonkeyPatch, algorithm: str) -> None:
+    # sumy's own similarity loops are O(n²) in Python and take seconds on a 500-sentence transcript (bench/speed.py
+    # measures the numpy paths); a structural guard rather than a timed test, which a busy machine would fail.
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("sumy's pure-Python similarity loop was called")
+
+    for summarizer_class, method in [
+        (TextRankSummarizer, "rate_sentences"),
+        (TextRankSummarizer, "_create_matrix"),
+        (LexRankSummarizer, "_create_matrix"),
+        (LexRankSummarizer, "cosine_similarity"),
+    ]:
+        monkeypatch.setattr(summarizer_class, method, refuse)
+    sentences = split_sentences("\n".join([SEED] * 21))  # 504 sentences
+    summary = summarize(sentences, algorithm)
     assert sorted(summary.order) == list(range(len(sentences)))
 
 
