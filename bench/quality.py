@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    """Run both benchmarks, one after the other, and fail if either fails."""
+    """Run the quality benchmarks one after the other, and fail if any fails."""
     status = 0
     for script, args in (("summary_quality.py", sys.argv[1:]), ("headline_quality.py", []), ("quote_quality.py", [])):
         print(f"\n## {script}\n", flush=True)
