@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 
-import numpy as np
 from rouge_score.rouge_scorer import RougeScorer
+from rouge_table import rouge_table  # a sibling: these benchmarks run as scripts from bench/
 
 from digests.quotes import extract_quotes
 from digests.summarize import ALGORITHMS, summarize
@@ -49,28 +48,6 @@ def evaluate(path: Path) -> dict[tuple[str, int], tuple[float, ...]]:
     return results
 
 
-def _table(scores: dict[tuple[str, int], list[tuple[float, ...]]]) -> Iterator[str]:
-    columns = [(length, i) for length in LENGTHS for i in range(len(ROUGE_TYPES))]
-    header = f"{'algorithm':<10}" + "".join(f"  {'R-' + ROUGE_TYPES[i][-1]:>6}@{length:<3}" for length, i in columns)
-    yield header
-    yield "-" * len(header)
-    means = {key: np.mean(values, axis=0) for key, values in scores.items()}
-    for algorithm in ALGORITHMS:
-        cells = []
-        for length, i in columns:
-            value = means[algorithm, length][i]
-            mark = "*" if value == max(means[a, length][i] for a in ALGORITHMS) else " "
-            cells.append(f"  {100 * value:>9.2f}{mark}")
-        yield f"{algorithm:<10}" + "".join(cells)
-    cells = []
-    for length, i in columns:
-        rival = max((a for a in ALGORITHMS if a != "news"), key=lambda a: means[a, length][i])
-        difference = 100 * (np.array(scores["news", length])[:, i] - np.array(scores[rival, length])[:, i])
-        error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else float("nan")
-        cells.append(f"  {difference.mean():>+5.2f}±{error:<4.2f}")
-    yield f"{'margin':<10}" + "".join(cells)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("train", "dev"), default="train")
@@ -90,7 +67,8 @@ def main() -> None:
     print(f"PolNeAR {args.split}: {len(articles)} articles, headline withheld and used as the reference")
     print("ROUGE recall of the headline x 100 (rouge-score, Porter stemmer) by the top 1 and top 3 sentences")
     print("* = best in column; margin = news minus the best other algorithm of the column, ± paired standard error\n")
-    for line in _table(scores):
+    columns = [(f"R-{kind[-1]}@{length}", length, i) for length in LENGTHS for i, kind in enumerate(ROUGE_TYPES)]
+    for line in rouge_table(scores, columns):
         print(line)
     print(f"\n{elapsed:.1f} s with {args.workers} workers")
 

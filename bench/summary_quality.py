@@ -21,12 +21,11 @@ import argparse
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 
-import numpy as np
 from rouge_score.rouge_scorer import RougeScorer
+from rouge_table import rouge_table  # a sibling: these benchmarks run as scripts from bench/
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
@@ -136,32 +135,6 @@ def evaluate(job: tuple[Path, Path, bool]) -> tuple[dict[tuple[str, str], tuple[
     return results, counts
 
 
-def _table(scores: dict[tuple[str, str], list[tuple[float, ...]]]) -> Iterator[str]:
-    header = f"{'algorithm':<10}" + "".join(
-        f"  {kind.upper().replace('ROUGE', 'R-'):>7}@{length:<3}" for length in ("ref", "3") for kind in ROUGE_TYPES
-    )
-    yield header
-    yield "-" * len(header)
-    means = {key: np.mean(values, axis=0) for key, values in scores.items()}
-    best = {(length, i): max(means[a, length][i] for a in ALGORITHMS) for length in ("ref", "3") for i in range(3)}
-    for algorithm in ALGORITHMS:
-        cells = []
-        for length in ("ref", "3"):
-            for i in range(3):
-                value = means[algorithm, length][i]
-                mark = "*" if value == best[length, i] else " "
-                cells.append(f"  {100 * value:>10.2f}{mark}")
-        yield f"{algorithm:<10}" + "".join(cells)
-    cells = []
-    for length in ("ref", "3"):
-        for i in range(3):
-            rival = max((a for a in ALGORITHMS if a != "news"), key=lambda a: means[a, length][i])
-            difference = 100 * (np.array(scores["news", length])[:, i] - np.array(scores[rival, length])[:, i])
-            error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else float("nan")
-            cells.append(f"  {difference.mean():>+5.2f}±{error:<4.2f}")
-    yield f"{'margin':<10}" + "".join(cells)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="score only the first N pairs (after sampling)")
@@ -192,7 +165,12 @@ def main() -> None:
         print(f"(held out: the tune split, every {TUNE_EVERY}th article, used to check news's hand-set weights)")
     print("ROUGE F1 x 100 (rouge-score, Porter stemmer); @ref = reference's sentence count, @3 = 3 sentences")
     print("* = best in column; margin = news minus the best other algorithm of the column, ± paired standard error\n")
-    for line in _table(scores):
+    columns = [
+        (f"{kind.upper().replace('ROUGE', 'R-')}@{length}", length, i)
+        for length in ("ref", "3")
+        for i, kind in enumerate(ROUGE_TYPES)
+    ]
+    for line in rouge_table(scores, columns):
         print(line)
     print()
     for algorithm in LEAD_CHECKED:

@@ -1,0 +1,39 @@
+"""The table the summary benchmarks print: mean scores per algorithm, and news's paired margin over its best rival."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from digests.summarize import ALGORITHMS
+
+
+def rouge_table(
+    scores: Mapping[tuple[str, Hashable], Sequence[tuple[float, ...]]],
+    columns: Sequence[tuple[str, Hashable, int]],
+) -> Iterator[str]:
+    """Lines of the table: one row per algorithm, then the margin row.
+
+    ``scores`` holds each article's scores by (algorithm, length); each column is (header, length, index into an
+    article's scores). ``*`` marks the best mean of a column; the margin is news minus the best other algorithm of
+    the column, over the same articles, ± its paired standard error.
+    """
+    header = f"{'algorithm':<10}" + "".join(f"  {label:>12}" for label, _, _ in columns)
+    yield header
+    yield "-" * len(header)
+    means = {key: np.mean(values, axis=0) for key, values in scores.items()}
+    for algorithm in ALGORITHMS:
+        cells = []
+        for _, length, i in columns:
+            value = means[algorithm, length][i]
+            mark = "*" if value == max(means[a, length][i] for a in ALGORITHMS) else " "
+            cells.append(f"  {100 * value:>11.2f}{mark}")
+        yield f"{algorithm:<10}" + "".join(cells)
+    cells = []
+    for _, length, i in columns:
+        rival = max((a for a in ALGORITHMS if a != "news"), key=lambda a: means[a, length][i])
+        difference = 100 * (np.array(scores["news", length])[:, i] - np.array(scores[rival, length])[:, i])
+        error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else float("nan")
+        cells.append(f"  {difference.mean():>+6.2f}±{error:<5.2f}")
+    yield f"{'margin':<10}" + "".join(cells)
