@@ -117,9 +117,10 @@ class Deliverer:
             tz = ZoneInfo(subscription.timezone)
             # Left over from a run that crashed or failed: they may have reached Discord already.
             leftovers = await self.service.pending(subscription.id)
-            due = await self.service.due(subscription)
-            if due:
-                await self.service.claim(subscription.id, plan(subscription, due, tz))
+            planned = plan(subscription, await self.service.due(subscription), tz)
+            if planned:
+                await self.service.claim(subscription.id, [claim for message in planned for claim in message.claims])
+            laid_out = {message.nonce: message for message in planned}
             messages = 0
             try:
                 # Discord honours a nonce for a few minutes only and the bot may have been down for hours, so
@@ -128,7 +129,7 @@ class Deliverer:
                     await self._posted_since(subscription, min(p.claimed_at for p in leftovers)) if leftovers else []
                 )
                 for pending in await self.service.pending(subscription.id):
-                    messages += await self._post(subscription, pending, tz, landed)
+                    messages += await self._post(subscription, pending, tz, landed, laid_out.get(pending.nonce))
             except (discord.Forbidden, discord.NotFound) as exc:
                 paused = await self._pause(subscription, exc)
                 return RunOutcome(subscription_id, messages, paused_now=paused)
@@ -141,17 +142,23 @@ class Deliverer:
             return RunOutcome(subscription_id, messages)
 
     async def _post(
-        self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo, landed: Sequence[discord.Message]
+        self,
+        subscription: Subscription,
+        pending: PendingMessage,
+        tz: ZoneInfo,
+        landed: Sequence[discord.Message],
+        planned: PlannedMessage | None,
     ) -> int:
-        """Post one claimed message (rebuilt from the ledger) and confirm it; how many messages it took.
+        """Post one claimed message and confirm it; how many messages it took.
 
-        A page found among ``landed`` (the bot's posts since an earlier run claimed it) is not sent again.
+        The page this run ``planned`` is posted as it is when the ledger holds exactly its releases; anything else
+        (left over from an earlier run, or partly claimed by another process) is rebuilt from the ledger. A page
+        found among ``landed`` (the bot's posts since an earlier run claimed it) is not sent again.
         """
-        items, releases = await self.service.pending_content(subscription, pending)
-        if pending.kind == "digest":
-            pages = digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
+        if planned is not None and planned.releases == pending.releases:
+            pages = [planned.page]
         else:
-            pages = update_pages(releases, subscription.topic, tz)
+            pages = await self._rebuild(subscription, pending, tz)
         first_id: int | None = None
         for part, page in enumerate(pages):
             # Normally one page; if the releases no longer fit one message (edited since the claim), the extra
@@ -162,6 +169,13 @@ class Deliverer:
             first_id = sent.id if first_id is None else first_id
         await self.service.mark_posted(subscription.id, pending.nonce, first_id)
         return len(pages)
+
+    async def _rebuild(self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo) -> list[Page]:
+        """The pages of a claimed message, laid out again from its releases as they are now."""
+        items, releases = await self.service.pending_content(subscription, pending)
+        if pending.kind == "digest":
+            return digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
+        return update_pages(releases, subscription.topic, tz)
 
     async def _send(self, subscription: Subscription, page: Page, nonce: str, *, with_buttons: bool) -> discord.Message:
         """Send one page with its nonce, retrying 429/5xx with backoff; 403/404 and other errors are raised."""
@@ -235,15 +249,32 @@ def same_content(message: discord.Message, page: Page) -> bool:
     return [(e.title, e.description) for e in message.embeds] == [(e.title, e.description) for e in page.embeds]
 
 
-def plan(subscription: Subscription, due: DueReleases, tz: ZoneInfo) -> list[Claim]:
-    """Lay the due releases out as messages and give each message its nonce: the claims of one run."""
-    claims: list[Claim] = []
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    """One message of a run: its kind, its page and the nonce its releases give it."""
+
+    kind: DeliveryKind
+    page: Page
+    nonce: str
+
+    @property
+    def releases(self) -> tuple[tuple[int, int], ...]:
+        """(release id, version) of each release on the page, in order."""
+        return tuple((r.id, r.version) for r in self.page.releases)
+
+    @property
+    def claims(self) -> list[Claim]:
+        """The ledger claims that reserve this message's releases."""
+        return [Claim(release_id, version, self.kind, self.nonce) for release_id, version in self.releases]
+
+
+def plan(subscription: Subscription, due: DueReleases, tz: ZoneInfo) -> list[PlannedMessage]:
+    """Lay the due releases out as messages, each with its nonce: what one run claims and posts."""
     pages: list[tuple[Page, DeliveryKind]] = []
     if due.new:
         pages += [(p, "digest") for p in digest_pages(Digest(topic=subscription.topic, items=due.new), tz)]
     pages += [(p, "update") for p in update_pages(due.updated, subscription.topic, tz)]
-    for page, kind in pages:
-        releases = [(r.id, r.version) for r in page.releases]
-        nonce = message_nonce(subscription.id, releases)
-        claims += [Claim(r.id, r.version, kind, nonce) for r in page.releases]
-    return claims
+    return [
+        PlannedMessage(kind, page, message_nonce(subscription.id, [(r.id, r.version) for r in page.releases]))
+        for page, kind in pages
+    ]

@@ -260,7 +260,7 @@ class SubscriptionService:
     ) -> tuple[list[DigestItem], list[Release]]:
         """The digest items (kind ``digest``) or releases (kind ``update``) of a pending message, in order;
         releases deleted since they were claimed are left out."""
-        releases = [r for r in [await self.digests.repo.get(rid) for rid, _ in message.releases] if r]
+        releases = await self.digests.repo.get_many([release_id for release_id, _ in message.releases])
         if message.kind == "update":
             return [], releases
         return await self.digests.items(releases, subscription.sentences), []

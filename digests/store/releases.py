@@ -259,6 +259,15 @@ class ReleaseRepository:
         row = await self._one(f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id = ?", (release_id,))
         return _release(row) if row else None
 
+    async def get_many(self, release_ids: Sequence[int]) -> list[Release]:
+        """The releases with these ids at their current versions, in the order given; missing ids are left out."""
+        placeholders = ", ".join("?" for _ in release_ids) or "NULL"
+        rows = await self._all(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id IN ({placeholders})", tuple(release_ids)
+        )
+        found = {release.id: release for release in map(_release, rows)}
+        return [found[release_id] for release_id in release_ids if release_id in found]
+
     async def count(self) -> int:
         """How many releases are stored."""
         row = await self._one("SELECT COUNT(*) AS n FROM releases")

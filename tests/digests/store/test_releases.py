@@ -134,3 +134,11 @@ async def test_summary_sentences_and_quotes_by_rank(repo: ReleaseRepository) -> 
     assert len(await repo.quotes(release.version_id)) == 1
     assert await repo.get(release.id) == release
     assert await repo.get(999) is None
+
+
+async def test_get_many_keeps_the_order_asked_and_skips_missing_ids(repo: ReleaseRepository) -> None:
+    await save(repo, draft())
+    await save(repo, draft(canonical_id="r2", url="https://x.test/2"))
+    first, second = sorted(await repo.recent(), key=lambda r: r.id)
+    assert await repo.get_many([second.id, 999, first.id]) == [second, first]
+    assert await repo.get_many([]) == []
