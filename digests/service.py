@@ -15,7 +15,7 @@ from digests.analyse import analyse
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
-from digests.topics import closest, normalise
+from digests.topics import closest
 
 
 class UnknownTopicError(LookupError):
@@ -40,6 +40,11 @@ class IngestOutcome:
     release_id: int | None = None
 
 
+def count_status(outcomes: Iterable[IngestOutcome], status: str) -> int:
+    """How many of ``outcomes`` ended with ``status``."""
+    return sum(outcome.status == status for outcome in outcomes)
+
+
 @dataclass(slots=True)
 class IngestReport:
     """The outcomes of one ingest run, in input order."""
@@ -53,7 +58,7 @@ class IngestReport:
 
     def count(self, status: str) -> int:
         """How many inputs ended with ``status``."""
-        return sum(outcome.status == status for outcome in self.outcomes)
+        return count_status(self.outcomes, status)
 
 
 def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
@@ -105,11 +110,11 @@ class DigestService:
         """Store one release, analysing it (in a worker thread) only when its body is new or changed."""
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
             raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
-        stored = await self.repo.by_canonical_id(draft.canonical_id)
+        stored = await self.repo.with_body_hash(draft.canonical_id)
         if stored is not None:
-            draft = keep_known_metadata(draft, stored)
+            draft = keep_known_metadata(draft, stored[0])
         analysis = None
-        if await self.repo.current_hash(draft.canonical_id) != body_hash(draft.body):
+        if stored is None or stored[1] != body_hash(draft.body):
             analysis = await asyncio.to_thread(analyse, draft.body, draft.title, draft.tags, self.algorithm)
         return await self.repo.save(draft, analysis, self.algorithm, self.clock())
 
@@ -132,18 +137,15 @@ class DigestService:
             return None
         return await self.ingest_paths([seeds_dir])
 
-    async def items(
-        self, releases: Sequence[Release], sentences: int | None = None, quotes: int | None = None
-    ) -> list[DigestItem]:
+    async def items(self, releases: Sequence[Release], sentences: int | None = None) -> list[DigestItem]:
         """Each release's digest entry: its best sentences in document order and its best quotes (two queries).
 
         A quote the summary already shows whole is passed over for the next best, so nothing is said twice.
         """
         count = sentences or self.summary_sentences
-        wanted = quotes or self.key_quotes
         version_ids = [release.version_id for release in releases]
         summaries = await self.repo.summary_sentences(version_ids, count)
-        candidates = await self.repo.best_quotes(version_ids, wanted + count)
+        candidates = await self.repo.best_quotes(version_ids, self.key_quotes + count)
         items = []
         for release in releases:
             summary = summaries[release.version_id]
@@ -152,7 +154,7 @@ class DigestService:
                 for q in candidates[release.version_id]
                 if not any(s.start <= q.start and q.end <= s.end for s in summary)
             ]
-            items.append(DigestItem(release=release, summary=summary, quotes=tuple(shown[:wanted])))
+            items.append(DigestItem(release=release, summary=summary, quotes=tuple(shown[: self.key_quotes])))
         return items
 
     async def digest(
@@ -170,7 +172,7 @@ class DigestService:
 
     async def topics(self, prefix: str = "", limit: int = 25) -> list[str]:
         """Known topics starting with ``prefix`` (for autocomplete), most used first."""
-        return (await self.repo.known_topics(normalise(prefix)))[:limit]
+        return await self.repo.known_topics(prefix, limit)
 
     async def search_quotes(
         self,

@@ -16,7 +16,7 @@ from digests.ingest.pages import PageError
 from digests.ingest.safety import ensure_safe_url
 from digests.ingest.web import fetch_feed_releases, fetch_page_release
 from digests.models import Release, ReleaseDraft
-from digests.service import DigestService, IngestOutcome
+from digests.service import DigestService, IngestOutcome, count_status
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -36,7 +36,7 @@ class PollResult:
 
     def count(self, status: str) -> int:
         """How many articles ended with ``status``."""
-        return sum(outcome.status == status for outcome in self.outcomes)
+        return count_status(self.outcomes, status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ class SourceService:
             title=feed.title,
             etag=feed.etag,
             last_modified=feed.last_modified,
-            added=sum(o.status == "added" for o in outcomes),
+            added=count_status(outcomes, "added"),
             warning=str(feed.errors[-1]) if feed.errors else None,
         )
         return PollResult(await self._reload(source), outcomes)

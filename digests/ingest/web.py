@@ -45,12 +45,12 @@ class FeedFetch:
     errors: list[FeedProblem] = field(default_factory=list)
 
 
-async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str) -> ReleaseDraft:
-    """The draft for one entry, reading its page when the feed gives only a teaser."""
+async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str, *, teaser: bool) -> ReleaseDraft:
+    """The draft for one entry, reading its page when the feed gives only a ``teaser``."""
     link = entry.link
     title, body, published = entry.title, entry.summary_text, entry.published_at
     origin = link or entry.guid or key
-    if is_teaser(entry):
+    if teaser:
         if not link:
             raise PageError("only a teaser, and no link to the full release")
         page = await fetcher.get(link)
@@ -97,7 +97,7 @@ async def fetch_feed_releases(
     feed = parse_feed(result.body, result.url, content_type)
     errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
 
-    keyed: list[tuple[str, FeedEntry]] = []
+    keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
     seen: set[str] = set()
     for entry in feed.entries:
         try:
@@ -105,22 +105,25 @@ async def fetch_feed_releases(
         except ValueError as exc:
             errors.append(FeedProblem(feed_url, f"entry {entry.title or '(untitled)'!r} skipped: {exc}"))
             continue
-        if key in seen or (key in known_ids and is_teaser(entry)):
+        if key in seen:
+            continue
+        teaser = is_teaser(entry)  # splits the entry's text into sentences: once per entry
+        if key in known_ids and teaser:
             continue
         seen.add(key)
-        keyed.append((key, entry))
+        keyed.append((key, entry, teaser))
 
     limit = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-    async def build(key: str, entry: FeedEntry) -> ReleaseDraft | FeedProblem:
+    async def build(key: str, entry: FeedEntry, teaser: bool) -> ReleaseDraft | FeedProblem:
         async with limit:
             try:
-                return await _entry_draft(fetcher, entry, key, source_name)
+                return await _entry_draft(fetcher, entry, key, source_name, teaser=teaser)
             except (FetchError, PageError) as exc:
                 return FeedProblem(entry.link or key, str(exc))
 
     drafts: list[ReleaseDraft] = []
-    for outcome in await asyncio.gather(*(build(key, entry) for key, entry in keyed)):
+    for outcome in await asyncio.gather(*(build(*keyed_entry) for keyed_entry in keyed)):
         if isinstance(outcome, FeedProblem):
             errors.append(outcome)
         else:

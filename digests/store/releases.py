@@ -96,19 +96,10 @@ class ReleaseRepository:
         self._all = db.fetch_all
         self._one = db.fetch_one
 
-    async def current_hash(self, canonical_id: str) -> str | None:
-        """The body hash of the stored release with this id, or ``None`` if it is not stored."""
-        row = await self._one(
-            "SELECT v.body_hash FROM releases r JOIN release_versions v ON v.id = r.current_version_id "
-            "WHERE r.canonical_id = ?",
-            (canonical_id,),
-        )
-        return row["body_hash"] if row else None
-
     async def save(self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime) -> SaveResult:
         """Store a release: new, a new version of a stored one (changed body), new metadata, or nothing.
 
-        ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`current_hash`).
+        ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`with_body_hash`).
         """
         async with self._db.transaction():
             return await self._save(draft, analysis, algorithm, now, body_hash(draft.body))
@@ -132,11 +123,7 @@ class ReleaseRepository:
             stored = (row["title"], row["url"], row["source"], row["published_at"], row["tags"])
             if stored == metadata:
                 return SaveResult("unchanged", row["id"], row["version"])
-            await self._conn.execute(
-                "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
-                "WHERE id = ?",
-                (*metadata, to_db_time(now), row["id"]),
-            )
+            await self._update_metadata(row["id"], metadata, now)
             await self._index_release(row["id"], draft.title, draft.body)
             await self._store_topics(row["id"], topic_terms(draft.title, draft.body, draft.tags))
             return SaveResult("metadata", row["id"], row["version"])
@@ -151,11 +138,7 @@ class ReleaseRepository:
             release_id, version, status = int(cursor.lastrowid or 0), 1, "added"
         else:
             release_id, version, status = row["id"], row["version"] + 1, "updated"
-            await self._conn.execute(
-                "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
-                "WHERE id = ?",
-                (*metadata, to_db_time(now), release_id),
-            )
+            await self._update_metadata(release_id, metadata, now)
             await self._conn.execute(
                 "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
                 (row["vid"],),
@@ -165,6 +148,13 @@ class ReleaseRepository:
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis.topics)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
+
+    async def _update_metadata(self, release_id: int, metadata: tuple[Any, ...], now: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
+            "WHERE id = ?",
+            (*metadata, to_db_time(now), release_id),
+        )
 
     async def _insert_version(
         self,
@@ -249,10 +239,15 @@ class ReleaseRepository:
 
     async def by_canonical_id(self, canonical_id: str) -> Release | None:
         """The release with this canonical id at its current version."""
+        found = await self.with_body_hash(canonical_id)
+        return found[0] if found else None
+
+    async def with_body_hash(self, canonical_id: str) -> tuple[Release, str] | None:
+        """The release with this canonical id at its current version, and that version's body hash."""
         row = await self._one(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.canonical_id = ?", (canonical_id,)
+            f"SELECT {_RELEASE_COLUMNS}, v.body_hash FROM {_RELEASE_FROM} WHERE r.canonical_id = ?", (canonical_id,)
         )
-        return _release(row) if row else None
+        return (_release(row), row["body_hash"]) if row else None
 
     async def get(self, release_id: int) -> Release | None:
         """The release with this id at its current version."""

@@ -145,12 +145,6 @@ class SourceRepository:
             )
         return True
 
-    async def remove(self, source_id: int) -> bool:
-        """Delete a source outright (the command line's removal); its fetch log stays."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
-        return cursor.rowcount == 1
-
     async def followers(self, source_id: int) -> list[Follow]:
         """The servers following a source."""
         rows = await self._db.fetch_all(

@@ -76,7 +76,8 @@ async def test_new_metadata_with_same_body(repo: ReleaseRepository) -> None:
     await save(repo, draft())
     assert await save(repo, draft(title="HMC talks, corrected")) == "metadata"
     assert (await repo.recent())[0].title == "HMC talks, corrected"
-    assert await repo.current_hash("r1") == body_hash(BODY + "  \n")
+    stored = await repo.with_body_hash("r1")
+    assert stored is not None and stored[1] == body_hash(BODY + "  \n")
 
 
 async def test_topic_matches_acronym_and_expansion_both_ways(repo: ReleaseRepository) -> None:
