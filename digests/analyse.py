@@ -18,9 +18,19 @@ def _bag(text: str) -> Counter[str]:
     return Counter(word.lower() for word in words(text) if word.lower() not in STOP_WORDS)
 
 
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    dot = sum(count * b[word] for word, count in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+def _squares(bag: Counter[str]) -> int:
+    return sum(count * count for count in bag.values())
+
+
+def _similarity_to_rest(own: Counter[str], document: Counter[str], document_squares: int) -> float:
+    """Cosine between ``own`` and ``document - own``, touching only ``own``'s words (the rest keep their counts).
+
+    Integer sums throughout, so it equals the cosine computed over the whole subtracted bag to the last bit.
+    """
+    rest = {word: max(document[word] - count, 0) for word, count in own.items()}
+    dot = sum(count * rest[word] for word, count in own.items())
+    rest_squares = document_squares - sum(document[word] ** 2 - left * left for word, left in rest.items())
+    norm = math.sqrt(_squares(own)) * math.sqrt(rest_squares)
     return dot / norm if norm else 0.0
 
 
@@ -41,13 +51,14 @@ def rank_quotes(
     low, high = min(summary.scores, default=0.0), max(summary.scores, default=0.0)
     span = (high - low) or 1.0
     document = _bag(body)
+    document_squares = _squares(document)
     scored: list[Quote] = []
     for quote in quotes:
         own = _bag(quote.text)
         spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [quote.sentence_idx]
         sumy_score = (max(summary.scores[i] for i in spanned if i < len(summary.scores)) - low) / span
         named = 1.0 if quote.speaker else 0.0
-        score = 0.8 * _cosine(own, document - own) + 0.1 * sumy_score + 0.1 * named
+        score = 0.8 * _similarity_to_rest(own, document, document_squares) + 0.1 * sumy_score + 0.1 * named
         scored.append(replace(quote, score=round(score, 6)))
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
     rank = {index: position for position, index in enumerate(order)}

@@ -27,6 +27,11 @@ def _wrap(text: str, first: str, rest: str) -> str:
     return textwrap.fill(text, _WIDTH, initial_indent=first, subsequent_indent=rest)
 
 
+def _quote_lines(quote: Quote) -> list[str]:
+    """A quote, wrapped, and who said it on the line below."""
+    return [_wrap(f"“{quote.text}”", "  ", "   "), f"     — {attribution(quote)}"]
+
+
 def release_heading(release: Release, tz: tzinfo) -> list[str]:
     """Title line and a "date · source · link" line."""
     details = [_date(release.published_at, tz)]
@@ -42,8 +47,7 @@ def render_item(item: DigestItem, tz: tzinfo) -> str:
     if item.quotes:
         lines.append("Key quotes:")
         for quote in item.quotes:
-            lines.append(_wrap(f"“{quote.text}”", "  ", "   "))
-            lines.append(f"     — {attribution(quote)}")
+            lines += _quote_lines(quote)
     return "\n".join(lines)
 
 
@@ -148,6 +152,5 @@ def render_extraction(source: str, title: str | None, analysis: Analysis, senten
     lines += [_wrap(text, "  • ", "    ") for text in data["summary"]]
     lines.append(f"Quotes ({len(analysis.quotes)}):")
     for quote in analysis.quotes:
-        lines.append(_wrap(f"“{quote.text}”", "  ", "   "))
-        lines.append(f"     — {attribution(quote)}")
+        lines += _quote_lines(quote)
     return "\n".join(lines)

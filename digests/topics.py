@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from sumy.utils import get_stop_words
 
@@ -21,6 +21,7 @@ _DEFINED_AFTER = re.compile(r"(?:,\s+or\s+|\(\s*|,\s+the\s+|,\s+also known as\s+
 _DEFINED_BEFORE = re.compile(r"\b(" + _ACRONYM + r")\s+\(([^()]{3,120})\)")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "on", "in", "to", "&", "a"})
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_ACRONYM_WORD = re.compile(r"[A-Za-z][\w’'&.-]*")  # a word of an acronym's expansion
 _CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*")
 
 # sumy's English stop words (shipped with sumy), plus reporting verbs that never make a topic or a search term.
@@ -29,7 +30,7 @@ STOP_WORDS = frozenset(get_stop_words("english")) | {"said", "says", "say", "tol
 
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces: the form topics are stored and looked up in."""
-    return " ".join(token.lower() for token in _WORD.findall(text.replace("’", "'")))
+    return " ".join(query_words(text))
 
 
 def query_words(text: str) -> list[str]:
@@ -47,7 +48,7 @@ def _spells(words: list[str], acronym: str) -> bool:
 
 def _expansion_before(text: str, acronym: str) -> str | None:
     """The shortest run of words ending ``text`` whose initials spell ``acronym``."""
-    candidates = re.findall(r"[A-Za-z][\w’'&.-]*", text)[-(len(acronym) + 6) :]
+    candidates = _ACRONYM_WORD.findall(text)[-(len(acronym) + 6) :]
     for size in range(1, len(candidates) + 1):
         words = candidates[-size:]
         if _spells(words, acronym) and words[0].lower() not in _CONNECTORS and words[0][0].isupper():
@@ -55,21 +56,26 @@ def _expansion_before(text: str, acronym: str) -> str | None:
     return None
 
 
+def _new_acronym(acronym: str, found: Container[str]) -> bool:
+    """Whether ``acronym`` has two capitals or more and is not defined yet."""
+    return sum(ch.isupper() for ch in acronym) >= 2 and acronym not in found
+
+
 def find_acronyms(text: str) -> dict[str, str]:
     """Acronyms defined in ``text``, mapped to their expansions (``{"HMC": "Higher Military Commission"}``)."""
     found: dict[str, str] = {}
     for match in _DEFINED_AFTER.finditer(text):
         acronym = match.group(1)
-        if sum(ch.isupper() for ch in acronym) < 2 or acronym in found:
+        if not _new_acronym(acronym, found):
             continue
         expansion = _expansion_before(text[max(0, match.start() - 200) : match.start()], acronym)
         if expansion:
             found[acronym] = expansion
     for match in _DEFINED_BEFORE.finditer(text):
         acronym, inside = match.group(1), match.group(2).strip()
-        if sum(ch.isupper() for ch in acronym) < 2 or acronym in found:
+        if not _new_acronym(acronym, found):
             continue
-        words = re.findall(r"[A-Za-z][\w’'&.-]*", inside)
+        words = _ACRONYM_WORD.findall(inside)
         if words and _spells(words, acronym):
             found[acronym] = " ".join(words)
     return found
@@ -78,6 +84,7 @@ def find_acronyms(text: str) -> dict[str, str]:
 def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
     """Frequent names and acronyms of a release (e.g. "iraq", "isis", "sabrina singh"), best first."""
     counts: Counter[str] = Counter()
+    title_words = normalise(title) if title else ""
     for text in (title or "", body):
         for match in _CAPITALISED_RUN.finditer(text):
             words = [w for w in match.group().split() if w.lower() not in STOP_WORDS]
@@ -90,7 +97,7 @@ def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
         term
         for term, n in counts.most_common()
         # A capitalised common word ("Discussions ...") is only sentence-initial: it also appears in lower case.
-        if (n >= 2 or (title and term in normalise(title)))
+        if (n >= 2 or (title_words and term in title_words))
         and (" " in term or not re.search(rf"\b{re.escape(term)}\b", body))
     ]
     return tuple(frequent[:limit])
@@ -99,7 +106,7 @@ def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
 def topic_terms(title: str | None, body: str, tags: Iterable[str] = ()) -> TopicTerms:
     """Everything a release can be found by as a topic: its acronyms (both ways), tags and keywords."""
     acronyms = find_acronyms(f"{title or ''}\n{body}")
-    extra = tuple(normalise(tag) for tag in tags if normalise(tag))
+    extra = tuple(filter(None, map(normalise, tags)))
     return TopicTerms(acronyms=acronyms, keywords=tuple(dict.fromkeys(extra + keywords(title, body))))
 
 

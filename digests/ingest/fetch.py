@@ -27,6 +27,7 @@ DEFAULT_MAX_REDIRECTS = 5
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+_COMPRESSED = frozenset({"gzip", "x-gzip", "deflate"})  # Content-Encodings we decode
 
 
 class FetchError(Exception):
@@ -90,7 +91,7 @@ class _Decoder:
         self._url = url
         self._encoding = encoding
         # wbits 47 = zlib or gzip header, detected automatically.
-        self._zlib = zlib.decompressobj(47) if encoding in {"gzip", "x-gzip", "deflate"} else None
+        self._zlib = zlib.decompressobj(47) if encoding in _COMPRESSED else None
         self._started = False
 
     def feed(self, data: bytes, limit: int) -> bytes:
@@ -254,7 +255,7 @@ class Fetcher:
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise too_large
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding not in {"identity", "", "gzip", "x-gzip", "deflate"}:
+        if encoding not in _COMPRESSED | {"identity", ""}:
             raise FetchConnectionError(f"unsupported Content-Encoding {encoding!r} from {url}")
         decoder = _Decoder(encoding, url)
         parts: list[bytes] = []
