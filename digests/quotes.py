@@ -34,7 +34,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from digests.models import Quote, Sentence
-from digests.text import ABBREVIATIONS, MONTH_ABBREVIATIONS, MONTHS, WEEKDAYS, paragraph_spans, words
+from digests.text import (
+    ABBREVIATIONS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    TITLE_ABBREVIATIONS,
+    WEEKDAYS,
+    paragraph_spans,
+    words,
+)
 
 MIN_QUOTE_WORDS = 5
 
@@ -82,7 +90,8 @@ _NAME_RUN = re.compile(r"[A-Z][\w.’'-]*(?: (?:[A-Z][\w.’'-]*|of|\d+(?:st|nd|
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][\w’'-]*")
 # "Mitch McConnell, R-Ky., said": a party and state tag after a name.
 _PARTY_TAG = re.compile(r"[RDI]-[A-Z][\w.]*")
-_QUOTE_MARKS = re.compile(r"[\"“”]")
+_QUOTE_CHARS = '"“”'
+_QUOTE_MARKS = re.compile(f"[{_QUOTE_CHARS}]")
 # A markup tag such as <tweet author="…" datetime="…"> or <tweet/>: its quote marks quote nothing.
 _TAG = re.compile(r"<[A-Za-z/][^<>]*>")
 _BEFORE_OPEN = frozenset("([{—–―-/")
@@ -92,7 +101,7 @@ _WINDOW = 120  # characters looked at on either side of a speech verb: attributi
 _REACH = 400  # at most this far from a quote mark to an attribution in the same sentence
 _LOOK_BACK = 50  # speakers looked back through for he/she and "the campaign"
 # Where a clause around a speech verb ends: a terminator, a colon or a quote mark (a period only before a space).
-_CLAUSE_BOUNDARY = re.compile(r"[!?;:\"“”]|\.(?=\s|\Z)")
+_CLAUSE_BOUNDARY = re.compile(rf"[!?;:{_QUOTE_CHARS}]|\.(?=\s|\Z)")
 
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})
@@ -101,11 +110,13 @@ _PREPOSITIONS = frozenset(
     {"for", "of", "at", "with", "from", "to", "in", "by", "on", "about", "into", "during", "after", "before"}
 )
 _RELATIVES = frozenset({"who", "which", "whose", "whom", "where", "when", "while"})
+_PREPOSITIONS_AND_RELATIVES = _PREPOSITIONS | _RELATIVES
 _INDEFINITE = frozenset({"a", "an", "one", "another"})
 _CONJUNCTIONS = frozenset({"but", "and", "so", "yet", "then", "still", "now"})
 _DETERMINERS = frozenset(
     {"the", "a", "an", "his", "her", "their", "its", "our", "another", "one", "some", "this", "that", "two"}
 )
+_PREPOSITIONS_AND_DETERMINERS = _PREPOSITIONS | _DETERMINERS
 # Auxiliaries and adverbs that may stand between a speaker and the speech verb: "Singh has also said".
 _BETWEEN = frozenset(
     {
@@ -136,175 +147,155 @@ _BETWEEN = frozenset(
         "tonight",
     }
 )
+_CONJUNCTIONS_AND_BETWEEN = _CONJUNCTIONS | _BETWEEN
+# Lower-case words that are no part of a title before a name ("said his pollster", "has also").
+_PREPOSITIONS_DETERMINERS_BETWEEN_PRONOUNS = _PREPOSITIONS_AND_DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
 # Ranks, offices and organisation words that make up a title before a name ("Air Force Maj. Gen.").
-_TITLE_WORDS = frozenset(
-    {
-        "deputy",
-        "press",
-        "secretary",
-        "spokesperson",
-        "spokesman",
-        "spokeswoman",
-        "president",
-        "vice",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "director",
-        "chief",
-        "minister",
-        "prime",
-        "ambassador",
-        "senator",
-        "sen",
-        "rep",
-        "representative",
-        "gov",
-        "governor",
-        "mayor",
-        "gen",
-        "general",
-        "adm",
-        "admiral",
-        "lt",
-        "col",
-        "maj",
-        "capt",
-        "captain",
-        "sgt",
-        "sergeant",
-        "cpl",
-        "corporal",
-        "pvt",
-        "private",
-        "pfc",
-        "spc",
-        "specialist",
-        "class",
-        "master",
-        "staff",
-        "command",
-        "commander",
-        "cmdr",
-        "officer",
-        "petty",
-        "seaman",
-        "airman",
-        "army",
-        "navy",
-        "air",
-        "force",
-        "marine",
-        "marines",
-        "corps",
-        "coast",
-        "guard",
-        "space",
-        "national",
-        "pentagon",
-        "defense",
-        "state",
-        "homeland",
-        "security",
-        "attorney",
-        "judge",
-        "justice",
-        "speaker",
-        "leader",
-        "majority",
-        "minority",
-        "senior",
-        "adviser",
-        "advisor",
-        "assistant",
-        "undersecretary",
-        "under",
-        "acting",
-        "former",
-        "dr",
-        "prof",
-        "professor",
-        "rev",
-        "ceo",
-        "manager",
-        "campaign",
-        "counsel",
-        "coordinator",
-        "nominee",
-        "candidate",
-        "congressman",
-        "congresswoman",
-        "lieutenant",
-        "colonel",
-        "major",
-        "brigadier",
-        "rear",
-        "white",
-        "house",
-        "department",
-        "joint",
-        "executive",
-        "official",
-        "strategist",
-        "pollster",
-        "economist",
-        "analyst",
-        "gop",
-        "democratic",
-        "republican",
-        "ret",
-        "brig",
-        "ens",
-        "ensign",
-        "cmdt",
-        "msgt",
-        "ssgt",
-        "tsgt",
-        "cmsgt",
-        "warrant",
-        "editor",
-        "managing",
-        "reporter",
-        "correspondent",
-        "anchor",
-        "host",
-        "columnist",
-        "writer",
-        "founder",
-        "co-founder",
-        "activist",
-        "lawyer",
-        "partner",
-        "fellow",
-        "member",
-        "chairperson",
-        "commissioner",
-        "treasurer",
-        "surrogate",
-        "moderator",
-        "aide",
-        "consultant",
-        "operative",
-        "donor",
-        "supporter",
-        "organizer",
-        "volunteer",
-        "voter",
-        "delegate",
-        "lawmaker",
-        "legislator",
-        "historian",
-        "scholar",
-        "researcher",
-        "expert",
-        "scientist",
-        "chancellor",
-        "premier",
-        "and",
-        "for",
-        "of",
-        "the",
-    }
+_TITLE_WORDS = (
+    frozenset(
+        {
+            "deputy",
+            "press",
+            "secretary",
+            "spokesperson",
+            "spokesman",
+            "spokeswoman",
+            "president",
+            "vice",
+            "chairman",
+            "chairwoman",
+            "chair",
+            "director",
+            "chief",
+            "minister",
+            "prime",
+            "ambassador",
+            "senator",
+            "representative",
+            "governor",
+            "mayor",
+            "general",
+            "admiral",
+            "captain",
+            "sergeant",
+            "corporal",
+            "private",
+            "specialist",
+            "class",
+            "master",
+            "staff",
+            "command",
+            "commander",
+            "officer",
+            "petty",
+            "seaman",
+            "airman",
+            "army",
+            "navy",
+            "air",
+            "force",
+            "marine",
+            "marines",
+            "corps",
+            "coast",
+            "guard",
+            "space",
+            "national",
+            "pentagon",
+            "defense",
+            "state",
+            "homeland",
+            "security",
+            "attorney",
+            "judge",
+            "justice",
+            "speaker",
+            "leader",
+            "majority",
+            "minority",
+            "senior",
+            "adviser",
+            "advisor",
+            "assistant",
+            "undersecretary",
+            "under",
+            "acting",
+            "former",
+            "professor",
+            "ceo",
+            "manager",
+            "campaign",
+            "counsel",
+            "coordinator",
+            "nominee",
+            "candidate",
+            "congressman",
+            "congresswoman",
+            "lieutenant",
+            "colonel",
+            "major",
+            "brigadier",
+            "rear",
+            "white",
+            "house",
+            "department",
+            "joint",
+            "executive",
+            "official",
+            "strategist",
+            "pollster",
+            "economist",
+            "analyst",
+            "gop",
+            "democratic",
+            "republican",
+            "ensign",
+            "warrant",
+            "editor",
+            "managing",
+            "reporter",
+            "correspondent",
+            "anchor",
+            "host",
+            "columnist",
+            "writer",
+            "founder",
+            "co-founder",
+            "activist",
+            "lawyer",
+            "partner",
+            "fellow",
+            "member",
+            "chairperson",
+            "commissioner",
+            "treasurer",
+            "surrogate",
+            "moderator",
+            "aide",
+            "consultant",
+            "operative",
+            "donor",
+            "supporter",
+            "organizer",
+            "volunteer",
+            "voter",
+            "delegate",
+            "lawmaker",
+            "legislator",
+            "historian",
+            "scholar",
+            "researcher",
+            "expert",
+            "scientist",
+            "chancellor",
+            "premier",
+            "and",
+            "for",
+            "of",
+            "the",
+        }
+    )
+    | TITLE_ABBREVIATIONS
 )
 # Capitalised words that start sentences or name days and months, never the start of a name.
 _NOT_NAME = (
@@ -429,6 +420,9 @@ _SUBORDINATORS = frozenset(
         "whenever",
     }
 )
+# Before a speaker, a relative pronoun or conjunction opens the speaker's clause ("…, which President Obama declared").
+_CLAUSE_OPENERS = frozenset({"which", "that", "whom", "whose"}) | _SUBORDINATORS
+_SUBORDINATING_ONLY = _SUBORDINATORS - _CONJUNCTIONS  # without "and", "but", "so"
 # Words opening an introductory phrase rather than a subject: "On Tuesday, …", "Whenever asked, …".
 _LEADING_ADVERBIALS = (
     _PREPOSITIONS
@@ -571,6 +565,8 @@ _PLACES = frozenset(
 )
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
 _PARTICLES = frozenset({"de", "del", "da", "van", "von", "bin", "al", "la", "le", "du", "der"})
+_PARTICLES_AND_SUFFIXES = _PARTICLES | _NAME_SUFFIXES
+_TITLE_WORDS_AND_PARTICLES = _TITLE_WORDS | _PARTICLES
 _ORG_WORDS = frozenset(
     {
         "campaign",
@@ -709,7 +705,7 @@ def _passages(body: str, spans: list[tuple[int, int]]) -> list[_Passage]:
         # Still inside a quote at the paragraph end: it goes on if the next paragraph opens with a mark.
         pieces.append(_trim(body, piece_start, hi))
         nxt = spans[number + 1] if number + 1 < len(spans) else None
-        if nxt is None or body[nxt[0]] not in '"“”' or _mark_kind(body, nxt[0], *nxt) == "close":
+        if nxt is None or body[nxt[0]] not in _QUOTE_CHARS or _mark_kind(body, nxt[0], *nxt) == "close":
             found.append(_Passage(tuple(pieces), open_at, hi))
             open_at = -1
     return found
@@ -814,11 +810,12 @@ def _join(body: str, tokens: Sequence[_Token]) -> str:
 
 
 _CONNECTORS = frozenset({"and", "of", "for", "the"})
+_DETERMINERS_AND_CONNECTORS = _DETERMINERS | _CONNECTORS
 
 
 def _title_of(body: str, tokens: list[_Token]) -> str | None:
     """``tokens`` as a title if they read like one ("Deputy Pentagon Press Secretary"), else None."""
-    while tokens and tokens[0].bare in _DETERMINERS | _CONNECTORS:
+    while tokens and tokens[0].bare in _DETERMINERS_AND_CONNECTORS:
         tokens = tokens[1:]
     while tokens and tokens[-1].bare in _CONNECTORS:
         tokens = tokens[:-1]
@@ -854,7 +851,7 @@ def _parse_segment(body: str, tokens: list[_Token]) -> _Mention | None:
         if cut < len(tokens) and tokens[cut - 1].text.endswith(("’s", "'s")):
             break  # "The Post's Ruth Marcus": the possessive is not part of the name
         cut -= 1
-    while cut < len(tokens) and tokens[cut].bare in _PARTICLES | _NAME_SUFFIXES:
+    while cut < len(tokens) and tokens[cut].bare in _PARTICLES_AND_SUFFIXES:
         cut += 1
     name_tokens = tokens[cut:]
     if tokens[0].bare in _INDEFINITE and len(tokens) > 1:
@@ -934,14 +931,14 @@ def _leading_phrase(tokens: list[_Token], *, after_verb: bool = False) -> list[_
         and not (named and tokens[cut].bare in _CONNECTORS)
         and (
             (tokens[cut].is_capitalised and tokens[cut].bare not in _NOT_NAME)
-            or tokens[cut].bare in _TITLE_WORDS | _PARTICLES
+            or tokens[cut].bare in _TITLE_WORDS_AND_PARTICLES
             or tokens[cut].text[0].isdigit()
             # a few lower-case words of a title ("pollster", "host") before the name
             or (
                 (cut < 6 if after_verb else cut < 3 and not named)
                 and tokens[cut].text.isalpha()
                 and tokens[cut].text.islower()
-                and tokens[cut].bare not in _PREPOSITIONS | _DETERMINERS | _BETWEEN | _OTHER_PRONOUNS
+                and tokens[cut].bare not in _PREPOSITIONS_DETERMINERS_BETWEEN_PRONOUNS
                 and tokens[cut].bare not in _PRONOUN_GENDER
             )
         )
@@ -965,7 +962,7 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
     if before_verb:
         nearest = segments[-1]
         relative = len(nearest) > 1 and nearest[0].bare == "who" and nearest[1].is_capitalised  # "who Beck called"
-        if relative or (len(nearest) > 1 and nearest[0].bare in {"which", "that", "whom", "whose"} | _SUBORDINATORS):
+        if relative or (len(nearest) > 1 and nearest[0].bare in _CLAUSE_OPENERS):
             # "the Stonewall Inn, which President Obama declared", "…, while Cruz said": the name after the
             # pronoun or conjunction is the speaker.
             segments[-1] = nearest[1:]
@@ -978,13 +975,13 @@ def _parse_phrase(body: str, tokens: list[_Token], *, before_verb: bool) -> _Men
         order = [
             seg
             for seg in reversed(segments)
-            if seg[0].bare not in _RELATIVES | _PREPOSITIONS and not seg[0].text.isdigit()
+            if seg[0].bare not in _PREPOSITIONS_AND_RELATIVES and not seg[0].text.isdigit()
         ]
     else:
         phrase = _leading_phrase(segments[0], after_verb=True)
         rest = segments[0][len(phrase) : len(phrase) + 1]
         verb_follows = rest and rest[0].text.isalpha() and rest[0].text.islower()
-        if verb_follows and rest[0].bare not in _PREPOSITIONS | _RELATIVES and not rest[0].bare.endswith("ing"):
+        if verb_follows and rest[0].bare not in _PREPOSITIONS_AND_RELATIVES and not rest[0].bare.endswith("ing"):
             return None  # "said House Speaker Paul Ryan should resign": the name starts what was said
         order = [phrase, *segments[1:]]
     if not order:
@@ -1030,16 +1027,27 @@ def _is_period(body: str, dot: int, lo: int) -> bool:
     return _tokens(body, max(lo, dot - 20), dot + 1)[-1].text == "."
 
 
+def _boundaries(
+    body: str, pattern: re.Pattern[str], lo: int, hi: int, *, backwards: bool = False
+) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` in ``body[lo:hi]`` (last first when ``backwards``), except those starting at a
+    period that is part of an abbreviation or initial."""
+    matches = pattern.finditer(body, lo, hi)
+    for match in reversed(list(matches)) if backwards else matches:
+        at = match.start()
+        if body[at] != "." or _is_period(body, at, lo):
+            yield match
+
+
 def _clause_tokens(body: str, lo: int, hi: int, *, backwards: bool) -> tuple[list[_Token], int]:
     """Tokens of ``body[lo:hi]`` on the verb's side of the nearest terminator, colon or quote mark, and the
     offset of that boundary (-1 when there is none). Only the clause is tokenised: the boundary is found on
     the raw text."""
-    candidates = list(_CLAUSE_BOUNDARY.finditer(body, lo, hi))
-    for match in reversed(candidates) if backwards else candidates:
-        at = match.start()
-        if body[at] != "." or _is_period(body, at, lo):
-            return (_tokens(body, at + 1, hi) if backwards else _tokens(body, lo, at)), at
-    return _tokens(body, lo, hi), -1
+    boundary = next(_boundaries(body, _CLAUSE_BOUNDARY, lo, hi, backwards=backwards), None)
+    if boundary is None:
+        return _tokens(body, lo, hi), -1
+    at = boundary.start()
+    return (_tokens(body, at + 1, hi) if backwards else _tokens(body, lo, at)), at
 
 
 def _opening_subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _Mention | None:
@@ -1078,7 +1086,7 @@ def _attribution_at(
             return _Attribution(own.start, verb.end(), own)
         # "Bradley apologized …, saying": the subject opens the sentence, not a clause after a quote
         # (“…,” Trump said, adding) unless that quote ended a sentence (… “terrorism.” And then Trump went …).
-        if boundary > 0 and body[boundary] in '"“”' and body[boundary - 1] not in ".!?":
+        if boundary > 0 and body[boundary] in _QUOTE_CHARS and body[boundary - 1] not in ".!?":
             return None
         mention = _opening_subject(body, before, name_words)
         return _Attribution(mention.start, verb.end(), mention, distant=True) if mention else None
@@ -1098,7 +1106,7 @@ def _attribution_at(
     ):
         before.pop()
     segments = _segments(before)
-    if len(segments) > 1 and all(t.bare in _CONJUNCTIONS | _BETWEEN for t in segments[-1]):
+    if len(segments) > 1 and all(t.bare in _CONJUNCTIONS_AND_BETWEEN for t in segments[-1]):
         # "Massie used to support Rand Paul, but now said": the subject opens the sentence.
         mention = _opening_subject(body, before, name_words)
         return _Attribution(mention.start, verb.end(), mention, distant=True) if mention else None
@@ -1107,7 +1115,7 @@ def _attribution_at(
         subject = _parse_phrase(body, before, before_verb=True)
         if subject is not None and (subject.name is not None or subject.pronoun is not None):
             opener = [t for t in before if t.end <= subject.start][-1:]
-            subordinate = bool(opener) and opener[0].bare in _SUBORDINATORS - _CONJUNCTIONS
+            subordinate = bool(opener) and opener[0].bare in _SUBORDINATING_ONLY
             return _Attribution(subject.start, verb.end(), subject, subordinate=subordinate)
     if verb.group().lower() in _NAMING_VERBS:
         # "called National Nurses United “…”": what follows names the thing described, not the speaker.
@@ -1151,7 +1159,7 @@ def _plausible(mention: _Mention | None, name_words: frozenset[str]) -> bool:
 
 def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _Attribution | None:
     """The named subject opening a sentence ("On Tuesday, Gov. Jerry Brown endorsed her …" → Jerry Brown)."""
-    while tokens and tokens[0].text in '"“”':
+    while tokens and tokens[0].text in _QUOTE_CHARS:
         tokens = tokens[1:]
     for segment in _segments(tokens)[:3]:
         # Skip introductory phrases: "On Tuesday,", "In May 2013 -".
@@ -1159,7 +1167,7 @@ def _subject(body: str, tokens: list[_Token], name_words: frozenset[str]) -> _At
             continue
         if segment[0].bare in _CONJUNCTIONS:
             segment = segment[1:]
-        if not segment or any(t.text in '"“”' for t in segment):
+        if not segment or any(t.text in _QUOTE_CHARS for t in segment):
             return None
         phrase = _leading_phrase(segment)
         if phrase[-1].text.endswith(("’s", "'s")):
@@ -1230,7 +1238,7 @@ def _weak_attribution(
         named = _parse_segment(body, segments[-1]) if segments else None
         suffix = _title_suffix(segments[-1]) if segments else []
         head = segments[-1][: len(segments[-1]) - len(suffix)] if segments else []
-        if named is not None and named.name is None and head and head[-1].bare not in _PREPOSITIONS | _DETERMINERS:
+        if named is not None and named.name is None and head and head[-1].bare not in _PREPOSITIONS_AND_DETERMINERS:
             # "… doesn’t surprise Republican pollster Daron Shaw:" (not "a blunt message to Trump:"): the
             # [title] name the clause ends with.
             named = _parse_segment(body, suffix)
@@ -1256,9 +1264,8 @@ def _ends_in_stop(body: str, passage: _Passage) -> bool:
 def _ends_sentence(body: str, lo: int, hi: int) -> bool:
     """Whether a sentence ends in ``body[lo:hi]``: a "!" or "?", or a full stop that is not part of an
     abbreviation ("(D-Va.) at the time" ends none)."""
-    for match in _SENTENCE_END.finditer(body, lo, hi):
-        if body[match.start()] != "." or _is_period(body, match.start(), lo):
-            return True
+    if next(_boundaries(body, _SENTENCE_END, lo, hi), None) is not None:
+        return True
     return any(c in body[lo:hi] for c in "!?")
 
 
@@ -1266,6 +1273,15 @@ def _line_start(body: str, at: int, reach: int) -> int:
     """Start of the paragraph holding ``at``, or ``at - reach`` if it starts further back (a bounded look, so
     quote-dense paragraphs stay linear)."""
     return body.rfind("\n", max(0, at - reach), at) + 1 or max(0, at - reach)
+
+
+def _opened_paragraph(body: str, at: int) -> int | None:
+    """Start of the paragraph ``at`` opens (only blanks before it on a line after a newline within
+    ``_WINDOW``), or None when it does not open one."""
+    line_start = _line_start(body, at, _WINDOW)
+    if body[line_start:at].strip() or body[line_start - 1 : line_start] != "\n":
+        return None
+    return line_start
 
 
 # Where a sentence may end: a terminator, maybe a closing quote mark (… on “Meet the Press.” “Listening …),
@@ -1277,13 +1293,9 @@ def _sentence_before(body: str, at: int) -> tuple[list[_Token], tuple[int, int]]
     """Tokens of the sentence before offset ``at`` (a passage's opening mark), and the span of the sentence
     before that (empty when there is none), within the paragraph."""
     lo = _line_start(body, at, 2 * _WINDOW)
-    ends: list[int] = []  # the last two sentence ends, in document order
-    for match in reversed(list(_SENTENCE_END.finditer(body, lo, at))):
-        dot = match.start()
-        if body[dot] != "." or _is_period(body, dot, lo):
-            ends.insert(0, match.end())
-            if len(ends) == 2:
-                break
+    # The last two sentence ends, in document order.
+    ends = [match.end() for match in itertools.islice(_boundaries(body, _SENTENCE_END, lo, at, backwards=True), 2)]
+    ends.reverse()
     if not ends:
         return _tokens(body, lo, at), (lo, lo)
     return _tokens(body, ends[-1], at), (ends[-2] if len(ends) > 1 else lo, ends[-1])
@@ -1294,8 +1306,8 @@ def _paragraph_before_subject(body: str, passage: _Passage, name_words: frozense
     that sentence ends in a colon ("Republican nominee Donald Trump issued the following statement:"), or when
     the passage is its whole paragraph and the one before quotes no one ("Valastro praised Christie’s
     leadership …. ¶ “We need someone who’s going to cut through the bullcrap …”")."""
-    line_start = _line_start(body, passage.open_at, _WINDOW)
-    if body[line_start : passage.open_at].strip() or body[line_start - 1 : line_start] != "\n":
+    line_start = _opened_paragraph(body, passage.open_at)
+    if line_start is None:
         return None
     lo = max(0, line_start - 2 * _WINDOW)
     end = lo + len(body[lo:line_start].rstrip())
@@ -1496,8 +1508,8 @@ class _Attributions:
 
     def ending_paragraph_before(self, passage: _Passage) -> int | None:
         """Index of the last attribution of the paragraph just before a passage that opens its paragraph."""
-        line_start = _line_start(self.body, passage.open_at, _WINDOW)
-        if self.body[line_start : passage.open_at].strip() or self.body[line_start - 1 : line_start] != "\n":
+        line_start = _opened_paragraph(self.body, passage.open_at)
+        if line_start is None:
             return None
         j = bisect.bisect_left(self._starts, line_start) - 1
         if j < 0 or line_start - self.items[j].end > _REACH:

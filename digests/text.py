@@ -21,44 +21,24 @@ MONTHS = frozenset(
 )  # fmt: skip
 MONTH_ABBREVIATIONS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
 
+# Abbreviated ranks and titles ("Sen.", "Lt. Gen."): abbreviations for Punkt and title words for the quote extractor.
+TITLE_ABBREVIATIONS = frozenset(
+    {"sen", "rep", "gov", "lt", "gen", "col", "maj", "capt", "cmdr", "cmdt", "adm", "sgt", "cpl", "pvt", "pfc", "spc",
+     "ens", "brig", "msgt", "ssgt", "tsgt", "cmsgt", "dr", "prof", "rev", "ret"}
+)  # fmt: skip
+
 # Lower-case, without the final period, as Punkt expects.
 ABBREVIATIONS = (
     frozenset(
         {
-            # titles and ranks
+            # honorifics, name suffixes and other titles
             "mr",
             "mrs",
             "ms",
-            "dr",
-            "prof",
-            "rev",
             "hon",
-            "sen",
-            "rep",
-            "gov",
-            "lt",
-            "gen",
-            "col",
-            "maj",
-            "capt",
-            "cmdr",
-            "cmdt",
-            "adm",
-            "sgt",
-            "cpl",
-            "pvt",
-            "pfc",
-            "spc",
-            "ens",
-            "brig",
-            "msgt",
-            "ssgt",
-            "tsgt",
-            "cmsgt",
             "sr",
             "jr",
             "st",
-            "ret",
             "gens",
             # days
             "mon",
@@ -107,6 +87,7 @@ ABBREVIATIONS = (
             "est",
         }
     )
+    | TITLE_ABBREVIATIONS
     | MONTH_ABBREVIATIONS
 )
 
