@@ -12,9 +12,10 @@ escaped and mention syntax is broken with a zero-width space. Every send must *a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import discord
@@ -52,6 +53,8 @@ ERROR_COLOUR = discord.Colour.red()
 _WHITESPACE = re.compile(r"\s+")
 _EVERYONE_HERE = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _MENTION_OPEN = re.compile(r"<(@[!&]?|#)")  # <@user>, <@!user>, <@&role>, <#channel>
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,22 +248,43 @@ def digest_pages(digest: Digest, tz: tzinfo) -> list[Page]:
         return [Page(embeds=[embed])]
 
     budget = MESSAGE_EMBED_TOTAL_LIMIT - len(author)  # the author line is added to each page's first embed
-    pages: list[Page] = []
-    embeds: list[discord.Embed] = []
-    releases: list[Release] = []
-    size = 0
-    for item in digest.items:
-        embed = release_embed(item, tz)
-        if embeds and (len(embeds) == MESSAGE_EMBED_COUNT_LIMIT or size + len(embed) > budget):
-            pages.append(Page(embeds=embeds, releases=releases))
-            embeds, releases, size = [], [], 0
-        embeds.append(embed)
-        releases.append(item.release)
-        size += len(embed)
-    pages.append(Page(embeds=embeds, releases=releases))
+    shown = [(release_embed(item, tz), item.release) for item in digest.items]
+    pages = [
+        Page(embeds=[embed for embed, _ in group], releases=[release for _, release in group])
+        for group in _pack(shown, lambda pair: len(pair[0]), MESSAGE_EMBED_COUNT_LIMIT, budget)
+    ]
     for page in pages:
         page.embeds[0].set_author(name=author)
     return pages
+
+
+def field_pages(title: str, fields: Sequence[tuple[str, str]], footer: str, per_page: int) -> list[discord.Embed]:
+    """Embeds titled ``title`` holding the (name, value) ``fields`` in order, at most ``per_page`` each and each
+    within one message's characters; every page gets ``footer``."""
+    budget = MESSAGE_EMBED_TOTAL_LIMIT - len(title) - len(footer)
+    pages = []
+    for group in _pack(fields, lambda pair: len(pair[0]) + len(pair[1]), per_page, budget):
+        embed = discord.Embed(title=title, colour=DIGEST_COLOUR)
+        for name, value in group:
+            embed.add_field(name=name, value=value, inline=False)
+        pages.append(embed.set_footer(text=footer))
+    return pages
+
+
+def _pack(items: Iterable[T], size: Callable[[T], int], most: int, budget: int) -> list[list[T]]:
+    """``items`` in order, split into groups of at most ``most`` whose sizes add up to at most ``budget`` (an item
+    too big for the budget gets a group to itself). Always at least one group."""
+    groups: list[list[T]] = []
+    group: list[T] = []
+    total = 0
+    for item in items:
+        if group and (len(group) == most or total + size(item) > budget):
+            groups.append(group)
+            group, total = [], 0
+        group.append(item)
+        total += size(item)
+    groups.append(group)
+    return groups
 
 
 def quote_list_pages(release: Release, quotes: Sequence[Quote]) -> list[discord.Embed]:

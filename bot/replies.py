@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.embeds import error_embed
+from bot.embeds import error_embed, truncate
+from digests.service import UnknownTopicError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,23 @@ async def send_error(interaction: discord.Interaction[Any], message: str, sugges
     await send(interaction, ephemeral=True, embed=error_embed(message, suggestions or []))
 
 
+async def has_permission(interaction: discord.Interaction[Any], required: discord.Permissions, refusal: str) -> bool:
+    """Whether the user holds ``required`` in a server; if not, answer ``refusal`` privately.
+
+    Checked in handlers although the commands have default permissions: a server may loosen those.
+    """
+    if interaction.guild is not None and interaction.permissions >= required:
+        return True
+    await send_error(interaction, refusal)
+    return False
+
+
+def unknown_topic_message(error: UnknownTopicError) -> str:
+    """The "No releases match “x” since …" line, without the suggestions (they are listed separately)."""
+    window = f" since {error.since:%Y-%m-%d}" if error.since else ""
+    return f"No releases match “{error.topic}”{window}."
+
+
 AUTOCOMPLETE_LIMIT = 25  # choices Discord shows
 CHOICE_LIMIT = 100  # characters of a choice's name and value
 
@@ -64,18 +82,31 @@ def choices(values: Iterable[str]) -> list[discord.app_commands.Choice[str]]:
     ]
 
 
+def id_choices(labelled: Iterable[tuple[str, int]]) -> list[discord.app_commands.Choice[int]]:
+    """Autocomplete choices for (label, id) pairs within Discord's limits."""
+    return [discord.app_commands.Choice(name=truncate(label, CHOICE_LIMIT), value=id_) for label, id_ in labelled][
+        :AUTOCOMPLETE_LIMIT
+    ]
+
+
 def new_reference() -> str:
     """A short id that ties an apology shown to a user to the logged error."""
     return secrets.token_hex(4)
 
 
+def logged_apology(error: BaseException, logger: logging.Logger, message: str, *args: object) -> tuple[str, str]:
+    """Log ``error`` with a fresh reference (``message``'s first ``%s``); returns it and the user's apology."""
+    reference = new_reference()
+    logger.error(message, reference, *args, exc_info=error)
+    return reference, f"Sorry, something went wrong on our side (reference {reference})."
+
+
 async def apologise(interaction: discord.Interaction[Any], error: BaseException) -> str:
     """Log ``error`` with a fresh reference and tell the user privately; returns the reference."""
-    reference = new_reference()
     command = interaction.command.qualified_name if interaction.command else "component"
-    log.error("interaction failed [ref %s] in %s", reference, command, exc_info=error)
+    reference, apology = logged_apology(error, log, "interaction failed [ref %s] in %s", command)
     try:
-        await send_error(interaction, f"Sorry, something went wrong on our side (reference {reference}).")
+        await send_error(interaction, apology)
     except discord.HTTPException as exc:
         log.warning("could not deliver the apology for ref %s: %s", reference, exc)
     return reference

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import digest_pages, releases_pages
-from bot.replies import AUTOCOMPLETE_LIMIT, choices, send_error, within_deadline
+from bot.replies import AUTOCOMPLETE_LIMIT, choices, send_error, unknown_topic_message, within_deadline
 from bot.views import PaginatorView
 from digests.periods import parse_since
 from digests.service import UnknownTopicError
@@ -18,12 +18,6 @@ if TYPE_CHECKING:
     from bot.client import DigestBot
 
 RELEASES_SHOWN = 100
-
-
-def unknown_topic_message(error: UnknownTopicError) -> str:
-    """ "No releases match “x” since …." without the suggestions (they are listed separately)."""
-    window = f" since {error.since:%Y-%m-%d}" if error.since else ""
-    return f"No releases match “{error.topic}”{window}."
 
 
 class DigestCog(commands.Cog):

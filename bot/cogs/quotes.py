@@ -11,7 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import error_embed, quote_hits_embed
-from bot.replies import AUTOCOMPLETE_LIMIT, NO_MENTIONS, choices, new_reference, send, send_error, within_deadline
+from bot.replies import (
+    AUTOCOMPLETE_LIMIT,
+    NO_MENTIONS,
+    choices,
+    logged_apology,
+    send,
+    send_error,
+    unknown_topic_message,
+    within_deadline,
+)
 from bot.views import QUOTES_CUSTOM_ID_TEMPLATE
 from digests.service import UnknownTopicError
 
@@ -37,6 +46,11 @@ def digest_release_ids(message: discord.Message) -> list[int]:
     return ids
 
 
+async def _reply(message: discord.Message, embed: discord.Embed) -> None:
+    """Answer ``message`` as a reply that pings no one."""
+    await message.reply(embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+
 class QuotesCog(commands.Cog):
     """Quote search, by command and by mention."""
 
@@ -59,7 +73,7 @@ class QuotesCog(commands.Cog):
                 interaction, self.service.search_quotes(query, speaker, topic, limit=QUOTES_SHOWN)
             )
         except UnknownTopicError as exc:
-            await send_error(interaction, f"No releases match “{exc.topic}”.", exc.suggestions)
+            await send_error(interaction, unknown_topic_message(exc), exc.suggestions)
             return
         if not hits:
             who = f" by {speaker}" if speaker else ""
@@ -84,21 +98,16 @@ class QuotesCog(commands.Cog):
             await self._answer_follow_up(message, me.id)
         except discord.HTTPException as exc:
             log.warning("could not answer a mention in channel %s: %s", message.channel.id, exc)
-        except Exception:
-            reference = new_reference()
-            log.exception("follow-up failed [ref %s]", reference)
-            await message.reply(
-                embed=error_embed(f"Sorry, something went wrong on our side (reference {reference})."),
-                mention_author=False,
-                allowed_mentions=NO_MENTIONS,
-            )
+        except Exception as exc:
+            _, apology = logged_apology(exc, log, "follow-up failed [ref %s]")
+            await _reply(message, error_embed(apology))
 
     async def _answer_follow_up(self, message: discord.Message, my_id: int) -> None:
         question = _MENTION.sub(" ", message.content).strip()
         target = await self._referenced(message)
         release_ids = digest_release_ids(target) if target and target.author.id == my_id else []
         if not question or not release_ids:
-            await message.reply(embed=error_embed(HOW_TO_ASK), mention_author=False, allowed_mentions=NO_MENTIONS)
+            await _reply(message, error_embed(HOW_TO_ASK))
             return
         hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN)
         embed = (
@@ -106,7 +115,7 @@ class QuotesCog(commands.Cog):
             if hits
             else error_embed(f"No quote in that digest matches “{question}”.")
         )
-        await message.reply(embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS)
+        await _reply(message, embed)
 
     @staticmethod
     async def _referenced(message: discord.Message) -> discord.Message | None:

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import DIGEST_COLOUR, clean_text, format_date, truncate
-from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, send, send_error
+from bot.replies import has_permission, id_choices, send, send_error
 from bot.views import PaginatorView
 from digests.sources import PollResult
 from digests.store.sources import Source
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.client import DigestBot
 
 MANAGE_SERVER_ONLY = "You need the Manage Server permission to change this server's sources."
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
 SOURCES_PER_EMBED = 10
 EVENTS_SHOWN = 10
 
@@ -57,7 +58,7 @@ class SourcesCog(commands.Cog):
         name="source",
         description="Feeds this server follows",
         guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
+        default_permissions=MANAGE_SERVER,
     )
 
     def __init__(self, bot: DigestBot) -> None:
@@ -68,7 +69,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(url="The feed's address (http or https)")
     async def add(self, interaction: discord.Interaction[DigestBot], url: app_commands.Range[str, 1, 2000]) -> None:
         """Follow a feed and poll it at once (re-adding a paused feed resumes it)."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE_SERVER, MANAGE_SERVER_ONLY):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)  # the first poll fetches the web
         assert interaction.guild_id is not None and interaction.channel_id is not None
@@ -91,7 +92,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(source="The feed to stop following")
     async def remove(self, interaction: discord.Interaction[DigestBot], source: int) -> None:
         """Unfollow a feed; releases already stored stay."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE_SERVER, MANAGE_SERVER_ONLY):
             return
         assert interaction.guild_id is not None
         found = await self.service.repo.get(source)
@@ -108,11 +109,10 @@ class SourcesCog(commands.Cog):
         if interaction.guild_id is None:
             return []
         wanted = current.lower().strip()
-        return [
-            app_commands.Choice(name=truncate(f"#{s.id} {s.name}", CHOICE_LIMIT), value=s.id)
-            for s in await self.service.repo.all(interaction.guild_id)
-            if wanted in s.name.lower() or wanted in s.url.lower()
-        ][:AUTOCOMPLETE_LIMIT]
+        found = await self.service.repo.all(interaction.guild_id)
+        return id_choices(
+            (f"#{s.id} {s.name}", s.id) for s in found if wanted in s.name.lower() or wanted in s.url.lower()
+        )
 
     @app_commands.command(name="sources", description="The feeds this server follows and their health")
     @app_commands.guild_only()
@@ -162,11 +162,3 @@ class SourcesCog(commands.Cog):
     @property
     def _tz(self) -> tzinfo:
         return self.bot.services.settings.tz
-
-    @staticmethod
-    async def _may_manage(interaction: discord.Interaction[DigestBot]) -> bool:
-        """Checked in the handler too: a server may have loosened the command's default permissions."""
-        if interaction.permissions.manage_guild:
-            return True
-        await send_error(interaction, MANAGE_SERVER_ONLY)
-        return False

@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import DIGEST_COLOUR, MESSAGE_EMBED_TOTAL_LIMIT, clean_text, truncate
-from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, send, send_error
+from bot.embeds import DIGEST_COLOUR, clean_text, field_pages, truncate
+from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, choices, has_permission, id_choices, send, send_error
 from bot.views import PaginatorView
 from digests.models import Subscription
 from digests.subscriptions import SubscriptionError, matching_timezones
@@ -81,13 +81,6 @@ class SubscriptionsCog(commands.Cog):
         self.bot = bot
         self.service = bot.services.subscriptions
 
-    async def _may_manage(self, interaction: discord.Interaction[DigestBot]) -> bool:
-        """Manage Channels is the command's default permission, but a server may override that: check again."""
-        if interaction.guild is None or not interaction.permissions.manage_channels:
-            await send_error(interaction, NEEDS_MANAGE_CHANNELS)
-            return False
-        return True
-
     @app_commands.command(name="subscribe", description="Post a daily digest of a topic to a channel")
     @app_commands.describe(
         topic="A topic, acronym or name, e.g. hmc",
@@ -112,7 +105,7 @@ class SubscriptionsCog(commands.Cog):
         sentences: app_commands.Range[int, 1, 10] | None = None,
     ) -> None:
         """Create the subscription and answer with its next run in its timezone."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE, NEEDS_MANAGE_CHANNELS):
             return
         guild = interaction.guild
         target = channel or interaction.channel
@@ -120,12 +113,12 @@ class SubscriptionsCog(commands.Cog):
             await send_error(interaction, "Daily digests can only be posted in a text channel.")
             return
         member = interaction.user
-        if isinstance(member, discord.Member) and not (
-            target.permissions_for(member).manage_channels and target.permissions_for(member).view_channel
-        ):
-            # Permissions are per channel: Manage Channels here does not mean the right to post over there.
-            await send_error(interaction, f"You need Manage Channels in {target.mention} to post a digest there.")
-            return
+        if isinstance(member, discord.Member):
+            theirs = target.permissions_for(member)
+            if not (theirs.manage_channels and theirs.view_channel):
+                # Permissions are per channel: Manage Channels here does not mean the right to post over there.
+                await send_error(interaction, f"You need Manage Channels in {target.mention} to post a digest there.")
+                return
         allowed = target.permissions_for(guild.me)
         if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
             await send_error(
@@ -166,7 +159,7 @@ class SubscriptionsCog(commands.Cog):
         self, interaction: discord.Interaction[DigestBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """IANA timezone names matching what the user typed."""
-        return [app_commands.Choice(name=z, value=z) for z in matching_timezones(current, AUTOCOMPLETE_LIMIT)]
+        return choices(matching_timezones(current, AUTOCOMPLETE_LIMIT))
 
     @app_commands.command(name="subscriptions", description="This server's daily digests")
     @app_commands.guild_only()
@@ -179,20 +172,8 @@ class SubscriptionsCog(commands.Cog):
             await send_error(interaction, "This server has no daily digests. Create one with /subscribe.")
             return
         footer = f"{len(found)} subscription{'s' if len(found) != 1 else ''}"
-        pages: list[discord.Embed] = []
-        embed = discord.Embed(title="Daily digests", colour=DIGEST_COLOUR)
-        for subscription in found:
-            name, value = subscription_field(subscription, self.bot.digest_schedule.next_run(subscription))
-            # A page is full at SUBSCRIPTIONS_PER_PAGE fields or when one more would pass Discord's 6,000
-            # characters per message (long include/exclude lists and pause reasons add up).
-            if embed.fields and (
-                len(embed.fields) == SUBSCRIPTIONS_PER_PAGE
-                or len(embed) + len(name) + len(value) + len(footer) > MESSAGE_EMBED_TOTAL_LIMIT
-            ):
-                pages.append(embed.set_footer(text=footer))
-                embed = discord.Embed(title="Daily digests", colour=DIGEST_COLOUR)
-            embed.add_field(name=name, value=value, inline=False)
-        pages.append(embed.set_footer(text=footer))
+        fields = [subscription_field(s, self.bot.digest_schedule.next_run(s)) for s in found]
+        pages = field_pages("Daily digests", fields, footer, SUBSCRIPTIONS_PER_PAGE)
         await PaginatorView(pages, author_id=interaction.user.id).start(interaction, ephemeral=True)
 
     @app_commands.command(name="unsubscribe", description="Delete a daily digest")
@@ -202,9 +183,9 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.default_permissions(manage_channels=True)
     async def unsubscribe(self, interaction: discord.Interaction[DigestBot], subscription_id: int) -> None:
         """Delete one of the server's subscriptions."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE, NEEDS_MANAGE_CHANNELS):
             return
-        assert interaction.guild is not None  # checked by _may_manage
+        assert interaction.guild is not None  # checked by has_permission
         try:
             deleted = await self.service.delete(interaction.guild.id, subscription_id)
         except SubscriptionError as exc:
@@ -220,9 +201,9 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.rename(subscription_id="id")
     async def pause(self, interaction: discord.Interaction[DigestBot], subscription_id: int) -> None:
         """Pause a subscription by hand."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE, NEEDS_MANAGE_CHANNELS):
             return
-        assert interaction.guild is not None  # checked by _may_manage
+        assert interaction.guild is not None  # checked by has_permission
         try:
             paused = await self.service.pause(
                 interaction.guild.id, subscription_id, f"paused by {clean_text(interaction.user.display_name)}"
@@ -242,9 +223,9 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.rename(subscription_id="id")
     async def resume(self, interaction: discord.Interaction[DigestBot], subscription_id: int) -> None:
         """Resume a paused subscription (by hand, or after fixing what paused it)."""
-        if not await self._may_manage(interaction):
+        if not await has_permission(interaction, MANAGE, NEEDS_MANAGE_CHANNELS):
             return
-        assert interaction.guild is not None  # checked by _may_manage
+        assert interaction.guild is not None  # checked by has_permission
         try:
             resumed = await self.service.resume(interaction.guild.id, subscription_id)
         except SubscriptionError as exc:
@@ -269,7 +250,5 @@ class SubscriptionsCog(commands.Cog):
         if interaction.guild is None:
             return []
         needle = current.strip().lower().lstrip("#")
-        labels = [(s.id, subscription_label(s)) for s in await self.service.for_guild(interaction.guild.id)]
-        return [app_commands.Choice(name=label, value=sid) for sid, label in labels if needle in label.lower()][
-            :AUTOCOMPLETE_LIMIT
-        ]
+        labels = [(subscription_label(s), s.id) for s in await self.service.for_guild(interaction.guild.id)]
+        return id_choices((label, sid) for label, sid in labels if needle in label.lower())
