@@ -6,16 +6,20 @@ Both the command line and the Discord bot call these; neither talks to the store
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from digests.analyse import analyse
+from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
 from digests.topics import closest
+
+log = logging.getLogger(__name__)
 
 
 class UnknownTopicError(LookupError):
@@ -119,7 +123,11 @@ class DigestService:
         return await self.repo.save(draft, analysis, self.algorithm, self.clock())
 
     async def ingest_paths(self, paths: Iterable[Path]) -> IngestReport:
-        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in."""
+        """Ingest files and folders; a bad file is reported and the rest of the batch still goes in.
+
+        Any exception from one file (a parser's RecursionError, a MemoryError in analysis, ...) is that file's
+        one-line failure; only cancellation, KeyboardInterrupt and SystemExit stop the batch.
+        """
         report = IngestReport()
         for path in collect(paths):
             try:
@@ -127,6 +135,10 @@ class DigestService:
                 result = await self.ingest_draft(draft)
             except ReleaseFileError as exc:
                 report.outcomes.append(IngestOutcome(str(path), "failed", str(exc)))
+                continue
+            except Exception as exc:
+                log.debug("ingesting %s failed", path, exc_info=True)
+                report.outcomes.append(IngestOutcome(str(path), "failed", f"{path}: {describe(exc)}"))
                 continue
             report.outcomes.append(IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id))
         return report

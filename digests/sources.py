@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from digests.failures import describe
 from digests.ingest.feeds import FeedError
 from digests.ingest.fetch import Fetcher, FetchError
 from digests.ingest.files import ReleaseFileError
@@ -111,6 +112,9 @@ class SourceService:
                 )
         except (FetchError, FeedError, ValueError) as exc:
             return await self._failed(source, str(exc))
+        except Exception as exc:  # a hostile feed is this source's failed poll, never the caller's crash
+            log.debug("polling %s failed", source.url, exc_info=True)
+            return await self._failed(source, describe(exc))
         now = self.clock()
         if feed.not_modified:
             await self.repo.record_success(
@@ -137,10 +141,13 @@ class SourceService:
         try:
             async with self.fetcher() as fetcher:
                 draft = await fetch_page_release(fetcher, url, source_name=_host(url))
-        except (FetchError, PageError, ValueError) as exc:
+        except Exception as exc:  # FetchError, PageError, ValueError, or anything a hostile page provokes
+            if not isinstance(exc, (FetchError, PageError)):
+                log.debug("reading %s failed", url, exc_info=True)
+            message = str(exc) if isinstance(exc, FetchError) else describe(exc)
             where = canonical_or_raw(url)
-            await self.repo.log(None, where, release_key_or_none(url), "failed", str(exc), self.clock())
-            return IngestOutcome(url, "failed", f"{url}: {exc}")
+            await self.repo.log(None, where, release_key_or_none(url), "failed", message, self.clock())
+            return IngestOutcome(url, "failed", f"{url}: {message}")
         return await self._ingest(None, draft)
 
     async def why(self, url: str) -> WhyReport:
@@ -155,10 +162,11 @@ class SourceService:
         try:
             result = await self.digests.ingest_draft(draft)
         except Exception as exc:  # one bad article (or an analysis bug) must not stop the rest of the feed
+            message = str(exc) if isinstance(exc, ReleaseFileError) else describe(exc)
             if not isinstance(exc, ReleaseFileError):
-                log.exception("ingesting %s failed", where)
-            await self.repo.log(source_id, where, draft.canonical_id, "failed", str(exc), self.clock())
-            return IngestOutcome(where, "failed", f"{where}: {exc}")
+                log.debug("ingesting %s failed", where, exc_info=True)
+            await self.repo.log(source_id, where, draft.canonical_id, "failed", message, self.clock())
+            return IngestOutcome(where, "failed", f"{where}: {message}")
         detail = {
             "added": "new release stored",
             "updated": f"edited: stored as version {result.version}",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Container
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from digests.failures import describe
 from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
 from digests.ingest.fetch import Fetcher, FetchError
 from digests.ingest.identity import canonical_or_raw, release_key
@@ -15,6 +17,8 @@ from digests.models import ReleaseDraft
 
 # Pages of one feed fetched at once: quick enough, and gentle with the publisher's server.
 PAGE_CONCURRENCY = 4
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,9 @@ async def fetch_feed_releases(
                 return await _entry_draft(fetcher, entry, key, source_name, teaser=teaser)
             except (FetchError, PageError) as exc:
                 return FeedProblem(entry.link or key, str(exc))
+            except Exception as exc:  # one hostile teaser page is that entry's problem, never the feed's
+                log.debug("reading the page of %s failed", entry.link or key, exc_info=True)
+                return FeedProblem(entry.link or key, describe(exc))
 
     drafts: list[ReleaseDraft] = []
     for outcome in await asyncio.gather(*(build(*keyed_entry) for keyed_entry in keyed)):
