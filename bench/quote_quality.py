@@ -2,7 +2,7 @@
 
 Run by hand: ``.venv/bin/python bench/quote_quality.py [--split dev] [--limit N] [--data DIR] [--errors]
 [--speed]``; prints a table (``--speed`` adds the time to extract quotes from a 10 MB body: speed is measured
-here, never asserted by a timed unit test). ``tests/digests/test_quotes.py`` imports the loading and scoring
+here, never asserted by a timed unit test). ``tests/digests/quotes/test_regression.py`` imports the loading and scoring
 from here, so the regression test on the small sample in ``tests/data/polnear/`` scores exactly as this bench
 does.
 

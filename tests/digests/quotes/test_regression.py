@@ -1,0 +1,30 @@
+"""Whole bodies: a long one, and a PolNeAR sample scored exactly as bench/quote_quality.py scores."""
+
+from __future__ import annotations
+
+from bench.quote_quality import load_articles, score
+from digests.quotes import extract_quotes
+from tests.digests.quotes.helpers import DATA, SEED
+
+
+def test_ten_megabyte_body_is_processed() -> None:
+    # Functional only: the timing is reported by ``bench/quote_quality.py --speed``.
+    copies = 10_000_000 // len(SEED) + 1
+    found = extract_quotes("\n".join([SEED] * copies), ())
+    assert len(found) == 5 * copies
+    assert {q.speaker for q in found} == {"Sabrina Singh"}
+
+
+# --- regression on a PolNeAR sample (scored exactly as bench/quote_quality.py) ------------------------------
+
+
+def test_polnear_sample_quality() -> None:
+    articles = load_articles(DATA / "polnear")
+    assert len(articles) == 5
+    result = score(articles)
+    # Measured: P 1.000, R 1.000, speaker accuracy 0.960 (24 of 25 named speakers right).
+    assert result.gold >= 30
+    assert result.precision >= 0.95
+    assert result.recall >= 0.95
+    assert result.speaker_accuracy >= 0.92
+    assert result.speaker_overall >= 0.92
