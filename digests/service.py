@@ -110,8 +110,14 @@ class DigestService:
         self.tz = tz
         self.clock = clock
 
-    async def ingest_draft(self, draft: ReleaseDraft) -> SaveResult:
-        """Store one release, analysing it (in a worker thread) only when its body is new or changed."""
+    async def ingest_draft(
+        self, draft: ReleaseDraft, *, source_id: int | None = None, is_global: bool = True
+    ) -> SaveResult:
+        """Store one release, analysing it (in a worker thread) only when its body is new or changed.
+
+        ``source_id`` is the feed it came from; ``is_global`` makes it visible in every server (files, pages and
+        the operator's feeds); otherwise only the servers following one of its sources see it.
+        """
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
             raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
         stored = await self.repo.with_body_hash(draft.canonical_id)
@@ -120,7 +126,9 @@ class DigestService:
         analysis = None
         if stored is None or stored[1] != body_hash(draft.body):
             analysis = await asyncio.to_thread(analyse, draft.body, draft.title, draft.tags, self.algorithm)
-        return await self.repo.save(draft, analysis, self.algorithm, self.clock())
+        return await self.repo.save(
+            draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global
+        )
 
     async def ingest_paths(self, paths: Iterable[Path]) -> IngestReport:
         """Ingest files and folders; a bad file is reported and the rest of the batch still goes in.
@@ -170,21 +178,28 @@ class DigestService:
         return items
 
     async def digest(
-        self, topic: str, since: datetime | None = None, sentences: int | None = None, limit: int = 50
+        self,
+        topic: str,
+        since: datetime | None = None,
+        sentences: int | None = None,
+        limit: int = 50,
+        *,
+        guild_id: int | None = None,
     ) -> Digest:
-        """The digest of every release about ``topic``, newest first; :class:`UnknownTopicError` if none."""
-        releases = await self.repo.for_topic(topic, since, limit)
+        """The digest of every release about ``topic`` that the server sees, newest first; :class:`UnknownTopicError`
+        if none. ``guild_id=None`` (the operator) sees every release; see :mod:`digests.store.scope`."""
+        releases = await self.repo.for_topic(topic, since, limit, guild_id=guild_id)
         if not releases:
-            raise UnknownTopicError(topic, await self.suggest(topic), since)
+            raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id), since)
         return Digest(topic=topic, items=tuple(await self.items(releases, sentences)), since=since)
 
-    async def suggest(self, topic: str) -> list[str]:
-        """The known topics closest to ``topic``."""
-        return closest(topic, await self.repo.known_topics())
+    async def suggest(self, topic: str, *, guild_id: int | None = None) -> list[str]:
+        """The known topics (of the releases the server sees) closest to ``topic``."""
+        return closest(topic, await self.repo.known_topics(guild_id=guild_id))
 
-    async def topics(self, prefix: str = "", limit: int = 25) -> list[str]:
+    async def topics(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
         """Known topics starting with ``prefix`` (for autocomplete), most used first."""
-        return await self.repo.known_topics(prefix, limit)
+        return await self.repo.known_topics(prefix, limit, guild_id=guild_id)
 
     async def search_quotes(
         self,
@@ -193,26 +208,34 @@ class DigestService:
         topic: str | None = None,
         release_ids: Sequence[int] | None = None,
         limit: int = 5,
+        *,
+        guild_id: int | None = None,
     ) -> list[QuoteHit]:
-        """Quotes ranked by relevance, optionally by one speaker, about one topic, or from given releases."""
+        """Quotes of the releases the server sees, ranked by relevance, optionally by one speaker, about one topic,
+        or from given releases."""
         if topic:
-            ids = await self.repo.topic_release_ids(topic)
+            ids = await self.repo.topic_release_ids(topic, guild_id=guild_id)
             if not ids:
-                raise UnknownTopicError(topic, await self.suggest(topic))
+                raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id))
             release_ids = ids if release_ids is None else [i for i in release_ids if i in ids]
-        return await self.repo.search_quotes(query, speaker, release_ids, limit)
+        return await self.repo.search_quotes(query, speaker, release_ids, limit, guild_id=guild_id)
 
-    async def releases(self, search: str | None = None, limit: int = 50, offset: int = 0) -> list[Release]:
-        """Stored releases, newest first."""
-        return await self.repo.recent(search, limit, offset)
+    async def releases(
+        self, search: str | None = None, limit: int = 50, offset: int = 0, *, guild_id: int | None = None
+    ) -> list[Release]:
+        """Stored releases the server sees, newest first."""
+        return await self.repo.recent(search, limit, offset, guild_id=guild_id)
 
-    async def release_quotes(self, release_id: int) -> tuple[Release, Sequence[Quote]] | None:
-        """A release with every one of its quotes, best first; ``None`` if it is not stored."""
-        release = await self.repo.get(release_id)
+    async def release_quotes(
+        self, release_id: int, *, guild_id: int | None = None
+    ) -> tuple[Release, Sequence[Quote]] | None:
+        """A release with every one of its quotes, best first; ``None`` if it is not stored or the server does
+        not see it."""
+        release = await self.repo.get(release_id, guild_id=guild_id)
         if release is None:
             return None
-        return release, await self.repo.quotes(release.version_id)
+        return release, await self.repo.quotes(release.version_id, guild_id=guild_id)
 
-    async def speakers(self, prefix: str = "", limit: int = 25) -> list[str]:
-        """Quoted speakers whose name contains ``prefix``."""
-        return await self.repo.speakers(prefix, limit)
+    async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
+        """Quoted speakers (in the releases the server sees) whose name contains ``prefix``."""
+        return await self.repo.speakers(prefix, limit, guild_id=guild_id)

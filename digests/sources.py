@@ -77,34 +77,61 @@ class SourceService:
     ) -> tuple[Source, bool, PollResult]:
         """Follow a feed (resuming it if paused) and poll it at once; ``ValueError`` for an unusable URL.
 
-        Returns the source, whether it is new, and the first poll's result.
+        With a ``guild_id`` (``/source add``) that server follows it and sees its releases; the same feed
+        followed by several servers is fetched and stored once. Without one (the operator, on the command line)
+        the source is global: its releases are seen in every server. Returns the source, whether it is new, and
+        the first poll's result.
         """
+        if guild_id is not None and channel_id is None:
+            raise ValueError("a server follows a source from a channel: give channel_id with guild_id")
         safe = await ensure_safe_url(url, allow_private=self.allow_private)
-        source, created = await self.repo.add(str(safe.with_fragment(None)), canonical_url(url), self.clock())
+        source, created = await self.repo.add(
+            str(safe.with_fragment(None)), canonical_url(url), self.clock(), is_global=guild_id is None
+        )
         if guild_id is not None and channel_id is not None:
             await self.repo.follow(source.id, guild_id, channel_id, user_id, self.clock())
+            source = await self._reload(source)
         return source, created, await self.poll(source)
 
+    async def sources(self, guild_id: int | None = None) -> list[Source]:
+        """Every source (the operator), or those a server sees: the ones it follows and the global ones."""
+        return await self.repo.all(guild_id, with_global=True)
+
+    async def followed(self, guild_id: int) -> list[Source]:
+        """The sources a server follows (what it can remove)."""
+        return await self.repo.all(guild_id)
+
+    async def remove(self, source_id: int, guild_id: int) -> Source | None:
+        """Stop a server following a source; the source, or ``None`` if the server did not follow it.
+
+        Nothing stored is lost: a source nobody follows (and not global) is no longer polled, and its releases
+        are seen only by servers that follow another source that carried them.
+        """
+        found = await self.repo.get(source_id)
+        if found is None or not await self.repo.unfollow(source_id, guild_id):
+            return None
+        return found
+
     async def poll_due(self) -> list[PollResult]:
-        """Poll every active source whose backoff has expired, one after the other; one source's unexpected
-        failure is recorded as its error and never stops the others."""
-        known = await self.digests.repo.canonical_ids()
+        """Poll every active source whose backoff has expired (and that is global or followed), one after the
+        other; one source's unexpected failure is recorded as its error and never stops the others."""
         results = []
         for source in await self.repo.due(self.clock()):
             try:
-                results.append(await self.poll(source, known))
+                results.append(await self.poll(source))
             except Exception as exc:
                 log.exception("polling %s failed unexpectedly", source.url)
                 results.append(await self._failed(source, f"internal error: {exc}"))
         return results
 
-    async def poll(self, source: Source, known: set[str] | None = None) -> PollResult:
+    async def poll(self, source: Source) -> PollResult:
         """Fetch a feed, ingest its releases and record the source's health; never raises for feed problems.
 
-        ``known`` (the stored release ids) lets a round of polls read them once.
+        A teaser item whose page this source already brought is not fetched again. The releases this source has
+        not carried yet are (even when another source stored them): that links them to this source, so the
+        servers following it see them.
         """
-        if known is None:
-            known = await self.digests.repo.canonical_ids()
+        known = await self.digests.repo.canonical_ids_from(source.id)
         try:
             async with self.fetcher() as fetcher:
                 feed = await fetch_feed_releases(
@@ -121,7 +148,7 @@ class SourceService:
                 source.id, now, title=None, etag=feed.etag, last_modified=feed.last_modified, added=0, warning=None
             )
             return PollResult(await self._reload(source), not_modified=True)
-        outcomes = [await self._ingest(source.id, draft) for draft in feed.drafts]
+        outcomes = [await self._ingest(source, draft) for draft in feed.drafts]
         for problem in feed.errors:
             await self.repo.log(source.id, problem.where, None, "failed", problem.message, now)
             outcomes.append(IngestOutcome(problem.where, "failed", str(problem)))
@@ -150,17 +177,22 @@ class SourceService:
             return IngestOutcome(url, "failed", f"{url}: {message}")
         return await self._ingest(None, draft)
 
-    async def why(self, url: str) -> WhyReport:
-        """Was this article fetched, a duplicate, an edit, a failure — and when; and is it stored now."""
+    async def why(self, url: str, *, guild_id: int | None = None) -> WhyReport:
+        """Was this article fetched, a duplicate, an edit, a failure — and when; and is it stored now. A server
+        sees only what its own sources, global sources and the operator's pages did, and only releases it sees."""
         key = release_key_or_none(url)
-        events = await self.repo.history(canonical_or_raw(url), key)
-        release = await self.digests.repo.by_canonical_id(key) if key else None
+        events = await self.repo.history(canonical_or_raw(url), key, guild_id=guild_id)
+        release = await self.digests.repo.by_canonical_id(key, guild_id=guild_id) if key else None
         return WhyReport(url=url, canonical_id=key, release=release, events=events)
 
-    async def _ingest(self, source_id: int | None, draft: ReleaseDraft) -> IngestOutcome:
+    async def _ingest(self, source: Source | None, draft: ReleaseDraft) -> IngestOutcome:
+        """Store one release from ``source`` (``None``: the operator's single page, global)."""
         where = draft.url or draft.origin or draft.canonical_id
+        source_id = source.id if source else None
         try:
-            result = await self.digests.ingest_draft(draft)
+            result = await self.digests.ingest_draft(
+                draft, source_id=source_id, is_global=source is None or source.is_global
+            )
         except Exception as exc:  # one bad article (or an analysis bug) must not stop the rest of the feed
             message = str(exc) if isinstance(exc, ReleaseFileError) else describe(exc)
             if not isinstance(exc, ReleaseFileError):

@@ -222,9 +222,11 @@ class SubscriptionService:
         await self.repo.mark_run(subscription_id, self.clock())
 
     async def due(self, subscription: Subscription) -> DueReleases:
-        """The releases about the topic (and within the include/exclude words) not yet delivered at their
-        current version, newest first, at most MAX_RELEASES_PER_RUN."""
-        releases = await self.digests.repo.for_topic(subscription.topic, None, TOPIC_SCAN_LIMIT)
+        """The releases about the topic (and within the include/exclude words) that the subscription's server sees
+        and that were not yet delivered at their current version, newest first, at most MAX_RELEASES_PER_RUN."""
+        releases = await self.digests.repo.for_topic(
+            subscription.topic, None, TOPIC_SCAN_LIMIT, guild_id=subscription.guild_id
+        )
         seen = await self.ledger.versions(subscription.id)
         candidates = [r for r in releases if r.id not in seen or seen[r.id][0] < r.version]
         candidates = await self._filter_words(subscription, candidates)
@@ -259,8 +261,10 @@ class SubscriptionService:
         self, subscription: Subscription, message: PendingMessage
     ) -> tuple[list[DigestItem], list[Release]]:
         """The digest items (kind ``digest``) or releases (kind ``update``) of a pending message, in order;
-        releases deleted since they were claimed are left out."""
-        releases = await self.digests.repo.get_many([release_id for release_id, _ in message.releases])
+        releases deleted since they were claimed, or that the server no longer sees, are left out."""
+        releases = await self.digests.repo.get_many(
+            [release_id for release_id, _ in message.releases], guild_id=subscription.guild_id
+        )
         if message.kind == "update":
             return [], releases
         return await self.digests.items(releases, subscription.sentences), []

@@ -14,6 +14,7 @@ import aiosqlite
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence, TopicTerms
 from digests.store import fts
 from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
+from digests.store.scope import visible_release
 from digests.topics import STOP_WORDS, normalise, query_words, topic_terms
 
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
@@ -96,16 +97,45 @@ class ReleaseRepository:
         self._all = db.fetch_all
         self._one = db.fetch_one
 
-    async def save(self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime) -> SaveResult:
+    async def save(
+        self,
+        draft: ReleaseDraft,
+        analysis: Analysis | None,
+        algorithm: str,
+        now: datetime,
+        *,
+        source_id: int | None = None,
+        is_global: bool = True,
+    ) -> SaveResult:
         """Store a release: new, a new version of a stored one (changed body), new metadata, or nothing.
 
         ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`with_body_hash`).
+        ``source_id`` is the feed it came from (linked even when nothing else changed); ``is_global`` makes it
+        visible in every server (files, pages and global sources) — a release once global stays global.
         """
         async with self._db.transaction():
-            return await self._save(draft, analysis, algorithm, now, body_hash(draft.body))
+            result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), is_global)
+            await self._scope(result.release_id, source_id, is_global)
+            return result
+
+    async def _scope(self, release_id: int, source_id: int | None, is_global: bool) -> None:
+        if source_id is not None:
+            await self._conn.execute(
+                "INSERT INTO release_sources (release_id, source_id) VALUES (?, ?) "
+                "ON CONFLICT (release_id, source_id) DO NOTHING",
+                (release_id, source_id),
+            )
+        if is_global:
+            await self._conn.execute("UPDATE releases SET is_global = 1 WHERE id = ? AND is_global = 0", (release_id,))
 
     async def _save(
-        self, draft: ReleaseDraft, analysis: Analysis | None, algorithm: str, now: datetime, digest: str
+        self,
+        draft: ReleaseDraft,
+        analysis: Analysis | None,
+        algorithm: str,
+        now: datetime,
+        digest: str,
+        is_global: bool,
     ) -> SaveResult:
         row = await self._one(
             "SELECT r.id, r.title, r.url, r.source, r.published_at, r.tags, v.version, v.body_hash, v.id AS vid "
@@ -131,9 +161,9 @@ class ReleaseRepository:
             raise ValueError("a new or changed release needs its analysis")
         if row is None:
             cursor = await self._conn.execute(
-                "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft.canonical_id, *metadata, to_db_time(now), to_db_time(now)),
+                "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at,"
+                " is_global) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft.canonical_id, *metadata, to_db_time(now), to_db_time(now), int(is_global)),
             )
             release_id, version, status = int(cursor.lastrowid or 0), 1, "added"
         else:
@@ -233,14 +263,23 @@ class ReleaseRepository:
             [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
         )
 
-    async def canonical_ids(self) -> set[str]:
-        """The canonical id of every stored release."""
-        return {row["canonical_id"] for row in await self._all("SELECT canonical_id FROM releases")}
+    async def canonical_ids_from(self, source_id: int) -> set[str]:
+        """The canonical id of every release a source has carried."""
+        rows = await self._all(
+            "SELECT r.canonical_id FROM release_sources rs JOIN releases r ON r.id = rs.release_id "
+            "WHERE rs.source_id = ?",
+            (source_id,),
+        )
+        return {row["canonical_id"] for row in rows}
 
-    async def by_canonical_id(self, canonical_id: str) -> Release | None:
-        """The release with this canonical id at its current version."""
-        found = await self.with_body_hash(canonical_id)
-        return found[0] if found else None
+    async def by_canonical_id(self, canonical_id: str, *, guild_id: int | None = None) -> Release | None:
+        """The release with this canonical id at its current version, if the server sees it."""
+        visible, params = visible_release(guild_id)
+        row = await self._one(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.canonical_id = ? AND {visible}",
+            (canonical_id, *params),
+        )
+        return _release(row) if row else None
 
     async def with_body_hash(self, canonical_id: str) -> tuple[Release, str] | None:
         """The release with this canonical id at its current version, and that version's body hash."""
@@ -249,16 +288,22 @@ class ReleaseRepository:
         )
         return (_release(row), row["body_hash"]) if row else None
 
-    async def get(self, release_id: int) -> Release | None:
-        """The release with this id at its current version."""
-        row = await self._one(f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id = ?", (release_id,))
+    async def get(self, release_id: int, *, guild_id: int | None = None) -> Release | None:
+        """The release with this id at its current version, if the server sees it."""
+        visible, params = visible_release(guild_id)
+        row = await self._one(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id = ? AND {visible}", (release_id, *params)
+        )
         return _release(row) if row else None
 
-    async def get_many(self, release_ids: Sequence[int]) -> list[Release]:
-        """The releases with these ids at their current versions, in the order given; missing ids are left out."""
+    async def get_many(self, release_ids: Sequence[int], *, guild_id: int | None = None) -> list[Release]:
+        """The releases with these ids at their current versions, in the order given; missing ids (and those the
+        server does not see) are left out."""
         placeholders = ", ".join("?" for _ in release_ids) or "NULL"
+        visible, params = visible_release(guild_id)
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id IN ({placeholders})", tuple(release_ids)
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.id IN ({placeholders}) AND {visible}",
+            (*release_ids, *params),
         )
         found = {release.id: release for release in map(_release, rows)}
         return [found[release_id] for release_id in release_ids if release_id in found]
@@ -268,44 +313,56 @@ class ReleaseRepository:
         row = await self._one("SELECT COUNT(*) AS n FROM releases")
         return int(row["n"]) if row else 0
 
-    async def recent(self, search: str | None = None, limit: int = 50, offset: int = 0) -> list[Release]:
-        """Stored releases, newest first, optionally only those whose title or body has every word of ``search``
-        (stop words aside)."""
+    async def recent(
+        self, search: str | None = None, limit: int = 50, offset: int = 0, *, guild_id: int | None = None
+    ) -> list[Release]:
+        """Stored releases the server sees, newest first, optionally only those whose title or body has every
+        word of ``search`` (stop words aside)."""
         match = fts.match_all(_content_words(search)) if search else None
         if search and match is None:
             return []
-        where = "WHERE r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)" if match else ""
-        params: list[Any] = [match] if match else []
+        where, params = visible_release(guild_id)
+        if match:
+            where += " AND r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)"
+            params.append(match)
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {where} ORDER BY {_NEWEST_FIRST} "
+            "LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_release(row) for row in rows]
 
-    async def topic_aliases(self, term: str) -> list[str]:
-        """The other side of every acronym definition of ``term`` (normalised), from any release."""
+    async def topic_aliases(self, term: str, *, guild_id: int | None = None) -> list[str]:
+        """The other side of every acronym definition of ``term`` (normalised), from any release the server
+        sees (another server's release must not change what a topic means here)."""
+        visible, params = visible_release(guild_id)
         rows = await self._all(
-            "SELECT DISTINCT alias FROM topic_terms WHERE term = ? AND alias IS NOT NULL ORDER BY alias",
-            (term,),
+            "SELECT DISTINCT t.alias FROM topic_terms t JOIN releases r ON r.id = t.release_id "
+            f"WHERE t.term = ? AND t.alias IS NOT NULL AND {visible} ORDER BY t.alias",
+            (term, *params),
         )
         return [row["alias"] for row in rows]
 
-    async def _topic_filter(self, topic: str) -> tuple[str, list[Any]] | None:
-        """The WHERE condition matching releases about ``topic`` (its words, or an acronym/expansion of it)."""
+    async def _topic_filter(self, topic: str, guild_id: int | None) -> tuple[str, list[Any]] | None:
+        """The WHERE condition matching releases about ``topic`` (its words, or an acronym/expansion of it) that
+        the server sees."""
         term = normalise(topic)
         if not term:
             return None
-        phrases = [term, *await self.topic_aliases(term)]
+        phrases = [term, *await self.topic_aliases(term, guild_id=guild_id)]
         placeholders = ", ".join("?" for _ in phrases)
+        visible, visible_params = visible_release(guild_id)
         condition = (
             "(r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "
-            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders})))"
+            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) AND {visible}"
         )
-        return condition, [fts.match_any(p.split() for p in phrases), *phrases]
+        return condition, [fts.match_any(p.split() for p in phrases), *phrases, *visible_params]
 
-    async def for_topic(self, topic: str, since: datetime | None = None, limit: int = 50) -> list[Release]:
-        """Releases about ``topic``, newest first."""
-        found = await self._topic_filter(topic)
+    async def for_topic(
+        self, topic: str, since: datetime | None = None, limit: int = 50, *, guild_id: int | None = None
+    ) -> list[Release]:
+        """Releases about ``topic`` that the server sees, newest first."""
+        found = await self._topic_filter(topic, guild_id)
         if found is None:
             return []
         condition, params = found
@@ -318,21 +375,25 @@ class ReleaseRepository:
         )
         return [_release(row) for row in rows]
 
-    async def topic_release_ids(self, topic: str) -> list[int]:
-        """The ids of every release about ``topic``."""
-        found = await self._topic_filter(topic)
+    async def topic_release_ids(self, topic: str, *, guild_id: int | None = None) -> list[int]:
+        """The ids of every release about ``topic`` that the server sees."""
+        found = await self._topic_filter(topic, guild_id)
         if found is None:
             return []
         condition, params = found
         rows = await self._all(f"SELECT r.id FROM releases r WHERE {condition}", params)
         return [row["id"] for row in rows]
 
-    async def known_topics(self, prefix: str = "", limit: int = 200) -> list[str]:
-        """Topic terms, most widely used first; acronyms before other kinds among equals."""
+    async def known_topics(self, prefix: str = "", limit: int = 200, *, guild_id: int | None = None) -> list[str]:
+        """Topic terms of the releases the server sees, most widely used first; acronyms before other kinds among
+        equals."""
+        visible, params = visible_release(guild_id)
         rows = await self._all(
-            "SELECT term, COUNT(*) AS n, MIN(CASE kind WHEN 'acronym' THEN 0 WHEN 'expansion' THEN 1 ELSE 2 END)"
-            " AS k FROM topic_terms WHERE term LIKE ? ESCAPE '\\' GROUP BY term ORDER BY n DESC, k, term LIMIT ?",
-            (_like(normalise(prefix))[1:] if prefix else "%", limit),
+            "SELECT t.term, COUNT(*) AS n, "
+            "MIN(CASE t.kind WHEN 'acronym' THEN 0 WHEN 'expansion' THEN 1 ELSE 2 END) AS k "
+            "FROM topic_terms t JOIN releases r ON r.id = t.release_id "
+            f"WHERE t.term LIKE ? ESCAPE '\\' AND {visible} GROUP BY t.term ORDER BY n DESC, k, t.term LIMIT ?",
+            (_like(normalise(prefix))[1:] if prefix else "%", *params, limit),
         )
         return [row["term"] for row in rows]
 
@@ -363,11 +424,15 @@ class ReleaseRepository:
             found[row["version_id"]].append(_quote(row))
         return {version_id: tuple(quotes) for version_id, quotes in found.items()}
 
-    async def quotes(self, version_id: int, limit: int | None = None) -> tuple[Quote, ...]:
-        """A version's quotes, best first (all of them unless ``limit``)."""
+    async def quotes(
+        self, version_id: int, limit: int | None = None, *, guild_id: int | None = None
+    ) -> tuple[Quote, ...]:
+        """A version's quotes, best first (all of them unless ``limit``); none if the server does not see it."""
+        visible, params = visible_release(guild_id)
         rows = await self._all(
-            f"SELECT {_QUOTE_COLUMNS} FROM quotes q WHERE q.version_id = ? ORDER BY q.rank LIMIT ?",
-            (version_id, limit or -1),
+            f"SELECT {_QUOTE_COLUMNS} FROM quotes q JOIN releases r ON r.id = q.release_id "
+            f"WHERE q.version_id = ? AND {visible} ORDER BY q.rank LIMIT ?",
+            (version_id, *params, limit or -1),
         )
         return tuple(_quote(row) for row in rows)
 
@@ -377,8 +442,10 @@ class ReleaseRepository:
         speaker: str | None = None,
         release_ids: Sequence[int] | None = None,
         limit: int = 10,
+        *,
+        guild_id: int | None = None,
     ) -> list[QuoteHit]:
-        """Quotes of current versions ranked by full-text relevance to ``query``.
+        """Quotes of current versions of the releases the server sees, ranked by full-text relevance to ``query``.
 
         Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
         "what did Singh say about withdrawal" still finds the quote.
@@ -387,16 +454,17 @@ class ReleaseRepository:
         for match in (fts.match_all(words), fts.match_any([w] for w in _content_words(query))):
             if match is None:
                 continue
-            hits = await self._search_quotes(match, speaker, release_ids, limit)
+            hits = await self._search_quotes(match, speaker, release_ids, limit, guild_id)
             if hits:
                 return hits
         return []
 
     async def _search_quotes(
-        self, match: str, speaker: str | None, release_ids: Sequence[int] | None, limit: int
+        self, match: str, speaker: str | None, release_ids: Sequence[int] | None, limit: int, guild_id: int | None
     ) -> list[QuoteHit]:
-        clauses = ["quotes_fts MATCH ?", "q.version_id = r.current_version_id"]
-        params: list[Any] = [match]
+        visible, params = visible_release(guild_id)
+        clauses = ["quotes_fts MATCH ?", "q.version_id = r.current_version_id", visible]
+        params.insert(0, match)
         if speaker:
             clauses.append("q.speaker LIKE ? ESCAPE '\\'")
             params.append(_like(speaker.strip()))
@@ -412,12 +480,14 @@ class ReleaseRepository:
         )
         return [QuoteHit(quote=_quote(row), quote_id=row["quote_id"], release=_release(row)) for row in rows]
 
-    async def speakers(self, prefix: str = "", limit: int = 25) -> list[str]:
-        """Speakers of current quotes, most quoted first, whose name contains ``prefix``."""
+    async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
+        """Speakers of current quotes of the releases the server sees, most quoted first, whose name contains
+        ``prefix``."""
+        visible, params = visible_release(guild_id)
         rows = await self._all(
             "SELECT q.speaker, COUNT(*) AS n FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
-            "WHERE q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\' GROUP BY q.speaker "
+            f"WHERE q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\' AND {visible} GROUP BY q.speaker "
             "ORDER BY n DESC, q.speaker LIMIT ?",
-            (_like(prefix.strip()), limit),
+            (_like(prefix.strip()), *params, limit),
         )
         return [row["speaker"] for row in rows]

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from digests.store.db import Database, from_db_time, to_db_time
+from digests.store.scope import visible_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class Source:
     next_poll_at: datetime | None
     paused_reason: str | None
     item_count: int
+    is_global: bool = False  # the operator's: its releases are visible in every server
+    followers: int = 0  # servers following it; a source that is neither global nor followed is not polled
 
     @property
     def name(self) -> str:
@@ -70,7 +73,15 @@ def _source(row: aiosqlite.Row) -> Source:
         next_poll_at=from_db_time(row["next_poll_at"]),
         paused_reason=row["paused_reason"],
         item_count=row["item_count"],
+        is_global=bool(row["is_global"]),
+        followers=row["followers"],
     )
+
+
+# Every read of sources goes through this, so each Source knows how many servers follow it.
+_SOURCE_SELECT = (
+    "SELECT s.*, (SELECT COUNT(*) FROM source_follows c WHERE c.source_id = s.id) AS followers FROM sources s"
+)
 
 
 class SourceRepository:
@@ -79,44 +90,62 @@ class SourceRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, url: str, key: str, now: datetime) -> tuple[Source, bool]:
-        """The source whose canonical URL is ``key``, created if new (``True``); re-adding a paused one resumes it."""
+    async def add(self, url: str, key: str, now: datetime, *, is_global: bool = False) -> tuple[Source, bool]:
+        """The source whose canonical URL is ``key``, created if new (``True``); re-adding a paused one resumes it.
+
+        ``is_global`` (the operator adding it) makes the source and every release it has carried visible in every
+        server; a server adding a source never makes it less global.
+        """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO sources (url, key, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                (url, key, to_db_time(now)),
+                "INSERT INTO sources (url, key, created_at, is_global) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (url, key, to_db_time(now), int(is_global)),
             )
             created = cursor.rowcount == 1
             if not created:
                 await conn.execute(
                     "UPDATE sources SET paused_reason = NULL, failures = 0, next_poll_at = NULL WHERE key = ?", (key,)
                 )
-        row = await self._db.fetch_one("SELECT * FROM sources WHERE key = ?", (key,))
+                if is_global:
+                    await conn.execute("UPDATE sources SET is_global = 1 WHERE key = ?", (key,))
+                    await conn.execute(
+                        "UPDATE releases SET is_global = 1 WHERE is_global = 0 AND id IN (SELECT rs.release_id "
+                        "FROM release_sources rs JOIN sources s ON s.id = rs.source_id WHERE s.key = ?)",
+                        (key,),
+                    )
+        row = await self._db.fetch_one(f"{_SOURCE_SELECT} WHERE s.key = ?", (key,))
         assert row is not None  # just written
         return _source(row), created
 
     async def get(self, source_id: int) -> Source | None:
         """The source with this id."""
-        row = await self._db.fetch_one("SELECT * FROM sources WHERE id = ?", (source_id,))
+        row = await self._db.fetch_one(f"{_SOURCE_SELECT} WHERE s.id = ?", (source_id,))
         return _source(row) if row else None
 
-    async def all(self, guild_id: int | None = None) -> list[Source]:
-        """Every source, or those a server follows, by URL."""
+    async def all(self, guild_id: int | None = None, *, with_global: bool = False) -> list[Source]:
+        """Every source (``guild_id=None``), or those a server follows (and the global ones if ``with_global``),
+        by URL."""
         if guild_id is None:
-            rows = await self._db.fetch_all("SELECT * FROM sources ORDER BY url")
+            rows = await self._db.fetch_all(f"{_SOURCE_SELECT} ORDER BY s.url")
         else:
-            rows = await self._db.fetch_all(
-                "SELECT s.* FROM sources s JOIN source_follows f ON f.source_id = s.id WHERE f.guild_id = ? "
-                "ORDER BY s.url",
-                (guild_id,),
-            )
+            followed = "EXISTS (SELECT 1 FROM source_follows f WHERE f.source_id = s.id AND f.guild_id = ?)"
+            where = f"(s.is_global = 1 OR {followed})" if with_global else followed
+            rows = await self._db.fetch_all(f"{_SOURCE_SELECT} WHERE {where} ORDER BY s.url", (guild_id,))
         return [_source(row) for row in rows]
 
+    async def follows(self, source_id: int, guild_id: int) -> bool:
+        """Whether a server follows a source."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM source_follows WHERE source_id = ? AND guild_id = ?", (source_id, guild_id)
+        )
+        return row is not None
+
     async def due(self, now: datetime) -> list[Source]:
-        """Active sources whose backoff has expired."""
+        """Active sources whose backoff has expired and that someone wants: global or followed by a server."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM sources WHERE paused_reason IS NULL AND (next_poll_at IS NULL OR next_poll_at <= ?) "
-            "ORDER BY id",
+            f"{_SOURCE_SELECT} WHERE s.paused_reason IS NULL AND (s.next_poll_at IS NULL OR s.next_poll_at <= ?) "
+            "AND (s.is_global = 1 OR EXISTS (SELECT 1 FROM source_follows f WHERE f.source_id = s.id)) ORDER BY s.id",
             (to_db_time(now),),
         )
         return [_source(row) for row in rows]
@@ -132,18 +161,16 @@ class SourceRepository:
             )
 
     async def unfollow(self, source_id: int, guild_id: int) -> bool:
-        """Stop a server following a source; the source goes when nobody follows it. ``False`` if not followed."""
+        """Stop a server following a source. ``False`` if it did not follow it.
+
+        The source stays, with its links to the releases it carried: when nobody follows it (and it is not
+        global) it is no longer polled and its releases are seen by no server, until one follows it again.
+        """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM source_follows WHERE source_id = ? AND guild_id = ?", (source_id, guild_id)
             )
-            if cursor.rowcount == 0:
-                return False
-            await conn.execute(
-                "DELETE FROM sources WHERE id = ? AND NOT EXISTS (SELECT 1 FROM source_follows WHERE source_id = ?)",
-                (source_id, source_id),
-            )
-        return True
+            return cursor.rowcount > 0
 
     async def followers(self, source_id: int) -> list[Follow]:
         """The servers following a source."""
@@ -221,13 +248,20 @@ class SourceRepository:
                 (source_id, url, canonical_id, outcome, detail, to_db_time(now), outcome, source_id, canonical_id),
             )
 
-    async def history(self, url: str, canonical_id: str | None, limit: int = 10) -> list[FetchEvent]:
-        """What happened to an article, newest first, found by its canonical URL or release id."""
+    async def history(
+        self, url: str, canonical_id: str | None, limit: int = 10, *, guild_id: int | None = None
+    ) -> list[FetchEvent]:
+        """What happened to an article, newest first, found by its canonical URL or release id.
+
+        A server sees the events of the sources it follows, of global sources, and of the operator's single
+        pages (no source).
+        """
+        visible, params = visible_source(guild_id)
         rows = await self._db.fetch_all(
             "SELECT l.url, l.canonical_id, l.outcome, l.detail, l.at, s.url AS source_url FROM fetch_log l "
-            "LEFT JOIN sources s ON s.id = l.source_id WHERE l.url = ? OR (? IS NOT NULL AND l.canonical_id = ?) "
-            "ORDER BY l.at DESC, l.id DESC LIMIT ?",
-            (url, canonical_id, canonical_id, limit),
+            "LEFT JOIN sources s ON s.id = l.source_id WHERE (l.url = ? OR (? IS NOT NULL AND l.canonical_id = ?)) "
+            f"AND (l.source_id IS NULL OR {visible}) ORDER BY l.at DESC, l.id DESC LIMIT ?",
+            (url, canonical_id, canonical_id, *params, limit),
         )
         return [
             FetchEvent(
