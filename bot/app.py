@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from digests.config import Settings
 from digests.ingest.fetch import Fetcher
+from digests.leases import Leases, new_owner_id
 from digests.service import DigestService
 from digests.sources import SourceService
 from digests.store.db import Database
 from digests.store.deliveries import DeliveryLedger
+from digests.store.leases import LeaseRepository
 from digests.store.releases import ReleaseRepository
 from digests.store.sources import SourceRepository
 from digests.store.state import StateRepository
@@ -30,6 +32,7 @@ class Services:
     sources: SourceService
     state: StateRepository
     subscriptions: SubscriptionService
+    leases: Leases  # this process's leases (feed poller, subscription runs), under an owner id unique per start
     clock: Callable[[], datetime]  # the current aware time; tests control it
 
 
@@ -76,6 +79,12 @@ async def open_services(
             sources=sources,
             state=StateRepository(db),
             subscriptions=subscriptions,
+            leases=Leases(
+                LeaseRepository(db),
+                owner=new_owner_id(),
+                ttl=timedelta(seconds=settings.lease_seconds),
+                clock=clock,
+            ),
             clock=clock,
         )
     finally:

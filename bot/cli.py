@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true")
 
     commands.add_parser("bot", help="run the Discord bot")
+    commands.add_parser("worker", help="poll feeds in a process of its own (beside shard processes)")
     return parser
 
 
@@ -229,6 +230,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.runner import run_bot  # the Discord stack loads only for this command
 
         return await run_bot(settings)
+    if args.command == "worker":
+        from bot.worker import run_worker
+
+        return await run_worker(settings)
     async with open_services(settings) as services:
         if args.command == "demo":
             return await _demo(services)

@@ -6,12 +6,11 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -21,7 +20,7 @@ from bot.cogs.quotes import QuotesCog
 from bot.cogs.sources import SourcesCog
 from bot.cogs.subscriptions import SubscriptionsCog
 from bot.delivery import Deliverer
-from bot.polling import POLL_JOB_ID, poll_sources
+from bot.polling import FeedPoller
 from bot.replies import NO_MENTIONS, apologise, send_error
 from bot.scheduling import RunningJobs, SubscriptionScheduler
 from bot.views import QuotesButton
@@ -42,15 +41,39 @@ def intents() -> discord.Intents:
     return chosen
 
 
-class DigestBot(commands.Bot):
-    """Release Digest's Discord client. Implements :class:`bot.views.QuoteProvider` for the Quotes buttons."""
+def use_api_base(base: str | None) -> None:
+    """Send discord.py's REST calls to ``base`` (a rate-limit sharing proxy, or a test fake) when set.
+
+    Only REST: the gateway's address comes from ``GET /gateway/bot``, as Discord intends.
+    """
+    if base:
+        discord.http.Route.BASE = base.rstrip("/")
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that serves a guild, as Discord assigns them."""
+    return (guild_id >> 22) % shard_count
+
+
+class DigestBot(commands.AutoShardedBot):
+    """Release Digest's Discord client. Implements :class:`bot.views.QuoteProvider` for the Quotes buttons.
+
+    Sharded: it runs the shards the settings name (all of Discord's recommended count when none are named) and
+    schedules only the daily digests of the guilds on them; other processes run the other shards.
+    """
 
     def __init__(self, services: Services, *, guild_id: int | None = None) -> None:
+        settings = services.settings
+        # Unset: discord.py asks Discord for the recommended count and runs every shard.
+        shards: dict[str, Any] = {"shard_count": settings.discord_shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            **shards,
         )
         self.services = services
         self.guild_id = guild_id
@@ -60,7 +83,9 @@ class DigestBot(commands.Bot):
         self.deliverer = Deliverer(
             self,
             services.subscriptions,
-            requests_per_second=services.settings.delivery_requests_per_second,
+            services.leases,
+            # The setting is the whole bot's budget (Discord's limit is per bot); this process takes its shards' share.
+            requests_per_second=settings.delivery_requests_per_second * settings.shard_share,
         )
         self.running_jobs = RunningJobs()
         self.digest_schedule = SubscriptionScheduler(
@@ -70,7 +95,22 @@ class DigestBot(commands.Bot):
             grace=timedelta(hours=services.settings.catch_up_grace_hours),
             clock=services.clock,
             jobs=self.running_jobs,
+            owns=self.owns_guild,
         )
+        self.poller = FeedPoller(
+            self,
+            services,
+            self.scheduler,
+            self.deliverer.limiter,
+            self.running_jobs,
+            first_poll_delay=FIRST_POLL_DELAY,
+        )
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether the guild is on one of this process's shards (all guilds when it runs every shard)."""
+        if self.shard_ids is None or self.shard_count is None:
+            return True
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
 
     async def setup_hook(self) -> None:
         """Register cogs and the persistent Quotes button, sync commands if they changed, then start the scheduler
@@ -83,15 +123,8 @@ class DigestBot(commands.Bot):
         await self.sync_commands()
         self.scheduler.start()
         await self.digest_schedule.load()
-        self.scheduler.add_job(
-            self._poll_sources,
-            IntervalTrigger(minutes=self.services.settings.poll_minutes, timezone=UTC),
-            id=POLL_JOB_ID,
-            coalesce=True,
-            max_instances=1,
-            # First poll soon after start, not a full interval later: feeds may be overdue after downtime.
-            next_run_time=datetime.now(UTC) + FIRST_POLL_DELAY,
-        )
+        if self.services.settings.poll_in_bot:
+            self.poller.start()
 
     async def close(self) -> None:
         """Stop the scheduler, then disconnect. Runs in progress are cancelled: the next start finds their claimed
@@ -99,12 +132,8 @@ class DigestBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             await self.running_jobs.wait()  # let cancelled jobs unwind before the database is closed
+            await self.poller.stop()
         await super().close()
-
-    async def _poll_sources(self) -> None:
-        """The feed-polling job."""
-        with self.running_jobs.track():
-            await poll_sources(self)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: mentions are follow-up questions, handled by the quotes cog's listener."""

@@ -27,6 +27,7 @@ import discord
 from bot.embeds import Page, clean_text, digest_pages, update_pages
 from bot.replies import NO_MENTIONS
 from bot.views import digest_view
+from digests.leases import Leases, run_lease
 from digests.models import Digest, Subscription
 from digests.store.deliveries import Claim, DeliveryKind, PendingMessage, message_nonce
 from digests.subscriptions import DueReleases, SubscriptionService
@@ -70,6 +71,36 @@ class DeliveryDeferredError(Exception):
     """Discord kept failing (429/5xx) after every retry; the claimed releases stay pending for the next run."""
 
 
+class RunLeaseLostError(DeliveryDeferredError):
+    """The run's lease expired and another process took the subscription over: stop posting at once."""
+
+
+class RunLease:
+    """The lease that makes a run the only one posting its subscription, in any process; renewed as it goes."""
+
+    def __init__(self, leases: Leases, subscription_id: int) -> None:
+        self.leases = leases
+        self.name = run_lease(subscription_id)
+        self._renewed = time.monotonic()
+
+    async def take(self) -> bool:
+        """Take the lease; ``False`` while another process's run holds it."""
+        self._renewed = time.monotonic()
+        return await self.leases.hold(self.name)
+
+    async def keep(self) -> None:
+        """Before a post: renew the lease once a quarter of it has gone by; raise if another process has it."""
+        if time.monotonic() - self._renewed < self.leases.ttl.total_seconds() / 4:
+            return
+        self._renewed = time.monotonic()
+        if not await self.leases.hold(self.name):
+            raise RunLeaseLostError("the run's lease expired and another process took the subscription over")
+
+    async def give_up(self) -> None:
+        """Release the lease so that the next run, here or elsewhere, need not wait for it to expire."""
+        await self.leases.release(self.name)
+
+
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
     """What one run of one subscription did."""
@@ -79,6 +110,7 @@ class RunOutcome:
     paused_now: bool = False  # this run paused the subscription (403/404)
     deferred: bool = False  # Discord failed repeatedly; pending releases wait for the next run
     skipped: bool = False  # gone or paused: nothing was attempted
+    busy: bool = False  # another process is running this subscription: nothing was attempted here
 
 
 def failure_reason(error: discord.HTTPException, channel_id: int) -> str:
@@ -95,6 +127,7 @@ class Deliverer:
         self,
         client: discord.Client,
         service: SubscriptionService,
+        leases: Leases,
         *,
         requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -102,44 +135,60 @@ class Deliverer:
     ) -> None:
         self.client = client
         self.service = service
+        self.leases = leases
         self.limiter = RateLimiter(requests_per_second)
         self.retry_delays = tuple(retry_delays)
         self._runs = asyncio.Semaphore(concurrency)
-        # One run per subscription at a time in this process; the ledger's claims guard against other processes.
+        # One run per subscription at a time in this process; the run's lease guards against other processes.
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def run(self, subscription_id: int) -> RunOutcome:
-        """Deliver everything the subscription has not delivered yet (and anything left pending before)."""
+        """Deliver everything the subscription has not delivered yet (and anything left pending before).
+
+        The run holds the subscription's lease throughout, so no other process posts its releases meanwhile, not
+        even the ones it left pending when it crashed; ``busy`` when another process holds it.
+        """
         async with self._locks.setdefault(subscription_id, asyncio.Lock()), self._runs:
-            subscription = await self.service.get(subscription_id)
-            if subscription is None or not subscription.active:
-                return RunOutcome(subscription_id, skipped=True)
-            tz = ZoneInfo(subscription.timezone)
-            # Left over from a run that crashed or failed: they may have reached Discord already.
-            leftovers = await self.service.pending(subscription.id)
-            planned = plan(subscription, await self.service.due(subscription), tz)
-            if planned:
-                await self.service.claim(subscription.id, [claim for message in planned for claim in message.claims])
-            laid_out = {message.nonce: message for message in planned}
-            messages = 0
+            lease = RunLease(self.leases, subscription_id)
+            if not await lease.take():
+                log.info("subscription #%d is being delivered by another process", subscription_id)
+                return RunOutcome(subscription_id, busy=True)
             try:
-                # Discord honours a nonce for a few minutes only and the bot may have been down for hours, so
-                # look for leftovers in the channel first (one request per run, and only after a failure).
-                landed = (
-                    await self._posted_since(subscription, min(p.claimed_at for p in leftovers)) if leftovers else []
-                )
-                for pending in await self.service.pending(subscription.id):
-                    messages += await self._post(subscription, pending, tz, landed, laid_out.get(pending.nonce))
-            except (discord.Forbidden, discord.NotFound) as exc:
-                paused = await self._pause(subscription, exc)
-                return RunOutcome(subscription_id, messages, paused_now=paused)
-            except DeliveryDeferredError as exc:
-                log.warning("subscription #%d: %s; will retry at the next run", subscription_id, exc)
-                return RunOutcome(subscription_id, messages, deferred=True)
-            await self.service.finish_run(subscription.id)
-            if messages:
-                log.info("subscription #%d: posted %d message(s)", subscription_id, messages)
-            return RunOutcome(subscription_id, messages)
+                return await self._run(subscription_id, lease)
+            finally:
+                await lease.give_up()
+
+    async def _run(self, subscription_id: int, lease: RunLease) -> RunOutcome:
+        """:meth:`run` once the lease is held."""
+        subscription = await self.service.get(subscription_id)
+        if subscription is None or not subscription.active:
+            return RunOutcome(subscription_id, skipped=True)
+        tz = ZoneInfo(subscription.timezone)
+        # Left over from a run that crashed or failed: they may have reached Discord already.
+        leftovers = await self.service.pending(subscription.id)
+        planned = plan(subscription, await self.service.due(subscription), tz)
+        if planned:
+            await self.service.claim(subscription.id, [claim for message in planned for claim in message.claims])
+        laid_out = {message.nonce: message for message in planned}
+        messages = 0
+        try:
+            # Discord honours a nonce for a few minutes only and the bot may have been down for hours, so
+            # look for leftovers in the channel first (one request per run, and only after a failure).
+            landed = (
+                await self._posted_since(subscription, min(p.claimed_at for p in leftovers)) if leftovers else []
+            )
+            for pending in await self.service.pending(subscription.id):
+                messages += await self._post(subscription, pending, tz, landed, laid_out.get(pending.nonce), lease)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            paused = await self._pause(subscription, exc)
+            return RunOutcome(subscription_id, messages, paused_now=paused)
+        except DeliveryDeferredError as exc:
+            log.warning("subscription #%d: %s; will retry at the next run", subscription_id, exc)
+            return RunOutcome(subscription_id, messages, deferred=True)
+        await self.service.finish_run(subscription.id)
+        if messages:
+            log.info("subscription #%d: posted %d message(s)", subscription_id, messages)
+        return RunOutcome(subscription_id, messages)
 
     async def _post(
         self,
@@ -148,6 +197,7 @@ class Deliverer:
         tz: ZoneInfo,
         landed: Sequence[discord.Message],
         planned: PlannedMessage | None,
+        lease: RunLease,
     ) -> int:
         """Post one claimed message and confirm it; how many messages it took.
 
@@ -165,7 +215,7 @@ class Deliverer:
             # parts get nonces of their own, derived the same way on every retry.
             nonce = pending.nonce if part == 0 else message_nonce(subscription.id, pending.releases, part)
             found = next((message for message in landed if same_content(message, page)), None)
-            sent = found or await self._send(subscription, page, nonce, with_buttons=pending.kind == "digest")
+            sent = found or await self._send(subscription, page, nonce, lease, with_buttons=pending.kind == "digest")
             first_id = sent.id if first_id is None else first_id
         await self.service.mark_posted(subscription.id, pending.nonce, first_id)
         return len(pages)
@@ -177,8 +227,11 @@ class Deliverer:
             return digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
         return update_pages(releases, subscription.topic, tz)
 
-    async def _send(self, subscription: Subscription, page: Page, nonce: str, *, with_buttons: bool) -> discord.Message:
-        """Send one page with its nonce, retrying 429/5xx with backoff; 403/404 and other errors are raised."""
+    async def _send(
+        self, subscription: Subscription, page: Page, nonce: str, lease: RunLease, *, with_buttons: bool
+    ) -> discord.Message:
+        """Send one page with its nonce, retrying 429/5xx with backoff; 403/404 and other errors are raised, and so
+        is losing the run's lease (checked before every attempt, so a run never posts once another took over)."""
         channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
         view = digest_view(page) if with_buttons else discord.utils.MISSING
         if with_buttons:
@@ -187,6 +240,7 @@ class Deliverer:
         for delay in (0.0, *self.retry_delays):
             await asyncio.sleep(delay)
             await self.limiter.acquire()
+            await lease.keep()
             try:
                 return await channel.send(embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS)
             except (discord.Forbidden, discord.NotFound):

@@ -10,7 +10,7 @@ import sys
 import discord
 
 from bot.app import open_services
-from bot.client import DigestBot
+from bot.client import DigestBot, use_api_base
 from bot.logs import configure_logging
 from digests.config import Settings
 
@@ -28,6 +28,7 @@ async def run_bot(settings: Settings) -> int:
         )
         return 2
     configure_logging(settings.log_level, secrets=[token])
+    use_api_base(settings.discord_api_base)
     async with open_services(settings) as services:
         seeded = await services.digests.load_seeds_if_empty(settings.seeds_dir)
         if seeded is not None:

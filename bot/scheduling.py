@@ -104,8 +104,11 @@ class SubscriptionScheduler:
         grace: timedelta,
         clock: Callable[[], datetime],
         jobs: RunningJobs | None = None,
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self.jobs = jobs or RunningJobs()
+        # Whether a guild is on this process's shards: only those guilds' subscriptions are scheduled here.
+        self.owns = owns
         self.scheduler = scheduler
         self.deliverer = deliverer
         self.service = service
@@ -116,7 +119,7 @@ class SubscriptionScheduler:
         """Add a job per active subscription, and start at once the runs that catch up (missed within the
         grace period, or with unconfirmed posts); returns the ids of those started."""
         now = self.clock()
-        subscriptions = await self.service.active()
+        subscriptions = [s for s in await self.service.active() if self.owns(s.guild_id)]
         catch_up: set[int] = set()
         for subscription in subscriptions:
             self.add(subscription)
@@ -160,10 +163,12 @@ class SubscriptionScheduler:
             with contextlib.suppress(JobLookupError):  # not scheduled: nothing to remove
                 self.scheduler.remove_job(f"{prefix}{subscription_id}")
 
-    def run_soon(self, subscription_id: int) -> None:
-        """Run a subscription now, outside its schedule (catch-up after downtime)."""
+    def run_soon(self, subscription_id: int, delay: timedelta = timedelta(0)) -> None:
+        """Run a subscription now (or after ``delay``), outside its schedule (catch-up after downtime)."""
         self.scheduler.add_job(
             self.run,
+            "date",
+            run_date=datetime.now(UTC) + delay,
             args=[subscription_id],
             id=f"{CATCH_UP_PREFIX}{subscription_id}",
             name=f"catch-up of daily digest #{subscription_id}",
@@ -194,4 +199,8 @@ class SubscriptionScheduler:
             outcome = await self.deliverer.run(subscription_id)
             if outcome.paused_now:
                 self.remove(subscription_id)
+            if outcome.busy:
+                # Another process holds the run's lease: a run still going elsewhere (a rolling restart), or one
+                # that died with posts unconfirmed. Try again once that lease has had time to expire.
+                self.run_soon(subscription_id, self.deliverer.leases.ttl)
             return outcome

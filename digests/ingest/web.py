@@ -58,7 +58,7 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
         if not link:
             raise PageError("only a teaser, and no link to the full release")
         page = await fetcher.get(link)
-        article = extract_article(page.body, page.url, charset=page.charset)
+        article = await asyncio.to_thread(extract_article, page.body, page.url, charset=page.charset)
         title, body = title or article.title, article.text
         published = published or article.published_at
         origin = page.url
@@ -98,7 +98,8 @@ async def fetch_feed_releases(
     content_type = result.content_type
     if content_type and result.charset:
         content_type = f"{content_type}; charset={result.charset}"
-    feed = parse_feed(result.body, result.url, content_type)
+    # Parsing is CPU work: on a thread, so a bot's event loop (gateway heartbeats, interactions) never waits on it.
+    feed = await asyncio.to_thread(parse_feed, result.body, result.url, content_type)
     errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
 
     keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
@@ -154,7 +155,7 @@ async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> Re
     :class:`~digests.ingest.fetch.FetchError` or :class:`~digests.ingest.pages.PageError`.
     """
     page = await fetcher.get(url)
-    article = extract_article(page.body, page.url, charset=page.charset)
+    article = await asyncio.to_thread(extract_article, page.body, page.url, charset=page.charset)
     final = canonical_or_raw(page.url)
     declared = canonical_or_raw(article.canonical_url)
     return ReleaseDraft(

@@ -37,3 +37,25 @@ def test_bad_values_are_refused() -> None:
         Settings(_env_file=None, timezone="Mars/Base")  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="unknown algorithm"):
         Settings(_env_file=None, algorithm="magic")  # type: ignore[call-arg]
+
+
+def test_shard_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", " 2, 0 ")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.discord_shard_count, settings.shard_ids, settings.shard_share) == (4, (2, 0), 0.5)
+    assert Settings(_env_file=None, discord_shard_count=None, discord_shard_ids=None).shard_share == 1.0  # type: ignore[call-arg]
+    for ids, count, message in [
+        ("0,1", None, "needs DISCORD_SHARD_COUNT"),
+        ("0,2", 2, r"shard ids \[2\] are outside 0..1"),
+        ("0,x", 2, "numbers separated by commas"),
+        ("1,1", 2, "listed twice"),
+        (",", 2, "numbers separated by commas"),
+    ]:
+        monkeypatch.delenv("DISCORD_SHARD_COUNT")
+        if count is not None:
+            monkeypatch.setenv("DISCORD_SHARD_COUNT", str(count))
+        monkeypatch.setenv("DISCORD_SHARD_IDS", ids)
+        with pytest.raises(ValidationError, match=message):
+            Settings(_env_file=None)  # type: ignore[call-arg]
+        monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")

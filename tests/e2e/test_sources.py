@@ -55,7 +55,7 @@ async def test_add_list_why_and_pause_notice(
         why = await fake_discord.slash("why", {"url": "https://example.gov/h?utm_source=x"})
         digest = await fake_discord.slash("digest", {"topic": "harbortest"})
         feed_server.app[STATUS].append(500)
-        (result,) = await poll_sources(bot)
+        (result,) = await poll_sources(bot, bot.services, bot.deliverer.limiter)
         await fake_discord.wait_for(lambda: len(notices(fake_discord)) == 1)
         choices = await fake_discord.autocomplete(
             "source remove", {"source": ""}, focused="source", user=fake_discord.admin

@@ -18,7 +18,9 @@ from bot.app import Services
 from bot.client import DigestBot
 from bot.delivery import Deliverer, RunOutcome
 from bot.scheduling import JOB_PREFIX
+from digests.leases import Leases
 from digests.models import ReleaseDraft, Subscription
+from digests.store.leases import LeaseRepository
 from tests.e2e.conftest import BotFactory, FakeClock
 from tests.fake_discord import server as fake_server
 from tests.fake_discord.server import FakeDiscord
@@ -389,7 +391,9 @@ async def test_runs_racing_for_the_same_subscription_post_each_release_once(
         bot.scheduler.pause()
         clock.set(at(3, 2, 9))
         # A second deliverer shares nothing in memory with the bot's, like a second process on the same database.
-        other = Deliverer(bot, bot.services.subscriptions)
+        leases = bot.services.leases
+        other_process = Leases(LeaseRepository(bot.services.db), owner="other", ttl=leases.ttl, clock=leases.clock)
+        other = Deliverer(bot, bot.services.subscriptions, other_process)
         outcomes = await asyncio.gather(
             bot.digest_schedule.run(subscription.id), other.run(subscription.id), bot.deliverer.run(subscription.id)
         )

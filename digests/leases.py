@@ -1,0 +1,50 @@
+"""This process's leases: who it is (one owner id per start), how long a lease lasts, and its clock.
+
+Used for the feed poller (one process polls, however many run) and for each subscription's run (one process
+posts a subscription at a time, also while another restarts and finds the first one's unfinished posts).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from digests.store.leases import LeaseRepository
+
+POLLER_LEASE = "poller"
+
+
+def new_owner_id() -> str:
+    """A process identity that is unique per start and says where the holder runs (for logs and operators)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def run_lease(subscription_id: int) -> str:
+    """The name of the lease held while a subscription's run posts."""
+    return f"subscription:{subscription_id}"
+
+
+class Leases:
+    """Takes, renews and gives up named leases as one owner."""
+
+    def __init__(
+        self, repo: LeaseRepository, *, owner: str, ttl: timedelta, clock: Callable[[], datetime]
+    ) -> None:
+        if ttl <= timedelta(0):
+            raise ValueError("a lease must last a positive time")
+        self.repo = repo
+        self.owner = owner
+        self.ttl = ttl
+        self.clock = clock
+
+    async def hold(self, name: str) -> bool:
+        """Take ``name``, or renew it for another ``ttl`` if this owner already holds it; whether it is ours."""
+        now = self.clock()
+        return await self.repo.acquire(name, self.owner, now + self.ttl, now)
+
+    async def release(self, name: str) -> None:
+        """Give ``name`` up (if ours) so another process need not wait for it to expire."""
+        await self.repo.release(name, self.owner)

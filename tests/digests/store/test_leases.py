@@ -1,0 +1,71 @@
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digests.leases import Leases, new_owner_id, run_lease
+from digests.store.db import Database
+from digests.store.leases import LeaseRepository
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TTL = timedelta(seconds=40)
+
+
+@pytest.fixture
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
+    """Two connections to one database file, each on its own thread, like two processes."""
+    first = await Database.open(tmp_path / "shared.db")
+    second = await Database.open(tmp_path / "shared.db")
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def test_a_lease_is_held_renewed_and_taken_over_only_once_expired(db: Database) -> None:
+    repo = LeaseRepository(db)
+    assert await repo.acquire("poller", "a", NOW + TTL, NOW)
+    assert not await repo.acquire("poller", "b", NOW + TTL, NOW)  # held by a
+    assert await repo.acquire("poller", "a", NOW + 2 * TTL, NOW + TTL / 2)  # a renews
+    assert not await repo.acquire("poller", "b", NOW + 3 * TTL, NOW + TTL + TTL / 2)  # renewed: not expired yet
+    lease = await repo.get("poller")
+    assert lease is not None and (lease.owner, lease.expires_at) == ("a", NOW + 2 * TTL)
+    assert await repo.acquire("poller", "b", NOW + 3 * TTL, NOW + 2 * TTL)  # a stopped renewing: b takes over
+    assert not await repo.acquire("poller", "a", NOW + 3 * TTL, NOW + 2 * TTL)  # and a cannot take it back
+    assert await repo.acquire("other", "a", NOW + TTL, NOW)  # leases are independent
+
+
+async def test_release_frees_a_lease_only_for_its_holder(db: Database) -> None:
+    repo = LeaseRepository(db)
+    await repo.acquire("poller", "a", NOW + TTL, NOW)
+    assert not await repo.release("poller", "b")
+    assert await repo.release("poller", "a")
+    assert await repo.get("poller") is None
+    assert await repo.acquire("poller", "b", NOW + TTL, NOW)  # at once, without waiting for the expiry
+
+
+async def test_processes_racing_for_a_lease_get_it_once(two_processes: tuple[Database, Database]) -> None:
+    first, second = (LeaseRepository(db) for db in two_processes)
+    for round_ in range(20):
+        name, now = f"race-{round_}", NOW + round_ * TTL
+        won = await asyncio.gather(
+            first.acquire(name, "a", now + TTL, now), second.acquire(name, "b", now + TTL, now)
+        )
+        assert sorted(won) == [False, True]
+        lease = await first.get(name)
+        assert lease is not None and lease.owner == ("a" if won[0] else "b")
+
+
+async def test_leases_service_uses_its_owner_ttl_and_clock(db: Database) -> None:
+    now = [NOW]
+    mine = Leases(LeaseRepository(db), owner=new_owner_id(), ttl=TTL, clock=lambda: now[0])
+    theirs = Leases(LeaseRepository(db), owner=new_owner_id(), ttl=TTL, clock=lambda: now[0])
+    assert mine.owner != theirs.owner and mine.owner.count(":") == 2
+    assert await mine.hold(run_lease(7)) and not await theirs.hold(run_lease(7))
+    now[0] += TTL
+    assert await theirs.hold(run_lease(7))  # mine expired without renewal
+    await theirs.release(run_lease(7))
+    assert await mine.hold(run_lease(7))
+    with pytest.raises(ValueError, match="positive"):
+        Leases(LeaseRepository(db), owner="x", ttl=timedelta(0), clock=lambda: NOW)
