@@ -30,6 +30,7 @@ bot: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/analysis_bounds.py
 
 bench-delivery: $(STAMP)
 	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports

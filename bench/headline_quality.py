@@ -21,12 +21,13 @@ from pathlib import Path
 
 from rouge_score.rouge_scorer import RougeScorer
 from rouge_table import rouge_table  # a sibling: these benchmarks run as scripts from bench/
+from shared_data import SHARED_DATA
 
 from digests.quotes import extract_quotes
 from digests.summarize import ALGORITHMS, summarize
 from digests.text import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear"
+DATA = SHARED_DATA / "polnear"
 LENGTHS = (1, 3)
 ROUGE_TYPES = ("rouge1", "rouge2")
 

@@ -16,8 +16,8 @@ import statistics
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
+from shared_data import SHARED_DATA  # a sibling: the benchmarks run as scripts from bench/
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
@@ -25,7 +25,7 @@ from digests.models import Sentence
 from digests.summarize import LANGUAGE, STOP_WORDS, build_document, content_term, stem, summarize
 from digests.text import split_sentences
 
-ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news-summary" / "articles" / "business"
+ARTICLES = SHARED_DATA / "bbc-news-summary" / "articles" / "business"
 SIZES = (25, 120, 480)
 
 

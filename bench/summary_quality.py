@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rouge_score.rouge_scorer import RougeScorer
 from rouge_table import rouge_table  # a sibling: these benchmarks run as scripts from bench/
+from shared_data import SHARED_DATA
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
@@ -33,7 +34,7 @@ from digests.models import Sentence
 from digests.summarize import ALGORITHMS, STOP_WORDS, build_document, stem, summarize
 from digests.text import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news-summary"
+DATA = SHARED_DATA / "bbc-news-summary"
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
 TUNE_EVERY = 5  # article numbers divisible by this form the tuning split
 SHORT_LENGTH = 3

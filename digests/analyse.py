@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -15,7 +16,7 @@ from digests.topics import STOP_WORDS, topic_terms
 
 
 def _bag(text: str) -> Counter[str]:
-    return Counter(word.lower() for word in words(text) if word.lower() not in STOP_WORDS)
+    return Counter(word for word in map(str.lower, words(text)) if word not in STOP_WORDS)
 
 
 def _squares(bag: Counter[str]) -> int:
@@ -52,10 +53,13 @@ def rank_quotes(
     span = (high - low) or 1.0
     document = _bag(body)
     document_squares = _squares(document)
+    starts = [s.start for s in sentences]
+    ends = [s.end for s in sentences]  # sentences do not overlap, so ends ascend with starts
     scored: list[Quote] = []
     for quote in quotes:
         own = _bag(quote.text)
-        spanned = [s.idx for s in sentences if s.start < quote.end and s.end > quote.start] or [quote.sentence_idx]
+        # The sentences the quote overlaps: those ending after it starts and starting before it ends.
+        spanned = range(bisect_right(ends, quote.start), bisect_left(starts, quote.end)) or [quote.sentence_idx]
         sumy_score = (max(summary.scores[i] for i in spanned if i < len(summary.scores)) - low) / span
         named = 1.0 if quote.speaker else 0.0
         score = 0.8 * _similarity_to_rest(own, document, document_squares) + 0.1 * sumy_score + 0.1 * named

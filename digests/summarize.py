@@ -16,10 +16,11 @@ similarity) and quote continuation fragments ranked last.
 from __future__ import annotations
 
 import warnings
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
+from itertools import accumulate, groupby
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,12 @@ SHORT_SENTENCE_WORDS = 6
 SHORT_SENTENCE_FACTOR = 0.3
 REDUNDANCY_WEIGHT = 0.3 / 0.7
 NEAR_DUPLICATE = 0.3
+
+# Only a release's first RANKED_SENTENCES sentences are ranked; any after them follow in document order. The graph
+# and MMR steps are quadratic in the sentences ranked, so this bounds a huge release's cost (issue 11) while leaving
+# every ordinary release as it was: news releases put their point first, and a digest shows a handful of sentences.
+RANKED_SENTENCES = 1000
+PAIR_BATCH = 1 << 20  # sentence pairs summed at once in Terms.shared_products: bounds its memory (~50 MB)
 
 
 class _IndexedSentence(SumySentence):  # type: ignore[misc]  # sumy ships no type hints
@@ -145,13 +152,29 @@ class Terms:
         rows, cols, kept = self.rows[keep], self.cols[keep], values[keep]
         by_term = np.argsort(cols, kind="stable")
         rows, cols, kept = rows[by_term], cols[by_term], kept[by_term]
+        n = self.sentences
+        products = np.zeros(n * n)
+        # A term in k sentences makes k² pairs: taken a batch of terms at a time, so that a release whose sentences
+        # all share words (a table, a list) never holds more than about PAIR_BATCH pairs at once. An ordinary
+        # release is one batch, summed exactly as before.
+        pairs_through = np.cumsum(self.frequency[cols])  # pairs of the entries up to each one, in term order
+        batch = 0
+        while batch < len(cols):
+            # Whole terms only: the batch ends where a term ends, past at least one term.
+            limit = np.searchsorted(pairs_through, (pairs_through[batch - 1] if batch else 0) + PAIR_BATCH, "right")
+            end = int(np.searchsorted(cols, cols[max(limit, batch + 1) - 1], side="right"))
+            self._add_pairs(products, rows[batch:end], cols[batch:end], kept[batch:end])
+            batch = end
+        return products.reshape(n, n)
+
+    def _add_pairs(self, products: Matrix, rows: IndexArray, cols: IndexArray, kept: Matrix) -> None:
+        """Add to ``products`` (flat n × n) the products of every pair of entries of the same term."""
         sizes = self.frequency[cols]  # each entry pairs with every entry of its term, itself included
         first = np.searchsorted(cols, cols)  # where each entry's term starts
         left = np.repeat(np.arange(len(cols)), sizes)
         right = np.repeat(first, sizes) + np.arange(len(left)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         n = self.sentences
-        products = np.bincount(rows[left] * n + rows[right], weights=kept[left] * kept[right], minlength=n * n)
-        return np.asarray(products, dtype=np.float64).reshape(n, n)
+        products += np.bincount(rows[left] * n + rows[right], weights=kept[left] * kept[right], minlength=n * n)
 
     def per_sentence(self, values: Matrix) -> Matrix:
         """Sum of ``values`` (one per entry) for each sentence."""
@@ -305,9 +328,18 @@ def quote_fragments(sentences: Sequence[Sentence], quote_spans: Sequence[tuple[i
     """Indexes of sentences that continue a quote begun in an earlier sentence.
 
     Such a sentence starts inside a quote span without containing the quote's start, so out of context it is
-    an unattributed piece of someone's words.
+    an unattributed piece of someone's words. Spans sorted by start, with the furthest end reached so far: one
+    binary search per sentence, whatever the number of quotes.
     """
-    return {s.idx for s in sentences for start, end in quote_spans if start < s.start < end}
+    spans = sorted(quote_spans)
+    starts = [start for start, _ in spans]
+    reach = list(accumulate((end for _, end in spans), max))
+    fragments: set[int] = set()
+    for s in sentences:
+        opened = bisect_left(starts, s.start)  # spans starting strictly before the sentence
+        if opened and reach[opened - 1] > s.start:
+            fragments.add(s.idx)
+    return fragments
 
 
 def percentiles(values: Matrix) -> Matrix:
@@ -393,9 +425,22 @@ def summarize(
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if not sentences:
         return Summary((), (), algorithm)
-    document = build_document(sentences)
+    ranked = sentences[:RANKED_SENTENCES]
+    document = build_document(ranked)
     if algorithm == "news":
-        return _news(document, sentences, quote_spans, title)
-    scores = [float(score) for score in _RATERS[algorithm](document)]
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    return Summary(tuple(scores), tuple(order), algorithm)
+        summary = _news(document, ranked, quote_spans, title)
+    else:
+        scores = [float(score) for score in _RATERS[algorithm](document)]
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        summary = Summary(tuple(scores), tuple(order), algorithm)
+    return _with_unranked(summary, len(sentences))
+
+
+def _with_unranked(summary: Summary, total: int) -> Summary:
+    """``summary`` of the first sentences extended to all ``total``: the unranked rest last, in document order."""
+    rest = total - len(summary.scores)
+    if rest <= 0:
+        return summary
+    floor = min(summary.scores)
+    unranked = tuple(range(len(summary.scores), total))
+    return Summary(summary.scores + (floor,) * rest, summary.order + unranked, summary.algorithm)

@@ -101,7 +101,12 @@ _INITIALISM_BREAK = re.compile(r"(?<=\b[A-Za-z]\.[A-Za-z]\.)\s+(?=(?:" + _SENTEN
 
 # "No." ends a sentence ("he said no.") unless a number follows ("Room No. 5").
 _NUMBER_SIGN = re.compile(r"\bNos?\.$")
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# Where an oversized paragraph may be cut: after ".", "!" or "?" (and closing quotes or brackets), before a space
+# and a capital or an opening quote.
+_SAFE_BREAK = re.compile(r"(?P<stop>[.!?][\"'”’)\]]*)\s+(?=[\"“‘(]?[A-Z])")
+_LAST_WORD = re.compile(r"[\w.]+$")
+CHUNK_LIMIT = 20_000  # characters: far above any ordinary paragraph, far below what trips Punkt's time limit
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def _punkt() -> PunktSentenceTokenizer:
@@ -123,19 +128,59 @@ def paragraph_spans(body: str) -> Iterator[tuple[int, int]]:
             yield match.start() + lead, match.start() + lead + len(stripped)
 
 
+def chunk_spans(text: str, limit: int = CHUNK_LIMIT) -> Iterator[tuple[int, int]]:
+    """Cut a paragraph into ``(start, end)`` pieces of at most ``limit`` characters, at sentence-like breaks.
+
+    Punkt runs its regular expression over a whole paragraph under NLTK's 5 s wall-clock limit, and on a paragraph
+    of hundreds of kilobytes it trips it; pieces of bounded size keep splitting linear in the paragraph's length.
+    A piece ends at the last sentence end in the second half of its window (a period not after an abbreviation,
+    followed by a space and a capital), else at the last space, else at the limit. Paragraphs under the limit,
+    that is every ordinary one, are one piece, so their sentences are exactly Punkt's.
+    """
+    start, n = 0, len(text)
+    while n - start > limit:
+        window_end = start + limit
+        cut = None
+        for match in _SAFE_BREAK.finditer(text, start + limit // 2, window_end):
+            word = _LAST_WORD.search(text, max(start, match.start() - 20), match.start())
+            if word is None or word.group().lower() not in ABBREVIATIONS:
+                cut = match
+        if cut is not None:
+            end, following = cut.end("stop"), cut.end()
+        else:
+            space = text.rfind(" ", start + limit // 2, window_end)
+            end = following = space if space > start else window_end
+        yield start, end
+        while following < n and text[following].isspace():
+            following += 1
+        start = following
+    if start < n:
+        yield start, n
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence ``(start, end)`` offsets within one paragraph of text."""
     spans: list[tuple[int, int]] = []
-    for start, end in _PUNKT.span_tokenize(text):
-        piece_start = start
-        for match in _INITIALISM_BREAK.finditer(text, start, end):
-            spans.append((piece_start, match.start()))
-            piece_start = match.end()
-        if spans and _NUMBER_SIGN.search(text, 0, spans[-1][1]) and text[piece_start : piece_start + 1].isdigit():
-            spans[-1] = (spans[-1][0], end)  # "No. 5": an abbreviation only before a number, so merged back
-        else:
-            spans.append((piece_start, end))
+    for chunk_start, chunk_end in chunk_spans(text):
+        piece = text[chunk_start:chunk_end]
+        for start, end in _PUNKT.span_tokenize(piece):
+            _add_sentence(text, chunk_start + start, chunk_start + end, spans)
     return spans
+
+
+def _add_sentence(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append Punkt's sentence ``text[start:end]`` to ``spans``, split after initialisms, merged after "No."."""
+    piece_start = start
+    for match in _INITIALISM_BREAK.finditer(text, start, end):
+        spans.append((piece_start, match.start()))
+        piece_start = match.end()
+    # Only the last few characters can end in "No.": search there, not from the paragraph's start.
+    if spans and text[piece_start : piece_start + 1].isdigit():
+        previous_end = spans[-1][1]
+        if _NUMBER_SIGN.search(text, max(0, previous_end - 5), previous_end):
+            spans[-1] = (spans[-1][0], end)  # "No. 5": an abbreviation only before a number, so merged back
+            return
+    spans.append((piece_start, end))
 
 
 def split_sentences(body: str) -> tuple[Sentence, ...]:

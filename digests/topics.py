@@ -93,14 +93,27 @@ def keywords(title: str | None, body: str, limit: int = 12) -> tuple[str, ...]:
             phrase = normalise(" ".join(words))
             if len(phrase) >= 3 and phrase not in STOP_WORDS:
                 counts[phrase] += 1
+    lower_case = _lower_case_words(body)
     frequent = [
         term
         for term, n in counts.most_common()
         # A capitalised common word ("Discussions ...") is only sentence-initial: it also appears in lower case.
-        if (n >= 2 or (title_words and term in title_words))
-        and (" " in term or not re.search(rf"\b{re.escape(term)}\b", body))
+        if (n >= 2 or (title_words and term in title_words)) and (" " in term or term not in lower_case)
     ]
     return tuple(frequent[:limit])
+
+
+def _lower_case_words(body: str) -> set[str]:
+    """Every word written in lower case in ``body``, also each part of one joined by an apostrophe ("iraq's").
+
+    One pass over the body, so that checking a candidate keyword is a set look-up, not a search of the body.
+    """
+    found: set[str] = set()
+    for token in set(_WORD.findall(body.replace("’", "'"))):
+        if token.islower():
+            found.add(token)
+            found.update(token.split("'"))
+    return found
 
 
 def topic_terms(title: str | None, body: str, tags: Iterable[str] = ()) -> TopicTerms:

@@ -11,6 +11,7 @@ from rouge_score.rouge_scorer import RougeScorer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
+from digests import summarize as summarize_module
 from digests.models import Sentence
 from digests.summarize import (
     ALGORITHMS,
@@ -267,3 +268,31 @@ def test_news_beats_lead_on_bbc_samples(title: str, body: str, reference: list[s
     lead = summarize(sentences, "lead")
     for count in (len(reference), 3):
         assert rouge1(news.pick(count)) >= rouge1(lead.pick(count)), count
+
+
+def test_shared_products_in_batches_equal_one_batch(
+    monkeypatch: pytest.MonkeyPatch, seed: tuple[Sentence, ...]
+) -> None:
+    terms = term_counts(build_document(seed))
+    whole = terms.shared_products(terms.counts)
+    monkeypatch.setattr(summarize_module, "PAIR_BATCH", 3)  # a few terms per batch
+    assert np.allclose(terms.shared_products(terms.counts), whole)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_sentences_past_the_ranked_limit_follow_in_document_order(
+    monkeypatch: pytest.MonkeyPatch, seed: tuple[Sentence, ...], algorithm: str
+) -> None:
+    full = summarize(seed[:10], algorithm, quote_spans(SEED))
+    monkeypatch.setattr(summarize_module, "RANKED_SENTENCES", 10)
+    capped = summarize(seed, algorithm, quote_spans(SEED))
+    assert capped.order == full.order + tuple(range(10, len(seed)))
+    assert capped.scores[:10] == full.scores and len(capped.scores) == len(seed)
+    assert set(capped.scores[10:]) == {min(full.scores)}
+
+
+def test_quote_fragments_with_nested_and_overlapping_spans() -> None:
+    sentences = make_sentences(["a" * 9] * 5)  # starts 0, 10, 20, 30, 40
+    assert quote_fragments(sentences, [(5, 25), (12, 14), (38, 39)]) == {1, 2}
+    assert quote_fragments(sentences, [(10, 45)]) == {2, 3, 4}  # the sentence opening the quote is not one
+    assert quote_fragments(sentences, []) == set()

@@ -1,4 +1,4 @@
-from digests.text import OfflineTokenizer, split_sentences, words
+from digests.text import CHUNK_LIMIT, OfflineTokenizer, chunk_spans, split_sentences, words
 
 
 def texts(body: str) -> list[str]:
@@ -72,3 +72,22 @@ def test_no_am_pm_and_number_signs() -> None:
         "The next round is Monday.",
     ]
     assert texts("They met at 5 p.m. on Monday.") == ["They met at 5 p.m. on Monday."]
+
+
+def test_an_oversized_paragraph_is_cut_at_sentence_ends_not_after_abbreviations() -> None:
+    text = "Mr. Smith left. The Army met Gen. Ray. It rained. " * 4
+    pieces = list(chunk_spans(text, limit=40))
+    assert all(end - start <= 40 for start, end in pieces)
+    assert all(text[end - 1] == "." and not text[:end].endswith(("Mr.", "Gen.")) for _, end in pieces[:-1])
+    assert "".join(text[start:end] + " " for start, end in pieces).split() == text.split()
+
+
+def test_a_paragraph_without_sentence_ends_is_cut_at_spaces_or_at_the_limit() -> None:
+    assert list(chunk_spans(" ".join(["word"] * 10), limit=12)) == [(0, 9), (10, 19), (20, 29), (30, 39), (40, 49)]
+    assert list(chunk_spans("x" * 25, limit=10)) == [(0, 10), (10, 20), (20, 25)]
+
+
+def test_a_huge_paragraph_of_short_sentences_splits_like_short_ones() -> None:
+    paragraph = " ".join(f"Item {i} is ready." for i in range(3000))  # about 60,000 characters, one line
+    assert len(paragraph) > CHUNK_LIMIT
+    assert texts(paragraph) == [f"Item {i} is ready." for i in range(3000)]
