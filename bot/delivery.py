@@ -6,6 +6,12 @@ confirms it afterwards. Whatever a crash, a cancellation or an outage leaves cla
 the next run: it first looks in the channel's history for the bot's own post of that content (Discord honours a
 nonce for a few minutes only, and the bot may have been down longer), and re-posts only what is not there, with the
 same nonce, so that even a post that lands while we look is answered with the message Discord already made.
+The look-back is bounded by time, not by count: it pages through every message since the oldest unconfirmed claim
+(however busy the channel), and each post's header names its subscription, so that subscriptions sharing a channel
+never mistake each other's identical digests for their own.
+
+A run posts at most MAX_RELEASES_PER_RUN releases, newest first; when more are due, its last message says how many
+wait and that they follow in the next runs (nothing is dropped: every undelivered release stays due).
 
 Failures stay with their subscription: a 403 or 404 pauses it (and tells the server once), a 429 or 5xx is
 retried with backoff while the other subscriptions go on; all posts share one token bucket so that thousands of
@@ -30,7 +36,7 @@ from bot.views import digest_view
 from digests.leases import Leases, run_lease
 from digests.models import Digest, Subscription
 from digests.store.deliveries import Claim, DeliveryKind, PendingMessage, message_nonce
-from digests.subscriptions import DueReleases, SubscriptionService
+from digests.subscriptions import MAX_RELEASES_PER_RUN, DueReleases, SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ DEFAULT_REQUESTS_PER_SECOND = 45.0  # Discord allows 50 per bot; leave room for 
 DEFAULT_CONCURRENCY = 50
 DEFAULT_RETRY_DELAYS = (5.0, 30.0, 120.0)  # our backoff for 429/5xx, on top of discord.py's own retries
 HISTORY_SLACK = timedelta(minutes=1)  # clock skew between us and Discord when looking for an earlier post
+HISTORY_PAGE = 100  # messages per history request (Discord's maximum)
 
 
 class RateLimiter:
@@ -111,6 +118,7 @@ class RunOutcome:
     deferred: bool = False  # Discord failed repeatedly; pending releases wait for the next run
     skipped: bool = False  # gone or paused: nothing was attempted
     busy: bool = False  # another process is running this subscription: nothing was attempted here
+    waiting: int = 0  # due releases left for later runs (beyond MAX_RELEASES_PER_RUN)
 
 
 def failure_reason(error: discord.HTTPException, channel_id: int) -> str:
@@ -166,7 +174,8 @@ class Deliverer:
         tz = ZoneInfo(subscription.timezone)
         # Left over from a run that crashed or failed: they may have reached Discord already.
         leftovers = await self.service.pending(subscription.id)
-        planned = plan(subscription, await self.service.due(subscription), tz)
+        due = await self.service.due(subscription)
+        planned = plan(subscription, due, tz)
         if planned:
             await self.service.claim(subscription.id, [claim for message in planned for claim in message.claims])
         laid_out = {message.nonce: message for message in planned}
@@ -188,7 +197,9 @@ class Deliverer:
         await self.service.finish_run(subscription.id)
         if messages:
             log.info("subscription #%d: posted %d message(s)", subscription_id, messages)
-        return RunOutcome(subscription_id, messages)
+        if due.waiting:
+            log.info("subscription #%d: %d more release(s) wait for the next runs", subscription_id, due.waiting)
+        return RunOutcome(subscription_id, messages, waiting=due.waiting)
 
     async def _post(
         self,
@@ -205,8 +216,9 @@ class Deliverer:
         (left over from an earlier run, or partly claimed by another process) is rebuilt from the ledger. A page
         found among ``landed`` (the bot's posts since an earlier run claimed it) is not sent again.
         """
+        note = None
         if planned is not None and planned.releases == pending.releases:
-            pages = [planned.page]
+            pages, note = [planned.page], planned.note
         else:
             pages = await self._rebuild(subscription, pending, tz)
         first_id: int | None = None
@@ -215,7 +227,10 @@ class Deliverer:
             # parts get nonces of their own, derived the same way on every retry.
             nonce = pending.nonce if part == 0 else message_nonce(subscription.id, pending.releases, part)
             found = next((message for message in landed if same_content(message, page)), None)
-            sent = found or await self._send(subscription, page, nonce, lease, with_buttons=pending.kind == "digest")
+            last = part == len(pages) - 1
+            sent = found or await self._send(
+                subscription, page, nonce, lease, with_buttons=pending.kind == "digest", content=note if last else None
+            )
             first_id = sent.id if first_id is None else first_id
         await self.service.mark_posted(subscription.id, pending.nonce, first_id)
         return len(pages)
@@ -223,15 +238,24 @@ class Deliverer:
     async def _rebuild(self, subscription: Subscription, pending: PendingMessage, tz: ZoneInfo) -> list[Page]:
         """The pages of a claimed message, laid out again from its releases as they are now."""
         items, releases = await self.service.pending_content(subscription, pending)
+        label = subscription_label(subscription)
         if pending.kind == "digest":
-            return digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz) if items else []
-        return update_pages(releases, subscription.topic, tz)
+            return digest_pages(Digest(topic=subscription.topic, items=tuple(items)), tz, label) if items else []
+        return update_pages(releases, subscription.topic, tz, label)
 
     async def _send(
-        self, subscription: Subscription, page: Page, nonce: str, lease: RunLease, *, with_buttons: bool
+        self,
+        subscription: Subscription,
+        page: Page,
+        nonce: str,
+        lease: RunLease,
+        *,
+        with_buttons: bool,
+        content: str | None = None,
     ) -> discord.Message:
-        """Send one page with its nonce, retrying 429/5xx with backoff; 403/404 and other errors are raised, and so
-        is losing the run's lease (checked before every attempt, so a run never posts once another took over)."""
+        """Send one page with its nonce (and ``content`` above it), retrying 429/5xx with backoff; 403/404 and
+        other errors are raised, and so is losing the run's lease (checked before every attempt, so a run never
+        posts once another took over)."""
         channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
         view = digest_view(page) if with_buttons else discord.utils.MISSING
         if with_buttons:
@@ -242,7 +266,9 @@ class Deliverer:
             await self.limiter.acquire()
             await lease.keep()
             try:
-                return await channel.send(embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS)
+                return await channel.send(
+                    content, embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+                )
             except (discord.Forbidden, discord.NotFound):
                 raise
             except discord.HTTPException as exc:
@@ -252,17 +278,25 @@ class Deliverer:
         raise DeliveryDeferredError(f"Discord kept failing after {len(self.retry_delays) + 1} attempts")
 
     async def _posted_since(self, subscription: Subscription, since: datetime) -> list[discord.Message]:
-        """The bot's own channel posts (not interaction answers) from shortly before ``since``; [] if unknown."""
+        """The bot's own channel posts (not interaction answers) from shortly before ``since``; [] if unknown.
+
+        Every message since then is read, a page of HISTORY_PAGE at a time, however many other posts (ours for
+        other subscriptions, or anyone's) landed meanwhile: the look-back is bounded by time, not by count.
+        """
         channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
         me = self.client.user
         after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
+        found: list[discord.Message] = []
         await self.limiter.acquire()
         try:
-            return [
-                message
-                async for message in channel.history(limit=100, after=after, oldest_first=True)
-                if me is not None and message.author.id == me.id and message.interaction_metadata is None
-            ]
+            seen = 0
+            async for message in channel.history(limit=None, after=after, oldest_first=True):
+                seen += 1
+                if seen % HISTORY_PAGE == 0:
+                    await self.limiter.acquire()  # the next message may need the next page: one more request
+                if me is not None and message.author.id == me.id and message.interaction_metadata is None:
+                    found.append(message)
+            return found
         except (discord.Forbidden, discord.NotFound):
             raise
         except discord.HTTPException as exc:  # fall back on the nonce alone
@@ -299,8 +333,27 @@ class Deliverer:
 
 
 def same_content(message: discord.Message, page: Page) -> bool:
-    """Whether ``message`` shows exactly ``page``'s embeds (rendering is deterministic for the same data)."""
-    return [(e.title, e.description) for e in message.embeds] == [(e.title, e.description) for e in page.embeds]
+    """Whether ``message`` shows exactly ``page``'s embeds, header included (it names the subscription), since
+    rendering is deterministic for the same data."""
+
+    def shown(embeds: Sequence[discord.Embed]) -> list[tuple[str | None, str | None, str | None]]:
+        return [(e.author.name, e.title, e.description) for e in embeds]
+
+    return shown(message.embeds) == shown(page.embeds)
+
+
+def subscription_label(subscription: Subscription) -> str:
+    """What each of a subscription's posts says about where it comes from (in the page header)."""
+    return f"daily digest #{subscription.id}"
+
+
+def backlog_note(topic: str, waiting: int) -> str:
+    """The line above a run's last message when more releases are due than one run posts."""
+    return (
+        f"…and {waiting:,} more release{'s' if waiting != 1 else ''} about “{clean_text(topic)}” not posted yet: "
+        f"they follow in the next runs, newest first, up to {MAX_RELEASES_PER_RUN} a run. "
+        f"/digest shows them now."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +363,7 @@ class PlannedMessage:
     kind: DeliveryKind
     page: Page
     nonce: str
+    note: str | None = None  # plain text above the embeds (the backlog note on a run's last message)
 
     @property
     def releases(self) -> tuple[tuple[int, int], ...]:
@@ -323,12 +377,20 @@ class PlannedMessage:
 
 
 def plan(subscription: Subscription, due: DueReleases, tz: ZoneInfo) -> list[PlannedMessage]:
-    """Lay the due releases out as messages, each with its nonce: what one run claims and posts."""
+    """Lay the due releases out as messages, each with its nonce: what one run claims and posts; the last one
+    carries the backlog note when more releases wait than one run posts."""
+    label = subscription_label(subscription)
     pages: list[tuple[Page, DeliveryKind]] = []
     if due.new:
-        pages += [(p, "digest") for p in digest_pages(Digest(topic=subscription.topic, items=due.new), tz)]
-    pages += [(p, "update") for p in update_pages(due.updated, subscription.topic, tz)]
+        pages += [(p, "digest") for p in digest_pages(Digest(topic=subscription.topic, items=due.new), tz, label)]
+    pages += [(p, "update") for p in update_pages(due.updated, subscription.topic, tz, label)]
+    note = backlog_note(subscription.topic, due.waiting) if due.waiting else None
     return [
-        PlannedMessage(kind, page, message_nonce(subscription.id, [(r.id, r.version) for r in page.releases]))
-        for page, kind in pages
+        PlannedMessage(
+            kind,
+            page,
+            message_nonce(subscription.id, [(r.id, r.version) for r in page.releases]),
+            note if index == len(pages) - 1 else None,
+        )
+        for index, (page, kind) in enumerate(pages)
     ]

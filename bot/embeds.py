@@ -224,20 +224,24 @@ def release_embed(item: DigestItem, tz: tzinfo) -> discord.Embed:
     return embed
 
 
-def _page_author(digest: Digest, tz: tzinfo) -> str:
-    """Header naming the digest, set as the author line of each page's first embed."""
+def _page_author(digest: Digest, tz: tzinfo, label: str | None = None) -> str:
+    """Header naming the digest (and ``label``, e.g. which subscription posted it), set as the author line of
+    each page's first embed."""
     text = f"Release Digest · {neutralise_mentions(_WHITESPACE.sub(' ', digest.topic).strip())}"
     if digest.since is not None:
         text += f" · since {format_date(digest.since, tz)}"
+    if label:
+        text += f" · {label}"
     return truncate(text, EMBED_AUTHOR_LIMIT)
 
 
-def digest_pages(digest: Digest, tz: tzinfo) -> list[Page]:
-    """A digest laid out as messages: one embed per release, as many per page as Discord allows.
+def digest_pages(digest: Digest, tz: tzinfo, label: str | None = None) -> list[Page]:
+    """A digest laid out as messages: one embed per release, as many per page as Discord allows; ``label`` is
+    added to each page's header.
 
     Always returns at least one page (an empty digest yields a single "no releases" page).
     """
-    author = _page_author(digest, tz)
+    author = _page_author(digest, tz, label)
     if not digest.items:
         embed = discord.Embed(
             title="No matching releases",
@@ -383,11 +387,11 @@ def error_embed(message: str, suggestions: Sequence[str] = ()) -> discord.Embed:
 UPDATES_PER_EMBED = 10
 
 
-def update_pages(releases: Sequence[Release], topic: str, tz: tzinfo) -> list[Page]:
+def update_pages(releases: Sequence[Release], topic: str, tz: tzinfo, label: str | None = None) -> list[Page]:
     """Short "updated" notes for releases edited after a subscription posted them: a linked title and date
     per line, ten to an embed, one embed per message (no buttons: the full digest was posted before)."""
     pages: list[Page] = []
-    author = _page_author(Digest(topic=topic, items=()), tz)
+    author = _page_author(Digest(topic=topic, items=()), tz, label)
     line_budget = EMBED_DESCRIPTION_LIMIT // UPDATES_PER_EMBED - 1  # so that a full embed always fits
     for start in range(0, len(releases), UPDATES_PER_EMBED):
         chunk = releases[start : start + UPDATES_PER_EMBED]

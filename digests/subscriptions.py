@@ -22,9 +22,10 @@ from digests.topics import normalise, query_words
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
 MAX_WORDS = 20
 MAX_TOPIC_LENGTH = 200
-# A run looks at this many of the newest releases about its topic; what it cannot post in one run
-# (more than MAX_RELEASES_PER_RUN) is left undelivered for the next one, so nothing is lost.
-TOPIC_SCAN_LIMIT = 1000
+# A run reads every release about its topic, this many at a time, to find those not delivered yet; it posts at
+# most MAX_RELEASES_PER_RUN of them (newest first) and says how many more wait for the next runs, so nothing is
+# ever dropped, silently or otherwise.
+TOPIC_SCAN_BATCH = 1000
 MAX_RELEASES_PER_RUN = 50
 
 
@@ -116,6 +117,7 @@ class DueReleases:
 
     new: tuple[DigestItem, ...]
     updated: tuple[Release, ...]
+    waiting: int = 0  # undelivered releases beyond this run's MAX_RELEASES_PER_RUN: they go out in later runs
 
     def __bool__(self) -> bool:
         return bool(self.new or self.updated)
@@ -223,18 +225,32 @@ class SubscriptionService:
 
     async def due(self, subscription: Subscription) -> DueReleases:
         """The releases about the topic (and within the include/exclude words) that the subscription's server sees
-        and that were not yet delivered at their current version, newest first, at most MAX_RELEASES_PER_RUN."""
-        releases = await self.digests.repo.for_topic(
-            subscription.topic, None, TOPIC_SCAN_LIMIT, guild_id=subscription.guild_id
-        )
+        and that were not yet delivered at their current version, newest first, at most MAX_RELEASES_PER_RUN;
+        ``waiting`` counts the rest.
+
+        Every matching release is considered, however many there are (read TOPIC_SCAN_BATCH at a time), so an
+        old undelivered release is never out of sight: it goes out in a later run once the newer ones have.
+        """
         seen = await self.ledger.versions(subscription.id)
-        candidates = [r for r in releases if r.id not in seen or seen[r.id][0] < r.version]
-        candidates = await self._filter_words(subscription, candidates)
-        candidates = candidates[:MAX_RELEASES_PER_RUN]
-        new = [r for r in candidates if r.id not in seen]
-        updated = tuple(r for r in candidates if r.id in seen)
+        candidates: dict[int, Release] = {}
+        waiting = offset = 0
+        while True:
+            batch = await self.digests.repo.for_topic(
+                subscription.topic, None, TOPIC_SCAN_BATCH, offset, guild_id=subscription.guild_id
+            )
+            offset += len(batch)
+            fresh = [r for r in batch if (r.id not in seen or seen[r.id][0] < r.version) and r.id not in candidates]
+            for release in await self._filter_words(subscription, fresh):
+                if len(candidates) < MAX_RELEASES_PER_RUN:
+                    candidates[release.id] = release
+                else:
+                    waiting += 1
+            if len(batch) < TOPIC_SCAN_BATCH:
+                break
+        new = [r for r in candidates.values() if r.id not in seen]
+        updated = tuple(r for r in candidates.values() if r.id in seen)
         items = tuple(await self.digests.items(new, subscription.sentences))
-        return DueReleases(new=items, updated=updated)
+        return DueReleases(new=items, updated=updated, waiting=waiting)
 
     async def _filter_words(self, subscription: Subscription, releases: list[Release]) -> list[Release]:
         ids = [r.id for r in releases]

@@ -359,9 +359,16 @@ class ReleaseRepository:
         return condition, [fts.match_any(p.split() for p in phrases), *phrases, *visible_params]
 
     async def for_topic(
-        self, topic: str, since: datetime | None = None, limit: int = 50, *, guild_id: int | None = None
+        self,
+        topic: str,
+        since: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        guild_id: int | None = None,
     ) -> list[Release]:
-        """Releases about ``topic`` that the server sees, newest first."""
+        """Releases about ``topic`` that the server sees, newest first (``offset`` skips that many, to read them
+        in pages)."""
         found = await self._topic_filter(topic, guild_id)
         if found is None:
             return []
@@ -370,8 +377,9 @@ class ReleaseRepository:
             condition += " AND COALESCE(r.published_at, r.created_at) >= ?"
             params.append(to_db_time(since))
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {condition} ORDER BY {_NEWEST_FIRST} LIMIT ?",
-            [*params, limit],
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {condition} ORDER BY {_NEWEST_FIRST} "
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         return [_release(row) for row in rows]
 

@@ -688,9 +688,11 @@ class FakeDiscord:
         found = self.messages_in(channel_id)
         if "before" in record.query:
             found = [m for m in found if int(m["id"]) < int(record.query["before"])]
+        limit = int(record.query.get("limit", 50))
         if "after" in record.query:
             found = [m for m in found if int(m["id"]) > int(record.query["after"])]
-        limit = int(record.query.get("limit", 50))
+            if "before" not in record.query:  # as on Discord: the `limit` messages right after it, newest first
+                return _json(list(reversed(found[:limit])))
         return _json(list(reversed(found))[:limit])  # newest first, as on Discord
 
     async def _get_channel_message(
