@@ -10,9 +10,11 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import discord
+import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.app import Services
 from bot.cogs.digest import DigestCog
@@ -115,6 +117,8 @@ class DigestBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Register cogs and the persistent Quotes button, sync commands if they changed, then start the scheduler
         with a job per subscription (catching up runs missed while the bot was down)."""
+        if self.services.settings.discord_api_base:
+            await self._use_gateway_of_api()
         self.add_dynamic_items(QuotesButton)
         await self.add_cog(DigestCog(self))
         await self.add_cog(QuotesCog(self))
@@ -125,6 +129,12 @@ class DigestBot(commands.AutoShardedBot):
         await self.digest_schedule.load()
         if self.services.settings.poll_in_bot:
             self.poller.start()
+
+    async def _use_gateway_of_api(self) -> None:
+        """With another REST base, connect to the gateway it names: discord.py asks only when the shard count is
+        unset, and otherwise goes to Discord's default address."""
+        _, url, _ = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def close(self) -> None:
         """Stop the scheduler, then disconnect. Runs in progress are cancelled: the next start finds their claimed

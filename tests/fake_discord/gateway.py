@@ -68,6 +68,13 @@ class GatewaySession:
     resumable: bool = True
     # Set once READY and the GUILD_CREATEs went out: from then on events may be dispatched.
     ready: bool = False
+    # (shard id, shard count) from IDENTIFY: the session gets the guilds with (guild_id >> 22) % count == id.
+    shard: tuple[int, int] = (0, 1)
+
+    def covers(self, guild_id: str | int) -> bool:
+        """Whether ``guild_id`` is on this session's shard (Discord's formula)."""
+        index, count = self.shard
+        return (int(guild_id) >> 22) % count == index
 
     def wants(self, intent: int) -> bool:
         """Whether the client identified with ``intent``."""

@@ -274,9 +274,15 @@ class FakeGuild:
         }
 
 
-def build_default_guild(bot: FakeUser, admin: FakeUser, member: FakeUser) -> FakeGuild:
+def build_default_guild(
+    bot: FakeUser,
+    admin: FakeUser,
+    member: FakeUser,
+    name: str = "Release Digest Test Guild",
+    guild_id: str | None = None,
+) -> FakeGuild:
     """One guild with a #general text channel, the bot, an admin (owner) and a plain member."""
-    guild = FakeGuild(name="Release Digest Test Guild", owner=admin)
+    guild = FakeGuild(name=name, owner=admin, id=guild_id or snowflake())
     everyone = FakeRole(name="@everyone", permissions=EVERYONE_PERMISSIONS, id=guild.id)
     admin_role = FakeRole(name="Admin", permissions=ADMIN_PERMISSIONS, position=2)
     bot_role = FakeRole(

@@ -237,6 +237,8 @@ class FakeDiscord:
         self.guild = build_default_guild(self.bot_user, self.admin, self.member)
         self.guilds: list[FakeGuild] = [self.guild]
         self.channel: FakeChannel = self.guild.channels[0]
+        # What GET /gateway/bot recommends; clients that IDENTIFY with [i, n] get the guilds of shard i.
+        self.recommended_shards = 1
 
         self.requests: list[RecordedRequest] = []
         # Gateway payloads received from clients (tokens redacted), e.g. to assert an op 8 or op 3.
@@ -412,16 +414,34 @@ class FakeDiscord:
         while (wait := self._last_activity + quiet - time.monotonic()) > 0:
             await asyncio.sleep(wait)
 
-    async def wait_until_connected(self, timeout: float = 5.0) -> GatewaySession:
-        """Wait until a client has identified and received READY; returns its session."""
-        await self.wait_for(lambda: self._live_session() is not None, timeout, what="gateway READY")
-        session = self._live_session()
+    async def wait_until_connected(
+        self, timeout: float = 5.0, *, guild_id: str | None = None
+    ) -> GatewaySession:
+        """Wait until a client (on ``guild_id``'s shard, if given) has identified and received READY; returns
+        its session."""
+        await self.wait_for(
+            lambda: self._live_session(guild_id) is not None, timeout, what="gateway READY"
+        )
+        session = self._live_session(guild_id)
         assert session is not None
         return session
 
-    def _live_session(self) -> GatewaySession | None:
-        live = self._sessions_with()
+    def _live_session(self, guild_id: str | None = None) -> GatewaySession | None:
+        live = self._sessions_with(guild_id=guild_id)
         return live[-1] if live else None
+
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> FakeGuild:
+        """Another guild with a #general channel, the bot, ``admin`` (owner) and ``member``; add it before the
+        client connects. ``shard=(i, n)`` picks an id that Discord's formula puts on shard i of n."""
+        guild_id = snowflake()
+        if shard is not None:
+            index, count = shard
+            moment = int(guild_id) >> 22  # the id's timestamp decides its shard: move it forward to shard i
+            moment += (index - moment) % count
+            guild_id = str((moment << 22) | (int(guild_id) & 0x3FFFFF))
+        guild = build_default_guild(self.bot_user, self.admin, self.member, name, guild_id)
+        self.guilds.append(guild)
+        return guild
 
     def _recent_summary(self) -> str:
         return ", ".join(f"{r.method} {r.path} -> {r.status}" for r in self.requests[-8:]) or "none"
@@ -608,7 +628,9 @@ class FakeDiscord:
 
     async def _get_gateway(self, record: RecordedRequest) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return _json({"url": self.gateway_url.rstrip("/"), "shards": 1, "session_start_limit": limit})
+        return _json(
+            {"url": self.gateway_url.rstrip("/"), "shards": self.recommended_shards, "session_start_limit": limit}
+        )
 
     async def _get_commands(
         self, record: RecordedRequest, app: str, guild_id: str | None = None
@@ -940,7 +962,7 @@ class FakeDiscord:
         self._deleted.add(message["id"])
         if not message["flags"] & FLAG_EPHEMERAL:
             data = {"id": message["id"], "channel_id": message["channel_id"], "guild_id": message["guild_id"]}
-            for session in self._sessions_with(INTENT_GUILD_MESSAGES):
+            for session in self._sessions_with(INTENT_GUILD_MESSAGES, message["guild_id"]):
                 await session.dispatch("MESSAGE_DELETE", data)
 
     # ------------------------------------------------------------------ gateway
@@ -1000,17 +1022,18 @@ class FakeDiscord:
         if self.token is not None and data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
-        session = GatewaySession(intents=int(data.get("intents", 0)), connection=conn)
+        index, count = data.get("shard") or (0, 1)
+        session = GatewaySession(intents=int(data.get("intents", 0)), connection=conn, shard=(int(index), int(count)))
         conn.session = session
         self.sessions.append(session)
         ready = {
             "v": 10,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [g.unavailable_payload() for g in self.guilds],
+            "guilds": [g.unavailable_payload() for g in self.guilds if session.covers(g.id)],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "shard": data.get("shard", [0, 1]),
+            "shard": list(session.shard),
             "application": {"id": self.application_id, "flags": 1 << 23},
             "private_channels": [],
             "relationships": [],
@@ -1022,7 +1045,8 @@ class FakeDiscord:
         }
         await session.dispatch("READY", ready)
         for guild in self.guilds:
-            await session.dispatch("GUILD_CREATE", guild.payload())
+            if session.covers(guild.id):
+                await session.dispatch("GUILD_CREATE", guild.payload())
         session.ready = True
         await self._notify()
 
@@ -1043,15 +1067,21 @@ class FakeDiscord:
         await session.dispatch("RESUMED", {})
         await self._notify()
 
-    def _sessions_with(self, intent: int | None = None) -> list[GatewaySession]:
+    def _sessions_with(
+        self, intent: int | None = None, guild_id: str | None = None
+    ) -> list[GatewaySession]:
+        """Live sessions (with ``intent``; on the shard of ``guild_id``: a guild's events go there only)."""
         return [
             s
             for s in self.sessions
-            if s.resumable and s.ready and (intent is None or s.wants(intent))
+            if s.resumable
+            and s.ready
+            and (intent is None or s.wants(intent))
+            and (guild_id is None or s.covers(guild_id))
         ]
 
     async def _dispatch_message_event(self, event: str, message: dict[str, Any]) -> None:
-        for session in self._sessions_with(INTENT_GUILD_MESSAGES):
+        for session in self._sessions_with(INTENT_GUILD_MESSAGES, message["guild_id"]):
             await session.dispatch(event, self._as_seen_by_bot(session, message))
 
     def _as_seen_by_bot(self, session: GatewaySession, message: dict[str, Any]) -> dict[str, Any]:
@@ -1068,9 +1098,11 @@ class FakeDiscord:
         return data
 
     async def send_event(self, event: str, data: dict[str, Any], timeout: float = 5.0) -> None:
-        """Dispatch a raw gateway event to every connected client (waits for one to be connected)."""
-        await self.wait_until_connected(timeout)
-        for session in self._sessions_with():
+        """Dispatch a raw gateway event to every connected client (waits for one to be connected); an event of
+        a guild (``guild_id`` in ``data``) goes only to the clients on that guild's shard."""
+        guild_id = data.get("guild_id")
+        await self.wait_until_connected(timeout, guild_id=guild_id)
+        for session in self._sessions_with(guild_id=guild_id):
             await session.dispatch(event, data)
         await self._notify()
 

@@ -447,3 +447,38 @@ async def test_clean_shutdown_leaves_nothing_behind() -> None:
     assert leftover == []
     assert [str(w.message) for w in caught] == []
     assert fake.connected_clients == 0
+
+
+class ShardClient(discord.AutoShardedClient):
+    """A sharded client that records the guilds of the messages it sees."""
+
+    def __init__(self, shard_ids: list[int]) -> None:
+        super().__init__(intents=discord.Intents.default(), shard_count=2, shard_ids=shard_ids)
+        self.seen: list[tuple[int, int | None]] = []  # (guild id, shard id)
+
+    async def on_message(self, message: discord.Message) -> None:
+        assert message.guild is not None
+        self.seen.append((message.guild.id, message.guild.shard_id))
+
+
+async def test_sharded_connections_get_their_own_guilds_and_events(fake_discord: FakeDiscord) -> None:
+    fake_discord.recommended_shards = 2
+    even, odd = fake_discord.add_guild("Even", shard=(0, 2)), fake_discord.add_guild("Odd", shard=(1, 2))
+    assert [(int(g.id) >> 22) % 2 for g in (even, odd)] == [0, 1]
+    by_shard = {0: {even.id}, 1: {odd.id}}
+    by_shard[(int(fake_discord.guild.id) >> 22) % 2].add(fake_discord.guild.id)
+    first, second = ShardClient([0]), ShardClient([1])
+    async with fake_discord.running(first), fake_discord.running(second):
+        assert {str(g.id) for g in first.guilds} == by_shard[0]
+        assert {str(g.id) for g in second.guilds} == by_shard[1]
+        assert [s.shard for s in fake_discord.sessions] == [(0, 2), (1, 2)]
+        await fake_discord.send_message("to the odd guild", channel=odd.channels[0])
+        await fake_discord.send_message("to the even guild", channel=even.channels[0])
+        for _ in range(100):  # the clients see the events after the fake sent them: poll
+            if len(first.seen) + len(second.seen) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)  # nothing else arrives
+    assert (first.seen, second.seen) == ([(int(even.id), 0)], [(int(odd.id), 1)])
+    gateway = fake_discord.requests_to("GET", "/gateway/bot")
+    assert gateway == [] or all(r.status == 200 for r in gateway)
