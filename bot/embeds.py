@@ -39,6 +39,7 @@ DIGEST_SUMMARY_BUDGET = 2000
 DIGEST_QUOTE_COUNT = 3
 DIGEST_QUOTE_BUDGET = 320
 DIGEST_DESCRIPTION_BUDGET = 3500
+ALSO_BUDGET = 400  # the "Also published by" line of a story with copies
 FOOTER_BUDGET = 300
 QUOTE_LIST_QUOTE_BUDGET = 1000
 LIST_TITLE_BUDGET = 120
@@ -195,14 +196,27 @@ def _digest_description(item: DigestItem, tz: tzinfo) -> str:
     date_line = f"*{format_date(item.release.published_at, tz)}*"
     summary = _summary_text(item, DIGEST_SUMMARY_BUDGET) or "*No summary available.*"
     lines = [f"> {quote_line(q, DIGEST_QUOTE_BUDGET)}" for q in item.quotes[:DIGEST_QUOTE_COUNT]]
-    quotes, used = _join_within(lines, DIGEST_DESCRIPTION_BUDGET - len(date_line) - len(summary) - 100, "\n")
+    room = DIGEST_DESCRIPTION_BUDGET - len(date_line) - len(summary) - 100 - (ALSO_BUDGET if item.also else 0)
+    quotes, used = _join_within(lines, room, "\n")
     parts = [date_line, summary]
+    if item.also:
+        parts.append(_also_line(item.also, ALSO_BUDGET))
     if quotes:
         parts.append(quotes)
     hidden = len(item.quotes) - used
     if hidden > 0:
         parts.append(f"*+{hidden} more quote{'s' if hidden != 1 else ''}*")
     return truncate("\n\n".join(parts), DIGEST_DESCRIPTION_BUDGET)
+
+
+def _also_line(copies: Sequence[Release], budget: int) -> str:
+    """ "Also published by" with each other source's name linked to its copy, within ``budget``."""
+    label = "Also published by "
+    names = [_link(truncate(clean_text(c.source or c.display_title), 60), c.url) for c in copies]
+    text, used = _join_within(names, budget - len(label) - 20, ", ")
+    if used < len(names):
+        text = f"{text}, +{len(names) - used} more" if text else f"{len(names)} other sources"
+    return f"*{label}*{text}"
 
 
 def _footer(*parts: str | None) -> str:
@@ -328,7 +342,10 @@ def quote_hits_embed(query: str, hits: Sequence[QuoteHit], tz: tzinfo) -> discor
     entries = []
     for hit in hits:
         source = _link(truncate(clean_text(hit.release.display_title), LIST_TITLE_BUDGET), hit.release.url)
-        entries.append(f"{quote_line(hit.quote, 400)}\n{source} · {format_date(hit.release.published_at, tz)}")
+        entry = f"{quote_line(hit.quote, 400)}\n{source} · {format_date(hit.release.published_at, tz)}"
+        if hit.also:
+            entry += "\n" + _also_line(hit.also, 300)
+        entries.append(entry)
     # Room for the "+N more" line at the end.
     text, used = _join_within(entries, EMBED_DESCRIPTION_LIMIT - 40, "\n\n")
     if used < len(hits):
@@ -346,6 +363,8 @@ def _release_line(release: Release, tz: tzinfo, budget: int) -> str:
         rest.append(truncate(clean_text(release.source), 60))
     if release.version > 1:
         rest.append(f"v{release.version}")
+    if release.is_copy:
+        rest.append(f"copy of `{release.story}`")
     linked = " · ".join([f"`{release.id}`", _link(title, release.url), *rest])
     if len(linked) <= budget:
         return linked

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from digests.models import Analysis, Quote, Sentence, Summary
 from digests.quotes import extract_quotes
+from digests.stories.fingerprint import fingerprint
 from digests.summarize import summarize
 from digests.text import split_sentences, words
 from digests.topics import STOP_WORDS, topic_terms
@@ -79,4 +80,5 @@ def analyse(body: str, title: str | None = None, tags: Sequence[str] = (), algor
         summary=summary,
         quotes=rank_quotes(quotes, sentences, summary, body),
         topics=topic_terms(title, body, tags),
+        fingerprint=fingerprint(body),
     )

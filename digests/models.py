@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digests.stories.fingerprint import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class Analysis:
     summary: Summary
     quotes: tuple[Quote, ...]
     topics: TopicTerms
+    fingerprint: Fingerprint | None = None  # finds copies of this text from other sources (stories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,17 @@ class Release:
     version_id: int
     ingested_at: datetime
     sentence_count: int
+    story_id: int = 0  # the id of the story's first release; 0 = not known (the release is its own story)
+
+    @property
+    def story(self) -> int:
+        """The story this release belongs to (its own id when it is the first or only copy)."""
+        return self.story_id or self.id
+
+    @property
+    def is_copy(self) -> bool:
+        """Whether an earlier stored release carries the same story."""
+        return self.story != self.id
 
     @property
     def display_title(self) -> str:
@@ -115,6 +131,7 @@ class DigestItem:
     release: Release
     summary: tuple[Sentence, ...]
     quotes: tuple[Quote, ...]
+    also: tuple[Release, ...] = ()  # the same story from other sources ("Also published by")
 
     @property
     def coverage(self) -> str:
@@ -138,6 +155,7 @@ class QuoteHit:
     quote: Quote
     quote_id: int
     release: Release
+    also: tuple[Release, ...] = ()  # other copies of the release's story that carry the quote
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,17 @@ def release_heading(release: Release, tz: tzinfo) -> list[str]:
     return [release.display_title, " · ".join(details)]
 
 
+def _copy_label(copy: Release) -> str:
+    """A copy's source (or title) and link."""
+    name = copy.source or copy.display_title
+    return f"{name} ({copy.url})" if copy.url else name
+
+
 def render_item(item: DigestItem, tz: tzinfo) -> str:
     """One release of a digest: heading, summary sentences and key quotes."""
     lines = release_heading(item.release, tz)
+    if item.also:
+        lines.append(_wrap("; ".join(_copy_label(copy) for copy in item.also), "Also published by: ", "  "))
     lines.append(f"Summary ({item.coverage}):")
     lines += [_wrap(sentence.text, "  • ", "    ") for sentence in item.summary]
     if item.quotes:
@@ -74,6 +82,7 @@ def render_quote_hits(query: str, hits: Sequence[QuoteHit], tz: tzinfo) -> str:
                     _wrap(f"“{hit.quote.text}”", f"{number}. ", "   "),
                     f"   — {attribution(hit.quote)}",
                     f"   {release.display_title} ({_date(release.published_at, tz)}){link}",
+                    *([_wrap("; ".join(map(_copy_label, hit.also)), "   Also in: ", "     ")] if hit.also else []),
                 ]
             )
         )
@@ -86,6 +95,7 @@ def render_releases(releases: Sequence[Release], tz: tzinfo) -> str:
         return "No releases stored."
     return "\n".join(
         f"{release.id:>4}  {_date(release.published_at, tz)}  v{release.version}  {release.display_title}"
+        + (f"  (copy of {release.story})" if release.is_copy else "")
         for release in releases
     )
 
@@ -106,7 +116,21 @@ def release_json(release: Release) -> dict[str, Any]:
         "version": release.version,
         "tags": list(release.tags),
         "sentence_count": release.sentence_count,
+        "copy_of": release.story if release.is_copy else None,
     }
+
+
+def also_json(copies: Sequence[Release]) -> list[dict[str, Any]]:
+    """The other copies of a story: ``{"source", "url", "title", "date"}`` each."""
+    return [
+        {
+            "source": copy.source,
+            "url": copy.url,
+            "title": copy.title,
+            "date": copy.published_at.isoformat() if copy.published_at else None,
+        }
+        for copy in copies
+    ]
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
@@ -120,6 +144,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                 "summary": [sentence.text for sentence in item.summary],
                 "coverage": item.coverage,
                 "quotes": [quote_json(quote) for quote in item.quotes],
+                "also": also_json(item.also),
             }
             for item in digest.items
         ],
@@ -128,7 +153,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
 
 def hit_json(hit: QuoteHit) -> dict[str, Any]:
     """A quote search hit as JSON."""
-    return {**quote_json(hit.quote), "release": release_json(hit.release)}
+    return {**quote_json(hit.quote), "release": release_json(hit.release), "also": also_json(hit.also)}
 
 
 def extraction_json(source: str, title: str | None, analysis: Analysis, sentences: int) -> dict[str, Any]:

@@ -88,6 +88,11 @@ def keep_known_metadata(draft: ReleaseDraft, stored: Release) -> ReleaseDraft:
     )
 
 
+def _quote_key(text: str) -> str:
+    """A quotation's identity across copies: case and spacing aside."""
+    return " ".join(text.casefold().split())
+
+
 class DigestService:
     """Release Digest's use cases. ``clock`` returns the current aware time (tests control it)."""
 
@@ -157,24 +162,49 @@ class DigestService:
             return None
         return await self.ingest_paths([seeds_dir])
 
-    async def items(self, releases: Sequence[Release], sentences: int | None = None) -> list[DigestItem]:
-        """Each release's digest entry: its best sentences in document order and its best quotes (two queries).
+    async def stories(
+        self, releases: Sequence[Release], *, guild_id: int | None = None
+    ) -> list[tuple[Release, tuple[Release, ...]]]:
+        """One entry per story, in the order its first copy appears in ``releases``: the fullest copy the server
+        sees (most sentences; the earliest stored among equals) and the story's other copies it sees, oldest
+        first."""
+        story_ids = sorted({release.story for release in releases})
+        members = await self.repo.story_members(story_ids, guild_id=guild_id)
+        groups: list[tuple[Release, tuple[Release, ...]]] = []
+        seen: set[int] = set()
+        for release in releases:
+            if release.story in seen:
+                continue
+            seen.add(release.story)
+            copies = members.get(release.story) or [release]
+            fullest = max(copies, key=lambda copy: (copy.sentence_count, -copy.id))
+            groups.append((fullest, tuple(copy for copy in copies if copy.id != fullest.id)))
+        return groups
+
+    async def items(
+        self, releases: Sequence[Release], sentences: int | None = None, *, guild_id: int | None = None
+    ) -> list[DigestItem]:
+        """One digest entry per story of ``releases``: the fullest copy's best sentences in document order and
+        best quotes, and the other copies as "also published by" (three queries for any number of releases).
 
         A quote the summary already shows whole is passed over for the next best, so nothing is said twice.
         """
         count = sentences or self.summary_sentences
-        version_ids = [release.version_id for release in releases]
+        groups = await self.stories(releases, guild_id=guild_id)
+        version_ids = [release.version_id for release, _ in groups]
         summaries = await self.repo.summary_sentences(version_ids, count)
         candidates = await self.repo.best_quotes(version_ids, self.key_quotes + count)
         items = []
-        for release in releases:
+        for release, also in groups:
             summary = summaries[release.version_id]
             shown = [
                 q
                 for q in candidates[release.version_id]
                 if not any(s.start <= q.start and q.end <= s.end for s in summary)
             ]
-            items.append(DigestItem(release=release, summary=summary, quotes=tuple(shown[: self.key_quotes])))
+            items.append(
+                DigestItem(release=release, summary=summary, quotes=tuple(shown[: self.key_quotes]), also=also)
+            )
         return items
 
     async def digest(
@@ -191,7 +221,7 @@ class DigestService:
         releases = await self.repo.for_topic(topic, since, limit, guild_id=guild_id)
         if not releases:
             raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id), since)
-        return Digest(topic=topic, items=tuple(await self.items(releases, sentences)), since=since)
+        return Digest(topic=topic, items=tuple(await self.items(releases, sentences, guild_id=guild_id)), since=since)
 
     async def suggest(self, topic: str, *, guild_id: int | None = None) -> list[str]:
         """The known topics (of the releases the server sees) closest to ``topic``."""
@@ -218,7 +248,32 @@ class DigestService:
             if not ids:
                 raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id))
             release_ids = ids if release_ids is None else [i for i in release_ids if i in ids]
-        return await self.repo.search_quotes(query, speaker, release_ids, limit, guild_id=guild_id)
+        hits = await self.repo.search_quotes(query, speaker, release_ids, limit * 2, guild_id=guild_id)
+        return (await self._quote_once_per_story(hits, guild_id))[:limit]
+
+    async def _quote_once_per_story(self, hits: Sequence[QuoteHit], guild_id: int | None) -> list[QuoteHit]:
+        """Each quotation once per story (its best hit), with the story's other copies (that the server sees)
+        that carry it too."""
+        story_ids = sorted({hit.release.story for hit in hits})
+        members = await self.repo.story_members(story_ids, guild_id=guild_id)
+        carried = {
+            release_id: {_quote_key(text) for text in texts}
+            for release_id, texts in (await self.repo.story_quotes(story_ids)).items()
+        }
+        kept: list[QuoteHit] = []
+        seen: set[tuple[int, str]] = set()
+        for hit in hits:
+            key = (hit.release.story, _quote_key(hit.quote.text))
+            if key in seen:
+                continue
+            seen.add(key)
+            others = tuple(
+                copy
+                for copy in members.get(hit.release.story, ())
+                if copy.id != hit.release.id and key[1] in carried.get(copy.id, ())
+            )
+            kept.append(replace(hit, also=others))
+        return kept
 
     async def releases(
         self, search: str | None = None, limit: int = 50, offset: int = 0, *, guild_id: int | None = None

@@ -123,6 +123,14 @@ class DueReleases:
         return bool(self.new or self.updated)
 
 
+def _undelivered(release: Release, seen: dict[int, tuple[int, str]], delivered_stories: set[int]) -> bool:
+    """A release a run must post: edited since this subscription posted it, or new and of a story that no copy
+    has carried to it yet (a copy from another source arriving later is never posted again)."""
+    if release.id in seen:
+        return seen[release.id][0] < release.version
+    return release.story not in delivered_stories
+
+
 class SubscriptionService:
     """Subscriptions' use cases. ``clock`` returns the current aware time (tests control it)."""
 
@@ -232,24 +240,29 @@ class SubscriptionService:
         old undelivered release is never out of sight: it goes out in a later run once the newer ones have.
         """
         seen = await self.ledger.versions(subscription.id)
+        delivered_stories = await self.ledger.stories(subscription.id)
         candidates: dict[int, Release] = {}
+        stories: set[int] = set()  # one copy of a story per run; the others are never posted (the story went out)
         waiting = offset = 0
         while True:
             batch = await self.digests.repo.for_topic(
                 subscription.topic, None, TOPIC_SCAN_BATCH, offset, guild_id=subscription.guild_id
             )
             offset += len(batch)
-            fresh = [r for r in batch if (r.id not in seen or seen[r.id][0] < r.version) and r.id not in candidates]
+            fresh = [r for r in batch if _undelivered(r, seen, delivered_stories) and r.id not in candidates]
             for release in await self._filter_words(subscription, fresh):
+                if release.id not in seen and release.story in stories:
+                    continue
                 if len(candidates) < MAX_RELEASES_PER_RUN:
                     candidates[release.id] = release
+                    stories.add(release.story)
                 else:
                     waiting += 1
             if len(batch) < TOPIC_SCAN_BATCH:
                 break
         new = [r for r in candidates.values() if r.id not in seen]
         updated = tuple(r for r in candidates.values() if r.id in seen)
-        items = tuple(await self.digests.items(new, subscription.sentences))
+        items = tuple(await self.digests.items(new, subscription.sentences, guild_id=subscription.guild_id))
         return DueReleases(new=items, updated=updated, waiting=waiting)
 
     async def _filter_words(self, subscription: Subscription, releases: list[Release]) -> list[Release]:
@@ -283,7 +296,7 @@ class SubscriptionService:
         )
         if message.kind == "update":
             return [], releases
-        return await self.digests.items(releases, subscription.sentences), []
+        return await self.digests.items(releases, subscription.sentences, guild_id=subscription.guild_id), []
 
     async def mark_posted(self, subscription_id: int, nonce: str, message_id: int | None) -> None:
         """Confirm a message posted: its releases are delivered."""

@@ -120,6 +120,14 @@ class Database:
                 await self.conn.rollback()
                 raise
 
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement (inside :meth:`transaction` when it writes)."""
+        await self.conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+        await self.conn.executemany(sql, rows)
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """All rows of a query."""
         async with self.conn.execute(sql, params) as cursor:

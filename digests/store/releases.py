@@ -12,7 +12,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence, TopicTerms
-from digests.store import fts
+from digests.store import fts, stories
 from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
 from digests.store.scope import visible_release
 from digests.topics import STOP_WORDS, normalise, query_words, topic_terms
@@ -20,7 +20,7 @@ from digests.topics import STOP_WORDS, normalise, query_words, topic_terms
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
 
 _RELEASE_COLUMNS = """
-    r.id, r.canonical_id, r.title, r.url, r.source, r.published_at, r.tags, r.created_at,
+    r.id, r.canonical_id, r.title, r.url, r.source, r.published_at, r.tags, r.created_at, r.story_id,
     v.id AS version_id, v.version, v.ingested_at, v.sentence_count
 """
 _QUOTE_COLUMNS = """
@@ -60,6 +60,7 @@ def _release(row: aiosqlite.Row) -> Release:
         version_id=row["version_id"],
         ingested_at=datetime.fromisoformat(row["ingested_at"]),
         sentence_count=row["sentence_count"],
+        story_id=row["story_id"] or 0,
     )
 
 
@@ -177,6 +178,7 @@ class ReleaseRepository:
         await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis.topics)
+        await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added")
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
 
     async def _update_metadata(self, release_id: int, metadata: tuple[Any, ...], now: datetime) -> None:
@@ -308,6 +310,33 @@ class ReleaseRepository:
         found = {release.id: release for release in map(_release, rows)}
         return [found[release_id] for release_id in release_ids if release_id in found]
 
+    async def story_members(self, story_ids: Sequence[int], *, guild_id: int | None = None) -> dict[int, list[Release]]:
+        """Every copy of these stories the server sees, at its current version, oldest first, by story id."""
+        placeholders = ", ".join("?" for _ in story_ids) or "NULL"
+        visible, params = visible_release(guild_id)
+        rows = await self._all(
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.story_id IN ({placeholders}) AND {visible} "
+            "ORDER BY r.id",
+            [*story_ids, *params],
+        )
+        found: dict[int, list[Release]] = {}
+        for release in map(_release, rows):
+            found.setdefault(release.story, []).append(release)
+        return found
+
+    async def story_quotes(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The quote texts of every copy of these stories (current versions), by release id."""
+        placeholders = ", ".join("?" for _ in story_ids) or "NULL"
+        rows = await self._all(
+            "SELECT q.release_id, q.text FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
+            f"WHERE r.story_id IN ({placeholders})",
+            tuple(story_ids),
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["release_id"], []).append(row["text"])
+        return found
+
     async def count(self) -> int:
         """How many releases are stored."""
         row = await self._one("SELECT COUNT(*) AS n FROM releases")
@@ -326,8 +355,7 @@ class ReleaseRepository:
             where += " AND r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)"
             params.append(match)
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {where} ORDER BY {_NEWEST_FIRST} "
-            "LIMIT ? OFFSET ?",
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_release(row) for row in rows]

@@ -1,0 +1,70 @@
+"""Story membership: which stored release a new one is a near-duplicate of, found through LSH band keys.
+
+Called inside the release-saving transaction, so a release and its story are written together.
+"""
+
+from __future__ import annotations
+
+from digests.store.db import Database
+from digests.stories.fingerprint import Fingerprint, containment, same_story
+
+# Enough candidates to find the story even when a few unrelated releases share a band by chance.
+MAX_CANDIDATES = 50
+
+
+def _source_key(source: str | None) -> str:
+    return " ".join((source or "").casefold().split())
+
+
+async def _candidates(db: Database, release_id: int, fingerprint: Fingerprint) -> list[tuple[int, Fingerprint]]:
+    """Stored releases sharing a band key with ``fingerprint`` and published by another source: a near-copy from
+    the same source is a different release of a template (a weekly notice), never a copy of the story."""
+    keys = fingerprint.band_keys()
+    condition = " OR ".join("(b.band = ? AND b.key = ?)" for _ in keys)
+    params: list[int] = [value for key in keys for value in key]
+    own = await db.fetch_one("SELECT source FROM releases WHERE id = ?", (release_id,))
+    rows = await db.fetch_all(
+        "SELECT f.release_id, f.shingles, f.signature, r.source FROM release_fingerprints f "
+        "JOIN releases r ON r.id = f.release_id WHERE f.release_id IN "
+        f"(SELECT b.release_id FROM story_bands b WHERE {condition}) AND f.release_id != ? "
+        "ORDER BY f.release_id LIMIT ?",
+        [*params, release_id, MAX_CANDIDATES],
+    )
+    source = _source_key(own["source"] if own else None)
+    return [
+        (row["release_id"], Fingerprint(bytes(row["signature"]), row["shingles"]))
+        for row in rows
+        if _source_key(row["source"]) != source
+    ]
+
+
+async def attach(db: Database, release_id: int, fingerprint: Fingerprint | None, *, new: bool) -> int:
+    """Record a release version's fingerprint and, for a new release, join the story of the stored release it
+    copies best (or start its own); returns the release's story id. A new version keeps its story."""
+    await db.execute("DELETE FROM story_bands WHERE release_id = ?", (release_id,))
+    await db.execute("DELETE FROM release_fingerprints WHERE release_id = ?", (release_id,))
+    story_id = release_id
+    if fingerprint is not None:
+        if new:
+            matches = [
+                (containment(fingerprint, other), other_id)
+                for other_id, other in await _candidates(db, release_id, fingerprint)
+                if same_story(fingerprint, other)
+            ]
+            if matches:
+                best_id = max(matches, key=lambda match: (match[0], -match[1]))[1]
+                row = await db.fetch_one("SELECT story_id FROM releases WHERE id = ?", (best_id,))
+                story_id = int(row["story_id"]) if row and row["story_id"] is not None else best_id
+        await db.execute(
+            "INSERT INTO release_fingerprints (release_id, shingles, signature) VALUES (?, ?, ?)",
+            (release_id, fingerprint.shingles, fingerprint.signature),
+        )
+        await db.executemany(
+            "INSERT INTO story_bands (band, key, release_id) VALUES (?, ?, ?)",
+            [(band, key, release_id) for band, key in fingerprint.band_keys()],
+        )
+    if new:
+        await db.execute("UPDATE releases SET story_id = ? WHERE id = ?", (story_id, release_id))
+        return story_id
+    row = await db.fetch_one("SELECT story_id FROM releases WHERE id = ?", (release_id,))
+    return int(row["story_id"]) if row and row["story_id"] is not None else release_id

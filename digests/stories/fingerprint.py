@@ -1,0 +1,91 @@
+"""MinHash fingerprints of release bodies and the LSH band keys that find near-duplicates without a scan.
+
+A body becomes the set of its word 5-shingles; a MinHash signature estimates the Jaccard similarity of two such
+sets, and the signature cut into bands gives keys that two near-duplicates share with high probability while
+unrelated texts almost never do. Candidates found by band keys are confirmed by :func:`containment`, which stays
+high when one copy is trimmed or carries extra boiler-plate (Jaccard alone would fall).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+BAND_ROWS = 2  # rows per band: 64 bands of 2 (chosen with bench/stories.py; see docs/stories.md)
+BANDS = NUM_PERM // BAND_ROWS
+SEED = 1  # fixed: signatures are stored and compared across processes and versions
+# A candidate joins a story when this much of the smaller text is in the other (chosen on the tune split of
+# bench/stories.py: precision up to 0.99 first, then recall; see docs/stories.md).
+CONTAINMENT_THRESHOLD = 0.55
+# Too few shingles to tell a copy from a coincidence (a one-line release): never merged.
+MIN_SHINGLES = 20
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A body's MinHash signature (``NUM_PERM`` 32-bit values) and its number of distinct shingles."""
+
+    signature: bytes
+    shingles: int
+
+    def values(self) -> np.ndarray:
+        """The signature as integers."""
+        return np.frombuffer(self.signature, dtype="<u4")
+
+    def band_keys(self) -> list[tuple[int, int]]:
+        """``(band, key)`` pairs: each key a signed 64-bit hash of one band's rows (fits any SQL integer)."""
+        values = self.values()
+        keys = []
+        for band in range(BANDS):
+            chunk = values[band * BAND_ROWS : (band + 1) * BAND_ROWS].tobytes()
+            digest = hashlib.blake2b(chunk, digest_size=8).digest()
+            keys.append((band, int.from_bytes(digest, "big", signed=True)))
+        return keys
+
+
+def shingles(body: str) -> set[bytes]:
+    """The distinct word 5-shingles of a body, case and punctuation aside (a body shorter than 5 words is one)."""
+    tokens = _WORD.findall(body.lower())
+    if len(tokens) <= SHINGLE_WORDS:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + SHINGLE_WORDS]).encode() for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+
+
+def fingerprint(body: str) -> Fingerprint:
+    """The fingerprint of a body (pure; linear in its length)."""
+    found = shingles(body)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    if found:
+        minhash.update_batch(list(found))
+    values = np.asarray(minhash.hashvalues, dtype="<u8").astype("<u4")
+    return Fingerprint(signature=values.tobytes(), shingles=len(found))
+
+
+def jaccard(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard similarity of the two shingle sets."""
+    return float(np.mean(a.values() == b.values()))
+
+
+def containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated share of the smaller shingle set found in the larger one."""
+    smaller = min(a.shingles, b.shingles)
+    if smaller == 0:
+        return 0.0
+    estimate = jaccard(a, b)
+    overlap = estimate * (a.shingles + b.shingles) / (1.0 + estimate)
+    return min(overlap / smaller, 1.0)
+
+
+def same_story(a: Fingerprint, b: Fingerprint, threshold: float = CONTAINMENT_THRESHOLD) -> bool:
+    """Whether two bodies are copies of one text (give or take boiler-plate, trims, reordering, light edits)."""
+    if min(a.shingles, b.shingles) < MIN_SHINGLES:
+        return False
+    return containment(a, b) >= threshold
