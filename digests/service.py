@@ -75,6 +75,19 @@ def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
     }[result.status]
 
 
+FORK_MARK = "#via-source-"
+
+
+def forked_id(canonical_id: str, source_id: int) -> str:
+    """The id under which a server's source keeps its own text of a release that others see differently."""
+    return f"{canonical_id}{FORK_MARK}{source_id}"
+
+
+def unforked_id(canonical_id: str) -> str:
+    """The release id a (possibly forked) stored id stands for."""
+    return canonical_id.split(FORK_MARK, 1)[0]
+
+
 def keep_known_metadata(draft: ReleaseDraft, stored: Release) -> ReleaseDraft:
     """Fill what a draft lacks from the stored release: a feed item without tags or a page without a date must not
     wipe what a richer source (a file with front matter) already gave the same release."""
@@ -122,10 +135,16 @@ class DigestService:
 
         ``source_id`` is the feed it came from; ``is_global`` makes it visible in every server (files, pages and
         the operator's feeds); otherwise only the servers following one of its sources see it.
+
+        A server's feed never rewrites what others see: when a release is global or carried by another source
+        too, a non-global source with the same text is only linked to it (its title, date and link stay), and
+        one with a different text gets its own copy (:func:`forked_id`), seen only by its followers.
         """
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
             raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
         stored = await self.repo.with_body_hash(draft.canonical_id)
+        if stored is not None and source_id is not None and not is_global:
+            draft, stored = await self._scoped(draft, stored, source_id)
         if stored is not None:
             draft = keep_known_metadata(draft, stored[0])
         analysis = None
@@ -134,6 +153,26 @@ class DigestService:
         return await self.repo.save(
             draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global
         )
+
+    async def _scoped(
+        self, draft: ReleaseDraft, stored: tuple[Release, str], source_id: int
+    ) -> tuple[ReleaseDraft, tuple[Release, str] | None]:
+        """What a non-global source may store of a release already stored (see :meth:`ingest_draft`)."""
+        release, stored_hash = stored
+        if not await self.repo.shared_beyond(release.id, source_id):
+            return draft, stored
+        if stored_hash == body_hash(draft.body):
+            same = replace(
+                draft,
+                title=release.title,
+                url=release.url,
+                source=release.source,
+                published_at=release.published_at,
+                tags=release.tags,
+            )
+            return same, stored
+        forked = replace(draft, canonical_id=forked_id(draft.canonical_id, source_id))
+        return forked, await self.repo.with_body_hash(forked.canonical_id)
 
     async def ingest_paths(self, paths: Iterable[Path]) -> IngestReport:
         """Ingest files and folders; a bad file is reported and the rest of the batch still goes in.

@@ -17,7 +17,7 @@ from digests.ingest.pages import PageError
 from digests.ingest.safety import ensure_safe_url
 from digests.ingest.web import fetch_feed_releases, fetch_page_release
 from digests.models import Release, ReleaseDraft
-from digests.service import DigestService, IngestOutcome, count_status
+from digests.service import DigestService, IngestOutcome, count_status, unforked_id
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -79,8 +79,8 @@ class SourceService:
 
         With a ``guild_id`` (``/source add``) that server follows it and sees its releases; the same feed
         followed by several servers is fetched and stored once. Without one (the operator, on the command line)
-        the source is global: its releases are seen in every server. Returns the source, whether it is new, and
-        the first poll's result.
+        the source is global: its releases are seen in every server. Returns the source, whether it is new (to
+        the server, with ``guild_id``) and the first poll's result.
         """
         if guild_id is not None and channel_id is None:
             raise ValueError("a server follows a source from a channel: give channel_id with guild_id")
@@ -89,6 +89,7 @@ class SourceService:
             str(safe.with_fragment(None)), canonical_url(url), self.clock(), is_global=guild_id is None
         )
         if guild_id is not None and channel_id is not None:
+            created = not await self.repo.follows(source.id, guild_id)
             await self.repo.follow(source.id, guild_id, channel_id, user_id, self.clock())
             source = await self._reload(source)
         return source, created, await self.poll(source)
@@ -131,7 +132,7 @@ class SourceService:
         not carried yet are (even when another source stored them): that links them to this source, so the
         servers following it see them.
         """
-        known = await self.digests.repo.canonical_ids_from(source.id)
+        known = {unforked_id(key) for key in await self.digests.repo.canonical_ids_from(source.id)}
         try:
             async with self.fetcher() as fetcher:
                 feed = await fetch_feed_releases(

@@ -274,6 +274,15 @@ class ReleaseRepository:
         )
         return {row["canonical_id"] for row in rows}
 
+    async def shared_beyond(self, release_id: int, source_id: int) -> bool:
+        """Whether others than a source's followers see a release: it is global or another source carried it."""
+        row = await self._one(
+            "SELECT 1 FROM releases r WHERE r.id = ? AND (r.is_global = 1 OR EXISTS "
+            "(SELECT 1 FROM release_sources rs WHERE rs.release_id = r.id AND rs.source_id <> ?))",
+            (release_id, source_id),
+        )
+        return row is not None
+
     async def by_canonical_id(self, canonical_id: str, *, guild_id: int | None = None) -> Release | None:
         """The release with this canonical id at its current version, if the server sees it."""
         visible, params = visible_release(guild_id)
