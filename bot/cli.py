@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="store releases from files, folders, feeds or web pages")
     ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="follow and poll an RSS/Atom feed")
+    ingest.add_argument("--feed", action="append", default=[], metavar="URL", help="follow a feed for every server")
     ingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch one release page")
 
     commands.add_parser("sources", help="list followed feeds and their health")
@@ -137,12 +137,16 @@ async def _ingest(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _sources(services: Services) -> int:
-    sources = await services.sources.repo.all()
+    sources = await services.sources.sources()
     if not sources:
         print("No sources followed. Add one with: release-digest ingest --feed URL")
     tz = services.settings.tz
     for source in sources:
         state = f"paused: {source.paused_reason}" if source.paused_reason else "active"
+        if source.is_global:
+            state += ", global"
+        else:
+            state += f", {source.followers} server(s)" if source.followers else ", not polled: no server follows it"
         ok = _when(source.last_ok_at, tz)
         print(f"{source.id:>4}  {source.name}  [{state}]")
         print(f"      {source.url} · {source.item_count} item(s) · last success {ok}")

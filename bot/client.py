@@ -27,6 +27,7 @@ from bot.replies import NO_MENTIONS, apologise, send_error
 from bot.scheduling import RunningJobs, SubscriptionScheduler
 from bot.views import QuotesButton
 from digests.models import Quote, Release
+from digests.service import server_scope
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +169,11 @@ class DigestBot(commands.AutoShardedBot):
         await self.services.state.set(COMMANDS_HASH_KEY, digest)
         log.info("synced %d commands globally", len(synced))
 
-    async def get_release_quotes(self, release_id: int, /) -> tuple[Release, Sequence[Quote]] | None:
-        """Every quote of a stored release (for the Quotes buttons)."""
-        return await self.services.digests.release_quotes(release_id)
+    async def get_release_quotes(
+        self, release_id: int, guild_id: int | None, /
+    ) -> tuple[Release, Sequence[Quote]] | None:
+        """Every quote of a stored release the server sees (for the Quotes buttons)."""
+        return await self.services.digests.release_quotes(release_id, guild_id=server_scope(guild_id))
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

@@ -35,8 +35,11 @@ QUOTES_UNAVAILABLE = "Quotes are not available right now."
 class QuoteProvider(Protocol):
     """What ``interaction.client`` must implement for :class:`QuotesButton` to work."""
 
-    async def get_release_quotes(self, release_id: int, /) -> tuple[Release, Sequence[Quote]] | None:
-        """The stored release and all its quotes, or ``None`` if the release is gone."""
+    async def get_release_quotes(
+        self, release_id: int, guild_id: int | None, /
+    ) -> tuple[Release, Sequence[Quote]] | None:
+        """The stored release and all its quotes, or ``None`` if the release is gone or the server where the
+        button was clicked (``None`` outside any server) does not see it."""
         ...
 
 
@@ -76,7 +79,7 @@ class QuotesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=QUOT
             await send_error(interaction, QUOTES_UNAVAILABLE)
             return
         try:
-            found = await client.get_release_quotes(self.release_id)
+            found = await client.get_release_quotes(self.release_id, interaction.guild_id)
             if found is None:
                 await send_error(interaction, RELEASE_GONE)
                 return

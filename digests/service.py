@@ -17,6 +17,7 @@ from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
+from digests.store.scope import NO_GUILD
 from digests.topics import closest
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,12 @@ def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
         "metadata": f"updated {name!r}: same body, new title/date/link/tags",
         "unchanged": f"skipped {name!r}: already stored, unchanged",
     }[result.status]
+
+
+def server_scope(guild_id: int | None) -> int:
+    """Whose releases someone asking from Discord sees: their server's, or outside any server (a DM) only the
+    global ones. Never ``None``, which is the operator's view of everything."""
+    return NO_GUILD if guild_id is None else guild_id
 
 
 FORK_MARK = "#via-source-"

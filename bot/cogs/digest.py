@@ -12,7 +12,7 @@ from bot.embeds import digest_pages, releases_pages
 from bot.replies import AUTOCOMPLETE_LIMIT, choices, send_error, unknown_topic_message, within_deadline
 from bot.views import PaginatorView
 from digests.periods import parse_since
-from digests.service import UnknownTopicError
+from digests.service import UnknownTopicError, server_scope
 
 if TYPE_CHECKING:
     from bot.client import DigestBot
@@ -48,7 +48,10 @@ class DigestCog(commands.Cog):
             await send_error(interaction, str(exc))
             return
         try:
-            digest = await within_deadline(interaction, self.service.digest(topic, since_at, sentences))
+            digest = await within_deadline(
+                interaction,
+                self.service.digest(topic, since_at, sentences, guild_id=server_scope(interaction.guild_id)),
+            )
         except UnknownTopicError as exc:
             await send_error(interaction, unknown_topic_message(exc), exc.suggestions)
             return
@@ -58,8 +61,9 @@ class DigestCog(commands.Cog):
     async def topic_choices(
         self, interaction: discord.Interaction[DigestBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Known topics and acronyms starting with what the user typed."""
-        return choices(await self.service.topics(current, AUTOCOMPLETE_LIMIT))
+        """Known topics and acronyms (of the releases this server sees) starting with what the user typed."""
+        scope = server_scope(interaction.guild_id)
+        return choices(await self.service.topics(current, AUTOCOMPLETE_LIMIT, guild_id=scope))
 
     @app_commands.command(name="releases", description="Recently stored releases")
     @app_commands.describe(search="Only releases containing these words")
@@ -69,7 +73,9 @@ class DigestCog(commands.Cog):
         search: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """The newest releases, ten to a page."""
-        found = await within_deadline(interaction, self.service.releases(search, RELEASES_SHOWN))
+        found = await within_deadline(
+            interaction, self.service.releases(search, RELEASES_SHOWN, guild_id=server_scope(interaction.guild_id))
+        )
         if search and not found:
             await send_error(interaction, f"No stored release contains “{search}”.")
             return

@@ -22,7 +22,7 @@ from bot.replies import (
     within_deadline,
 )
 from bot.views import QUOTES_CUSTOM_ID_TEMPLATE
-from digests.service import UnknownTopicError
+from digests.service import UnknownTopicError, server_scope
 
 if TYPE_CHECKING:
     from bot.client import DigestBot
@@ -70,7 +70,10 @@ class QuotesCog(commands.Cog):
         """The best matching quotes with speaker, title, release and link."""
         try:
             hits = await within_deadline(
-                interaction, self.service.search_quotes(query, speaker, topic, limit=QUOTES_SHOWN)
+                interaction,
+                self.service.search_quotes(
+                    query, speaker, topic, limit=QUOTES_SHOWN, guild_id=server_scope(interaction.guild_id)
+                ),
             )
         except UnknownTopicError as exc:
             await send_error(interaction, unknown_topic_message(exc), exc.suggestions)
@@ -85,8 +88,9 @@ class QuotesCog(commands.Cog):
     async def speaker_choices(
         self, interaction: discord.Interaction[DigestBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Quoted people whose name contains what the user typed."""
-        return choices(await self.service.speakers(current, AUTOCOMPLETE_LIMIT))
+        """Quoted people (in the releases this server sees) whose name contains what the user typed."""
+        scope = server_scope(interaction.guild_id)
+        return choices(await self.service.speakers(current, AUTOCOMPLETE_LIMIT, guild_id=scope))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -109,7 +113,9 @@ class QuotesCog(commands.Cog):
         if not question or not release_ids:
             await _reply(message, error_embed(HOW_TO_ASK))
             return
-        hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN)
+        # The digest's buttons name the releases; this server must still see them (a copied message proves nothing).
+        scope = server_scope(message.guild.id if message.guild else None)
+        hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN, guild_id=scope)
         embed = (
             quote_hits_embed(question, hits, self.bot.services.settings.tz)
             if hits

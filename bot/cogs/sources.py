@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.embeds import DIGEST_COLOUR, clean_text, format_date, truncate
 from bot.replies import has_permission, id_choices, send, send_error
 from bot.views import PaginatorView
+from digests.service import server_scope
 from digests.sources import PollResult
 from digests.store.sources import Source
 
@@ -31,6 +32,8 @@ def _when(moment: datetime | None, tz: tzinfo) -> str:
 def source_line(source: Source, tz: tzinfo) -> str:
     """One source's health in a few lines of Markdown."""
     state = f"⏸ paused — {clean_text(source.paused_reason)}" if source.paused_reason else "active"
+    if source.is_global:
+        state += ", global: the bot's operator added it for every server"
     lines = [
         f"**{truncate(clean_text(source.name), 200)}** (#{source.id}, {state})",
         f"{truncate(clean_text(source.url), 300)}",
@@ -91,12 +94,12 @@ class SourcesCog(commands.Cog):
     @source.command(name="remove", description="Stop following a feed")
     @app_commands.describe(source="The feed to stop following")
     async def remove(self, interaction: discord.Interaction[DigestBot], source: int) -> None:
-        """Unfollow a feed; releases already stored stay."""
+        """Unfollow a feed for this server only; releases already stored stay (other servers' follows too)."""
         if not await has_permission(interaction, MANAGE_SERVER, MANAGE_SERVER_ONLY):
             return
         assert interaction.guild_id is not None
-        found = await self.service.repo.get(source)
-        if found is None or not await self.service.repo.unfollow(source, interaction.guild_id):
+        found = await self.service.remove(source, interaction.guild_id)
+        if found is None:
             await send_error(interaction, "This server doesn't follow that source.")
             return
         await send(interaction, content=f"Stopped following {clean_text(found.name)}.", ephemeral=True)
@@ -109,7 +112,7 @@ class SourcesCog(commands.Cog):
         if interaction.guild_id is None:
             return []
         wanted = current.lower().strip()
-        found = await self.service.repo.all(interaction.guild_id)
+        found = await self.service.followed(interaction.guild_id)
         return id_choices(
             (f"#{s.id} {s.name}", s.id) for s in found if wanted in s.name.lower() or wanted in s.url.lower()
         )
@@ -117,9 +120,9 @@ class SourcesCog(commands.Cog):
     @app_commands.command(name="sources", description="The feeds this server follows and their health")
     @app_commands.guild_only()
     async def sources(self, interaction: discord.Interaction[DigestBot]) -> None:
-        """Every source with last success, last error and item count."""
+        """The server's sources and the global ones, with last success, last error and item count."""
         assert interaction.guild_id is not None
-        found = await self.service.repo.all(interaction.guild_id)
+        found = await self.service.sources(interaction.guild_id)
         if not found:
             await send_error(interaction, "This server follows no feeds yet. Add one with /source add.")
             return
@@ -141,7 +144,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(url="The article's address")
     async def why(self, interaction: discord.Interaction[DigestBot], url: app_commands.Range[str, 1, 2000]) -> None:
         """The fetch history of one article and whether it is stored."""
-        report = await self.service.why(url)
+        report = await self.service.why(url, guild_id=server_scope(interaction.guild_id))
         lines = []
         if report.release:
             title = truncate(clean_text(report.release.display_title), 300)
@@ -149,7 +152,7 @@ class SourcesCog(commands.Cog):
         elif report.events:
             lines.append("Not stored.")
         else:
-            lines.append("Never seen: it has not come through any followed feed or /source.")
+            lines.append("Never seen: it has not come through any feed this server follows or a global one.")
         for event in report.events[:EVENTS_SHOWN]:
             lines.append(
                 f"• {_when(event.at, self._tz)} — **{event.outcome}**: {truncate(clean_text(event.detail), 300)}"

@@ -197,7 +197,7 @@ def test_feeds_sources_why_and_poll(
     code, out, _ = run(capsys, "ingest", "--feed", f"{feed_site}/feed.xml")
     assert code == 0 and "Dockside reopens: new release stored" in out and "1 added" in out
     code, out, _ = run(capsys, "sources")
-    assert "Dockside News  [active]" in out and "1 item(s)" in out
+    assert "Dockside News  [active, global]" in out and "1 item(s)" in out
     code, out, _ = run(capsys, "why", "https://example.gov/dock?utm_medium=email")
     assert code == 0 and "Stored as release" in out and "added" in out
     code, out, _ = run(capsys, "why", "https://example.gov/other")

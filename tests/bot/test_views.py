@@ -50,9 +50,7 @@ class RecordingAdapter(AsyncWebhookAdapter):
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self._arrived = asyncio.Event()
 
-    async def request(
-        self, route: Any, session: Any, *, payload: dict[str, Any] | None = None, **_: Any
-    ) -> Any:
+    async def request(self, route: Any, session: Any, *, payload: dict[str, Any] | None = None, **_: Any) -> Any:
         self.requests.append((route.method, route.url, payload or {}))
         self._arrived.set()
         if route.url.endswith("/callback"):
@@ -76,7 +74,9 @@ class FakeClient(discord.Client):
         self.stored = stored
         self.asked: list[int] = []
 
-    async def get_release_quotes(self, release_id: int, /) -> tuple[Release, Sequence[Quote]] | None:
+    async def get_release_quotes(
+        self, release_id: int, guild_id: int | None, /
+    ) -> tuple[Release, Sequence[Quote]] | None:
         self.asked.append(release_id)
         return self.stored.get(release_id)
 
@@ -153,9 +153,7 @@ def release() -> Release:
 
 @pytest.fixture
 def client(release: Release) -> FakeClient:
-    client = FakeClient(
-        {release.id: (release, [make_quote(f"Quote {i} " + "w " * 400, rank=i) for i in range(40)])}
-    )
+    client = FakeClient({release.id: (release, [make_quote(f"Quote {i} " + "w " * 400, rank=i) for i in range(40)])})
     client.add_dynamic_items(QuotesButton)
     return client
 
@@ -166,9 +164,7 @@ def buttons(view: discord.ui.View) -> list[discord.ui.Button[Any]]:
 
 
 def many_pages(count: int) -> list[Page]:
-    digest = make_digest(
-        *(make_item(make_release(i, title="T " * 100), n_quotes=3) for i in range(count * 10))
-    )
+    digest = make_digest(*(make_item(make_release(i, title="T " * 100), n_quotes=3) for i in range(count * 10)))
     pages = digest_pages(digest, BERLIN)
     assert len(pages) >= count
     return pages[:count]
@@ -206,9 +202,7 @@ async def test_quotes_click_answers_privately_with_paged_quotes(
     assert labels == ["Previous", f"1/{len(expected)}", "Next"]
 
 
-async def test_quotes_click_with_few_quotes_sends_no_buttons(
-    adapter: RecordingAdapter, release: Release
-) -> None:
+async def test_quotes_click_with_few_quotes_sends_no_buttons(adapter: RecordingAdapter, release: Release) -> None:
     client = FakeClient({release.id: (release, [make_quote()])})
     client.add_dynamic_items(QuotesButton)
     click(client, digest_view(Page(embeds=[], releases=[release])), "rd:quotes:42")
@@ -328,9 +322,7 @@ async def test_paginator_refuses_other_users(adapter: RecordingAdapter, client: 
     view.stop()
 
 
-async def test_paginator_follows_up_a_deferred_interaction(
-    adapter: RecordingAdapter, client: FakeClient
-) -> None:
+async def test_paginator_follows_up_a_deferred_interaction(adapter: RecordingAdapter, client: FakeClient) -> None:
     interaction = command_interaction(client)
     await interaction.response.defer(thinking=True)
     view = PaginatorView(many_pages(2), author_id=AUTHOR_ID)

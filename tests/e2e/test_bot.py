@@ -289,7 +289,7 @@ async def test_a_failing_button_apologises(fake_discord: FakeDiscord, start_bot:
         digest = await fake_discord.slash("digest", {"topic": "hmc"})
         assert digest.original is not None
 
-        async def broken(release_id: int, /) -> None:
+        async def broken(release_id: int, guild_id: int | None, /) -> None:
             raise RuntimeError("database on fire")
 
         bot.get_release_quotes = broken  # type: ignore[method-assign, assignment]
