@@ -63,16 +63,52 @@ SPEED_BYTES = 10_000_000
 MATCH_JACCARD = 0.5
 _PRONOUNS = frozenset(
     {
-        "he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this", "his", "her", "their",
-        "him", "another", "one", "both", "some", "others", "all",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "who",
+        "which",
+        "that",
+        "this",
+        "his",
+        "her",
+        "their",
+        "him",
+        "another",
+        "one",
+        "both",
+        "some",
+        "others",
+        "all",
     }
 )
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Words before "of" that make a title ("Secretary of State Hillary Clinton"), not a name and its employer.
 _OFFICES = frozenset(
     {
-        "secretary", "security", "state", "department", "minister", "director", "president", "chairman", "head",
-        "governor", "mayor", "speaker", "leader", "member", "chief", "house", "attorney", "chair", "editor",
+        "secretary",
+        "security",
+        "state",
+        "department",
+        "minister",
+        "director",
+        "president",
+        "chairman",
+        "head",
+        "governor",
+        "mayor",
+        "speaker",
+        "leader",
+        "member",
+        "chief",
+        "house",
+        "attorney",
+        "chair",
+        "editor",
     }
 )
 _INDEFINITE = frozenset({"a", "an", "one", "another", "some", "two", "three", "several", "many"})
@@ -188,46 +224,80 @@ def load_articles(directory: Path, limit: int | None = None) -> list[Article]:
 # --- gold and baseline -------------------------------------------------------------------------------------
 
 
-def _opens(body: str, at: int) -> bool:
-    """Whether the mark at ``at`` opens a quotation: a straight one opens after a space; a curly one says so
-    itself unless its context plainly says otherwise (a ” after a space and before a letter, as in a paragraph
-    typed ”Mr. Trump embodies …”, opens; a “ after a letter and before a space closes)."""
+# Double marks of every convention: straight and curly, two apostrophes (''…'', newspaper archives),
+# typewriter (``…''), German („…“), guillemets («…», ‹…›).
+_DOUBLE = re.compile(r"''|``|[\"“”„«»‹›]")
+_SAY_OPEN = frozenset({"``", "„", "«", "‹"})
+_SAY_CLOSE = frozenset({"»", "›"})
+# Single marks as British outlets quote speech: an opening one after a space before a letter, a closing one
+# after a letter or punctuation before a space or punctuation; not an elision ('90s, 'em) nor "Jones' book".
+_SINGLE_OPEN = re.compile(r"(?<![^\s(\[—–-])['‘](?=[^\W\d_])(?!(?:em|tis|n|cause|til)\b)")
+_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?])['’](?![\w])(?<!s')(?<!s’)|(?<=s)['’](?=[.,;:!?]|\s+[A-Z]|\s*$)")
+
+
+def _opens(body: str, at: int, mark: str) -> bool:
+    """Whether the mark ``mark`` at ``at`` opens a quotation: ``, „, « and ‹ open, » and › close; a straight
+    one (or two apostrophes) opens after a space; a curly one says so itself unless its context plainly says
+    otherwise (a ” after a space and before a letter, as in a paragraph typed ”Mr. Trump embodies …”, opens; a “
+    after a letter and before a space closes)."""
+    if mark in _SAY_OPEN or mark in _SAY_CLOSE:
+        return mark in _SAY_OPEN
     after_space = at == 0 or body[at - 1].isspace() or body[at - 1] in "([{—–-"
-    if body[at] == "”" and after_space and body[at + 1 : at + 2].isalnum():
+    if mark == "”" and after_space and body[at + 1 : at + 2].isalnum():
         return True
-    if body[at] == "“" and body[at - 1 : at].isalnum() and body[at + 1 : at + 2] in ("", " ", "\n"):
+    if mark == "“" and body[at - 1 : at].isalnum() and body[at + 1 : at + 2] in ("", " ", "\n"):
         return False
-    if body[at] in "“”":
-        return body[at] == "“"
+    if mark in "“”":
+        return mark == "“"
     return after_space
 
 
 def plain_scan(body: str) -> list[Span]:
-    """Quoted passages by quote marks alone, paragraph by paragraph, with the multi-paragraph convention."""
+    """Quoted passages by quote marks alone, paragraph by paragraph, with the multi-paragraph convention; then
+    passages in single marks outside them, within a paragraph."""
     spans = list(paragraph_spans(body))
     passages: list[Span] = []
     parts: list[str] = []
     first = -1  # start of the open passage's text, -1 outside a quote
     piece = 0
     for number, (lo, hi) in enumerate(spans):
-        for match in re.finditer(r"[\"“”]", body[lo:hi]):
-            at = lo + match.start()
+        for match in _DOUBLE.finditer(body, lo, hi):
+            at, mark = match.start(), match.group()
             if first >= 0 and at == lo:
-                piece = at + 1  # the continuation mark of a quote carried over from the last paragraph
-            elif first < 0 and _opens(body, at):
-                first = piece = at + 1
+                piece = match.end()  # the continuation mark of a quote carried over from the last paragraph
+            elif first < 0 and _opens(body, at, mark):
+                first = piece = match.end()
                 parts = []
-            elif first >= 0 and not _opens(body, at):
+            elif first >= 0 and not _opens(body, at, mark):
                 parts.append(body[piece:at].strip())
                 passages.append(Span(" ".join(parts), first, at))
                 first = -1
         if first >= 0:
             parts.append(body[piece:hi].strip())
             nxt = spans[number + 1][0] if number + 1 < len(spans) else None
-            if nxt is None or not (body[nxt] in "\"“" and _opens(body, nxt)):
+            reopened = nxt is not None and (m := _DOUBLE.match(body, nxt)) is not None and _opens(body, nxt, m.group())
+            if not reopened:
                 passages.append(Span(" ".join(parts), first, hi))
                 first = -1
-    return passages
+    return sorted(passages + _single_scan(body, spans, passages), key=lambda p: p.start)
+
+
+def _single_scan(body: str, spans: list[tuple[int, int]], doubles: list[Span]) -> list[Span]:
+    """Passages in single marks outside the double-quoted ones, each within its paragraph."""
+    found: list[Span] = []
+    for lo, hi in spans:
+        inside = [(p.start - 1, p.end + 1) for p in doubles if p.start < hi and p.end > lo]
+        opened = -1
+        for match in re.finditer(r"['‘’]", body[lo:hi]):
+            at = lo + match.start()
+            if any(s <= at < e for s, e in inside):
+                continue
+            if opened < 0 and _SINGLE_OPEN.match(body, at):
+                opened = at + 1
+            elif opened >= 0 and _SINGLE_CLOSE.match(body, at):
+                found.append(Span(body[opened:at].strip(), opened, at))
+                opened = -1
+    return found
 
 
 def baseline(body: str) -> list[Span]:

@@ -10,7 +10,7 @@ from digests.models import Quote, Sentence
 from digests.quotes.attributions import Attribution, find_attributions
 from digests.quotes.fallbacks import paragraph_before_subject, sentence_subject, weak_attribution
 from digests.quotes.lexicon import PREPOSITIONS, TIME_WORDS, TITLE_SMALL_WORDS
-from digests.quotes.passages import Passage, ends_in_stop, scan_passages
+from digests.quotes.passages import Passage, ends_in_stop, quoted_passages
 from digests.quotes.speakers import NAME_RUN, SpeakerResolver
 from digests.quotes.tokens import (
     REACH,
@@ -230,7 +230,10 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     ``Quote`` whose parts are joined by " … ". ``score`` and ``rank`` are left at zero for the ranking step.
     """
     spans = list(paragraph_spans(body))
-    passages = [p for p in scan_passages(body, spans) if any(e > s for s, e in p.pieces)]
+    original = body
+    # Speakers are read on the body with every quote mark rewritten as “ or ”; the quoted text is the original.
+    body, passages = quoted_passages(body, spans)
+    passages = [p for p in passages if any(e > s for s, e in p.pieces)]
     if not passages:
         return ()
     runs = [(m.start(), m.group()) for m in NAME_RUN.finditer(body)]
@@ -244,7 +247,7 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     sentence_starts = [s.start for s in sentences]
     out: list[Quote] = []
     for group in group_passages(passages, attributions):
-        text, start, end = quote_text(body, [passages[k] for k in group])
+        text, start, end = quote_text(original, [passages[k] for k in group])
         quoted = words(text)
         if len(quoted) < MIN_QUOTE_WORDS or is_title(quoted) or "<" in text or ">" in text:
             continue  # too short, a title, or markup such as <tweet author="…">

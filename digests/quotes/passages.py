@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import bisect
+import itertools
+import re
 from dataclasses import dataclass
 
-from digests.quotes.marks import QUOTE_CHARS, QUOTE_MARKS, TAG, family_of, mark_kind
+from digests.quotes.marks import (
+    CLOSE,
+    OPEN,
+    QUOTE_CHARS,
+    QUOTE_MARKS,
+    TAG,
+    family_of,
+    mark_kind,
+    normalize_other_marks,
+    single_kind,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +99,62 @@ def ends_in_stop(body: str, passage: Passage) -> bool:
     """Whether the quoted text ends its sentence: “… is broken.”"""
     end = passage.pieces[-1][1]
     return body[end - 1 : end] in {".", "!", "?"}
+
+
+_SINGLE_MARKS = re.compile(r"['‘’]")
+
+
+def quoted_passages(body: str, spans: list[tuple[int, int]]) -> tuple[str, list[Passage]]:
+    """Every quoted passage in ``body`` in any convention, and the body with its marks rewritten as “ and ” (the
+    same length: every offset holds in both), on which the later stages read speakers."""
+    marked = normalize_other_marks(body, spans)
+    doubles = scan_passages(marked, spans)
+    singles = _single_pairs(marked, spans, doubles)
+    if not singles:
+        return marked, doubles
+    chars = list(marked)
+    for at, mark in singles.items():
+        chars[at] = mark
+    marked = "".join(chars)
+    return marked, scan_passages(marked, spans)
+
+
+def _single_pairs(body: str, spans: list[tuple[int, int]], doubles: list[Passage]) -> dict[int, str]:
+    """Offsets of the single marks (' ‘ ’) that quote, outside double-quoted passages, each with the curly double
+    mark it stands for. A mark opens or closes by its context (:func:`single_kind`); an opening mark counts only
+    when closed in its paragraph, or when the next paragraph reopens it and the quote closes there or later
+    (the convention of a quote running over several paragraphs)."""
+    outside = _Outside(body, doubles)
+    found: dict[int, str] = {}
+    carried: list[int] = []  # unclosed opening marks of the paragraphs before, reopened at this one's start
+    for number, (lo, hi) in enumerate(spans):
+        chain = carried if body[lo] in "'‘’" else []
+        stack: list[int] = []
+        for match in _SINGLE_MARKS.finditer(body, lo, hi):
+            at = match.start()
+            kind = single_kind(body, at, lo, hi) if outside(at) else ""
+            if kind == "open":
+                stack.append(at)
+            elif kind == "close" and stack:
+                opened = stack.pop()
+                found[opened], found[at] = OPEN, CLOSE
+                if opened == lo and chain:
+                    found.update(dict.fromkeys(chain, OPEN))
+                    chain = []
+        nxt = spans[number + 1][0] if number + 1 < len(spans) else None
+        reopened = nxt is not None and single_kind(body, nxt, nxt, spans[number + 1][1]) == "open"
+        carried = ((chain if stack[0] == lo else []) + stack[:1]) if stack and reopened else []
+    return found
+
+
+class _Outside:
+    """Whether an offset lies outside every double-quoted passage and markup tag."""
+
+    def __init__(self, body: str, passages: list[Passage]) -> None:
+        spans = sorted([(p.open_at, p.close_at) for p in passages] + [m.span() for m in TAG.finditer(body)])
+        self._starts = [start for start, _ in spans]
+        self._reach = list(itertools.accumulate((end for _, end in spans), max))  # furthest end so far
+
+    def __call__(self, at: int) -> bool:
+        k = bisect.bisect_right(self._starts, at) - 1
+        return k < 0 or at >= self._reach[k]
