@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
 
+from bot.app import open_services
 from bot.runner import run_bot
+from bot.startup import Backoff
 from digests.config import Settings
+from tests.e2e.conftest import FakeClock
 from tests.fake_discord.server import FakeDiscord
 
 TOKEN = "fake-token-SECRET-123"
@@ -53,3 +59,160 @@ async def test_a_rejected_token_is_a_clear_error(settings: Settings, capfd: pyte
             code = await run_bot(settings.model_copy(update={"discord_token": SecretStr(TOKEN)}))
     err = capfd.readouterr().err
     assert code == 2 and "Discord rejected DISCORD_TOKEN" in err and TOKEN not in err
+
+
+class RetryLines(logging.Handler):
+    """Collects the bot's log lines so a test can wait for retries and connections."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def retries(self) -> list[str]:
+        return [line for line in self.lines if line.startswith("Discord unreachable")]
+
+    def connections(self) -> int:
+        return sum(line.startswith("connected as") for line in self.lines)
+
+    async def until(self, predicate: Callable[[RetryLines], bool], timeout: float = 15) -> None:
+        """Wait for a log line (nothing else wakes a test while the fake Discord is down)."""
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def retry_lines() -> Iterator[RetryLines]:
+    handler = RetryLines()
+    logger = logging.getLogger("bot")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+FAST = {"base": 0.02, "cap": 0.1}
+
+
+def configured(settings: Settings, fake: FakeDiscord, **overrides: object) -> Settings:
+    return settings.model_copy(
+        update={"discord_token": SecretStr(TOKEN), "discord_guild_id": int(fake.guild.id), **overrides}
+    )
+
+
+async def stop(task: asyncio.Task[int]) -> int:
+    os.kill(os.getpid(), signal.SIGTERM)
+    return await asyncio.wait_for(task, 15)
+
+
+def synced(fake: FakeDiscord) -> bool:
+    return bool(fake.commands(fake.guild.id))
+
+
+def problems(err: str) -> list[str]:
+    """The lines logged above INFO (the start-up's own INFO lines are not problems)."""
+    return [line for line in err.splitlines() if line.strip() and " INFO " not in line]
+
+
+async def test_a_rejected_token_is_one_line_with_exit_code_2(
+    settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    async with FakeDiscord(token="the-right-token") as fake:
+        with fake.patched():
+            code = await run_bot(configured(settings, fake), backoff=Backoff(**FAST))
+    lines = problems(capfd.readouterr().err)
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert "Discord rejected DISCORD_TOKEN (401 Unauthorized)" in lines[0] and "Reset Token" in lines[0]
+    assert TOKEN not in lines[0]
+
+
+async def test_a_missing_commands_scope_says_how_to_reinvite(
+    fake_discord: FakeDiscord, settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fake_discord.fail_next(
+        "PUT", r"/applications/\d+/guilds/\d+/commands", 403, body={"message": "Missing Access", "code": 50001}
+    )
+    code = await run_bot(configured(settings, fake_discord), backoff=Backoff(**FAST))
+    err = capfd.readouterr().err
+    problem = problems(err)
+    assert code == 2 and len(problem) == 1
+    assert "applications.commands scope" in problem[0] and "OAuth2 → URL Generator" in problem[0]
+    assert "Traceback" not in err and TOKEN not in err
+
+
+async def test_5xx_on_the_gateway_endpoint_is_retried_with_one_line_each(
+    fake_discord: FakeDiscord, settings: Settings, retry_lines: RetryLines, capfd: pytest.CaptureFixture[str]
+) -> None:
+    fault = fake_discord.fail_next("GET", r"/gateway/bot", 503, count=3)
+    task = asyncio.create_task(run_bot(configured(settings, fake_discord), backoff=Backoff(**FAST)))
+    try:
+        await fake_discord.wait_for(lambda: synced(fake_discord), timeout=15)
+    finally:
+        assert await stop(task) == 0
+    assert fault.hits == 3
+    retries = retry_lines.retries()
+    assert len(retries) == 3, retries
+    line = r"Discord unreachable \(GET /gateway/bot answered 503 Service Unavailable\); retrying in [\d.]+ s"
+    assert all(re.fullmatch(line, r) for r in retries), retries
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and TOKEN not in err
+
+
+async def test_an_outage_while_running_is_retried_and_missed_digests_catch_up(
+    fake_discord: FakeDiscord, settings: Settings, retry_lines: RetryLines, capfd: pytest.CaptureFixture[str]
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 8, 59, tzinfo=UTC))
+    async with open_services(settings, clock) as services:
+        await services.digests.load_seeds_if_empty(settings.seeds_dir)
+        await services.subscriptions.create(
+            guild_id=int(fake_discord.guild.id),
+            channel_id=int(fake_discord.channel.id),
+            topic="hmc",
+            time_of_day="09:00",
+            timezone="UTC",
+            created_by=1,
+        )
+    task = asyncio.create_task(run_bot(configured(settings, fake_discord), backoff=Backoff(**FAST), clock=clock))
+    try:
+        await retry_lines.until(lambda lines: lines.connections() == 1)
+        await fake_discord.go_down()
+        await retry_lines.until(lambda lines: len(lines.retries()) >= 3)
+        clock.set(datetime(2026, 3, 2, 9, 5, tzinfo=UTC))  # the 09:00 digest came due during the outage
+        assert fake_discord.bot_messages(fake_discord.channel.id) == []
+        await fake_discord.come_up()
+        await fake_discord.wait_for(lambda: bool(fake_discord.bot_messages(fake_discord.channel.id)), timeout=15)
+        result = await fake_discord.slash("digest", {"topic": "hmc"})  # the reconnected bot answers
+        assert result.original is not None
+    finally:
+        assert await stop(task) == 0
+    assert len(fake_discord.sessions) == 2
+    assert "Sabrina Singh" in json.dumps(fake_discord.bot_messages(fake_discord.channel.id))
+    port = fake_discord.port
+    lost = f"Discord unreachable (the gateway connection was lost: cannot connect to 127.0.0.1:{port}: "
+    first, *later = retry_lines.retries()
+    assert first.startswith(lost + "Connection refused); retrying in "), first
+    assert all(
+        r.startswith(f"Discord unreachable (GET /gateway/bot: cannot connect to 127.0.0.1:{port}: Connection refused)")
+        for r in later
+    ), later
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and TOKEN not in err
+
+
+async def test_unreachable_at_start_then_connects_and_sigterm_ends_a_wait(
+    fake_discord: FakeDiscord, settings: Settings, retry_lines: RetryLines, capfd: pytest.CaptureFixture[str]
+) -> None:
+    await fake_discord.go_down()
+    task = asyncio.create_task(run_bot(configured(settings, fake_discord), backoff=Backoff(**FAST)))
+    await retry_lines.until(lambda lines: len(lines.retries()) >= 2)
+    await fake_discord.come_up()
+    await fake_discord.wait_for(lambda: synced(fake_discord), timeout=15)
+    await fake_discord.go_down()  # and stop it while it waits to retry
+    await retry_lines.until(lambda lines: len(lines.retries()) >= 4)
+    assert await stop(task) == 0
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and TOKEN not in err and "bot stopped cleanly" in err
+    assert "PyNaCl" not in err and "davey" not in err

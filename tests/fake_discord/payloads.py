@@ -127,11 +127,19 @@ class FakeChannel:
     guild_id: str
     id: str = field(default_factory=snowflake)
     position: int = 0
+    # Permission overwrites as on the wire: {"id", "type" (0 role, 1 member), "allow", "deny"} (ints here).
+    overwrites: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def mention(self) -> str:
         """The ``<#id>`` mention string for this channel."""
         return f"<#{self.id}>"
+
+    def overwrite(self, target: FakeRole | FakeUser, *, allow: int = 0, deny: int = 0) -> None:
+        """Set this channel's overwrite for a role or a member (add it before the bot connects)."""
+        kind = 0 if isinstance(target, FakeRole) else 1
+        self.overwrites = [o for o in self.overwrites if o["id"] != target.id]
+        self.overwrites.append({"id": target.id, "type": kind, "allow": allow, "deny": deny})
 
     def payload(self) -> dict[str, Any]:
         """The channel object."""
@@ -141,7 +149,9 @@ class FakeChannel:
             "guild_id": self.guild_id,
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": [
+                {**o, "allow": str(o["allow"]), "deny": str(o["deny"])} for o in self.overwrites
+            ],
             "nsfw": False,
             "topic": None,
             "last_message_id": None,
@@ -213,13 +223,44 @@ class FakeGuild:
         return next((c for c in self.channels if c.id == channel_id), None)
 
     def permissions(self, user: FakeUser) -> int:
-        """Effective guild-level permissions of ``user`` (no channel overwrites are modelled)."""
+        """Effective guild-level permissions of ``user`` (see :meth:`permissions_in` for a channel's)."""
         if user.id == self.owner.id:
             return ALL_PERMISSIONS
         perms = self.everyone.permissions
         for role in self.member(user).roles:
             perms |= role.permissions
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
+
+    def permissions_in(self, channel: FakeChannel, user: FakeUser) -> int:
+        """Permissions of ``user`` in ``channel``: guild permissions, then @everyone's overwrite, the member's
+        roles' overwrites (denies, then allows) and the member's own (Discord's order)."""
+        perms = self.permissions(user)
+        if perms & ADMINISTRATOR:
+            return perms
+        by_id = {o["id"]: o for o in channel.overwrites}
+        if (everyone := by_id.get(self.id)) is not None:
+            perms = (perms & ~everyone["deny"]) | everyone["allow"]
+        role_ids = {r.id for r in self.member(user).roles}
+        roles = [o for o in channel.overwrites if o["type"] == 0 and o["id"] in role_ids]
+        deny = allow = 0
+        for o in roles:
+            deny, allow = deny | o["deny"], allow | o["allow"]
+        perms = (perms & ~deny) | allow
+        if (own := by_id.get(user.id)) is not None and own["type"] == 1:
+            perms = (perms & ~own["deny"]) | own["allow"]
+        return perms
+
+    def partial_payload(self, user: FakeUser) -> dict[str, Any]:
+        """The partial guild of ``GET /users/@me/guilds``, with ``user``'s permissions."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "icon": None,
+            "banner": None,
+            "owner": user.id == self.owner.id,
+            "permissions": str(self.permissions(user)),
+            "features": [],
+        }
 
     def unavailable_payload(self) -> dict[str, Any]:
         """The stub sent in READY's ``guilds`` list."""

@@ -36,6 +36,8 @@ from .gateway import (
     GatewaySession,
 )
 from .payloads import (
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
     FakeChannel,
     FakeGuild,
     FakeRole,
@@ -259,10 +261,12 @@ class FakeDiscord:
         self._changed: asyncio.Condition | None = None
         self._connections: set[GatewayConnection] = set()
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
         self.port = 0
 
         routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/users/@me", self._get_me),
+            ("GET", r"/users/@me/guilds", self._get_my_guilds),
             ("GET", r"/users/(?P<user_id>\d+)", self._get_user),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("GET", r"/gateway", self._get_gateway),
@@ -312,10 +316,32 @@ class FakeDiscord:
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
+        await self._listen()
+
+    async def _listen(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # coming back up on the same port
+        sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        assert self._runner is not None
+        self._site = web.SockSite(self._runner, sock)
+        await self._site.start()
+
+    async def go_down(self) -> None:
+        """An outage: close every gateway connection (1001) and refuse new connections until :meth:`come_up`."""
+        for conn in list(self._connections):
+            await conn.ws.close(code=1001, message=b"fake discord going down")
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        assert self._runner is not None and self._runner.server is not None
+        for handler in list(self._runner.server.connections):
+            handler.force_close()  # kept-alive REST connections drop too
+
+    async def come_up(self) -> None:
+        """End an outage: listen again on the same port."""
+        if self._site is None:
+            await self._listen()
 
     async def stop(self) -> None:
         """Close gateway connections (code 1001) and stop listening."""
@@ -594,6 +620,9 @@ class FakeDiscord:
     async def _get_me(self, record: RecordedRequest) -> web.Response:
         return _json({**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None})
 
+    async def _get_my_guilds(self, record: RecordedRequest) -> web.Response:
+        return _json([g.partial_payload(self.bot_user) for g in self.guilds])
+
     async def _get_user(self, record: RecordedRequest, user_id: str) -> web.Response:
         user = self._users().get(user_id)
         if user is None:
@@ -724,6 +753,9 @@ class FakeDiscord:
 
     async def _post_channel_message(self, record: RecordedRequest, channel_id: str) -> web.Response:
         channel = self._channel_or_404(channel_id)
+        needed = VIEW_CHANNEL | SEND_MESSAGES
+        if self._guild_or_404(channel.guild_id).permissions_in(channel, self.bot_user) & needed != needed:
+            raise FakeDiscordError(403, "Missing Permissions", 50013)
         body = record.json or {}
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):

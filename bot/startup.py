@@ -1,0 +1,275 @@
+"""Keeping the bot connected: retries with backoff while Discord is unreachable, a clear exit on a bad set-up.
+
+Expected failures (no network, DNS, refused connections, Discord's 5xx, a dropped gateway that cannot be resumed)
+are one log line each and a retry after an exponential, jittered delay capped at five minutes; a fresh client is
+built for every attempt, so a reconnect goes through the same start-up path (commands, scheduler rebuilt from the
+database, catch-up of the runs missed meanwhile) as a process restart. Configuration errors — a rejected token, a
+missing privileged intent or ``applications.commands`` scope — say what to fix in the developer portal and end the
+process with :data:`EXIT_CONFIG`, since retrying cannot help. The token never appears in any message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import discord
+import yarl
+from discord.http import Route
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CONFIG = 2  # a configuration error: retrying will not help (systemd: RestartPreventExitStatus=2)
+
+PORTAL = "https://discord.com/developers/applications"
+PROBE_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# Gateway close codes that mean a set-up error, not an outage (https://discord.com/developers/docs/topics/opcodes-
+# and-status-codes#gateway-gateway-close-event-codes).
+_CONFIG_CLOSE_CODES = {
+    4004: "Discord closed the gateway: authentication failed (4004). Reset the token in the developer portal "
+    "(Bot → Reset Token) and put the new one in DISCORD_TOKEN.",
+    4010: "Discord closed the gateway: invalid shard (4010). Check the shard settings.",
+    4011: "Discord closed the gateway: this bot is in too many servers for one connection and must shard (4011).",
+    4012: "Discord closed the gateway: invalid API version (4012). Upgrade discord.py.",
+    4013: "Discord closed the gateway: invalid intents (4013). Upgrade Release Digest.",
+}
+
+
+class ConfigurationError(Exception):
+    """A set-up problem only the operator can fix; the message says what to do and never holds the token."""
+
+
+class Unreachable(Exception):
+    """Discord could not be reached this time; the message says what failed."""
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Exponential backoff with jitter: attempt n waits a random time in [c/2, c], c = min(cap, base·2ⁿ).
+
+    The random half keeps many restarted bots from retrying in step; the lower half keeps the wait growing.
+    """
+
+    base: float = 1.0
+    cap: float = 300.0
+    rng: random.Random = field(default_factory=random.Random)
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        """The wait before the next attempt (seconds); whole seconds from one second up."""
+        ceiling = min(self.cap, self.base * 2.0 ** min(self.attempt, 62))
+        self.attempt += 1
+        delay = self.rng.uniform(ceiling / 2, ceiling)
+        return float(round(delay)) if delay >= 1 else round(delay, 3)
+
+    def reset(self) -> None:
+        """Connected: the next outage starts from ``base`` again."""
+        self.attempt = 0
+
+
+def seconds(delay: float) -> str:
+    """``12 s`` / ``0.25 s`` for log lines."""
+    return f"{delay:.0f} s" if delay >= 1 else f"{delay:g} s"
+
+
+def request_line(exc: discord.HTTPException) -> str:
+    """``PUT /api/v10/applications/…/commands``: the request that failed."""
+    return f"{getattr(exc.response, 'method', '')} {yarl.URL(str(exc.response.url)).path}".strip()
+
+
+def describe(exc: BaseException) -> str:
+    """What failed, in a few words, for the retry line (no traceback, never the token)."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = exc.os_error
+        # asyncio words a refusal "Connect call failed ('1.2.3.4', 443)"; the errno's name says it better.
+        reason = os.strerror(error.errno) if error.errno else str(error) or type(error).__name__
+        return f"cannot connect to {exc.host}:{exc.port}: {reason}"
+    if isinstance(exc, discord.GatewayNotFound) and isinstance(exc.__cause__, discord.HTTPException):
+        return f"GET /gateway/bot answered {exc.__cause__.status}"
+    if isinstance(exc, discord.HTTPException):
+        return f"{request_line(exc)} answered {exc.status} {getattr(exc.response, 'reason', '') or ''}".strip()
+    if isinstance(exc, discord.ConnectionClosed):
+        return f"the gateway closed the connection (code {exc.code})"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ClientError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc) or type(exc).__name__
+    return type(exc).__name__
+
+
+TOKEN_REJECTED = (
+    "Discord rejected DISCORD_TOKEN (401 Unauthorized). Reset the token in the developer portal "
+    f"({PORTAL} → your application → Bot → Reset Token) and put the new one in DISCORD_TOKEN."
+)
+
+
+def configuration_problem(exc: BaseException) -> str | None:
+    """The one-line fix for a set-up error, or ``None`` if ``exc`` is not one."""
+    if isinstance(exc, discord.LoginFailure):
+        return TOKEN_REJECTED
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return (
+            "Discord refused the gateway connection: a privileged intent is not enabled. Enable it in the developer "
+            f"portal ({PORTAL} → your application → Bot → Privileged Gateway Intents)."
+        )
+    if isinstance(exc, discord.Forbidden) and request_line(exc).endswith("/commands"):
+        return (
+            f"Discord refused to register the slash commands ({exc.status} {exc.text or 'Missing Access'}): the bot "
+            "was invited without the applications.commands scope. Re-invite it from the developer portal "
+            f"({PORTAL} → OAuth2 → URL Generator, scopes: bot applications.commands)."
+        )
+    if isinstance(exc, discord.ConnectionClosed) and exc.code in _CONFIG_CLOSE_CODES:
+        return _CONFIG_CLOSE_CODES[exc.code]
+    return None
+
+
+# What an outage looks like from discord.py and aiohttp; anything else is a bug and keeps its traceback.
+EXPECTED_FAILURES: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    discord.GatewayNotFound,
+    discord.DiscordServerError,
+    discord.ConnectionClosed,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` is Discord or the network being down (retry), rather than a bug or a set-up error."""
+    if isinstance(exc, discord.HTTPException) and not isinstance(exc, discord.DiscordServerError):
+        return exc.status == 429  # a Cloudflare ban of this host; any other 4xx is not an outage
+    return isinstance(exc, EXPECTED_FAILURES)
+
+
+async def probe(token: str) -> None:
+    """One ``GET /gateway/bot`` with the token, no retries: returns if Discord answers, else raises
+    :class:`Unreachable` or :class:`ConfigurationError` (401)."""
+    url = f"{Route.BASE}/gateway/bot"  # read at call time: tests point discord.py at a local fake
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=PROBE_TIMEOUT) as session,
+            session.get(url, headers={"Authorization": f"Bot {token}"}) as response,
+        ):
+            status, reason = response.status, response.reason or ""
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise Unreachable(f"GET /gateway/bot: {describe(exc)}") from None
+    if status == 401:
+        raise ConfigurationError(TOKEN_REJECTED)
+    if status >= 500 or status == 429:
+        raise Unreachable(f"GET /gateway/bot answered {status} {reason}".strip())
+
+
+def no_voice() -> None:
+    """Release Digest never joins voice: don't warn at start that PyNaCl and davey (voice-only libraries) are
+    missing. discord.py warns once per process when the first client is built, guarded by these flags."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
+class Supervisor:
+    """Runs a fresh client from ``make_client`` until SIGTERM/SIGINT, reconnecting after outages with backoff.
+
+    discord.py's own reconnect loop is switched off (``reconnect=False``): it logs a traceback per attempt and
+    backs off up to 17 minutes; here each attempt is one line and the wait is capped by ``backoff``.
+    """
+
+    def __init__(
+        self, make_client: Callable[[], discord.Client], token: str, *, backoff: Backoff | None = None
+    ) -> None:
+        self._make_client = make_client
+        self._token = token
+        self.backoff = backoff or Backoff()
+        self._stop = asyncio.Event()
+        self._client: discord.Client | None = None
+        self._closing: list[asyncio.Task[None]] = []  # keeps close tasks referenced until they are done
+        no_voice()
+
+    def stop(self) -> None:
+        """Ask the supervisor to end: closes the running client, or ends a wait between attempts."""
+        self._stop.set()
+        if self._client is not None:
+            self._closing.append(asyncio.create_task(self._client.close()))
+
+    async def run(self) -> int:
+        """Connect and stay connected until stopped; return the process exit code."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop)
+        try:
+            return await self._run()
+        except ConfigurationError as exc:
+            log.error("%s", exc)
+            return EXIT_CONFIG
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def _run(self) -> int:
+        while not self._stop.is_set():
+            try:
+                await probe(self._token)
+            except Unreachable as exc:
+                connected, reason = False, str(exc)
+            else:
+                connected, ended = await self._attempt()
+                reason = ended or "the gateway connection ended and could not be resumed"
+            if self._stop.is_set():
+                break
+            if connected:
+                self.backoff.reset()
+            delay = self.backoff.next_delay()
+            log.warning(
+                "Discord unreachable (%s); retrying in %s",
+                reason,
+                seconds(delay),
+            )
+            with contextlib.suppress(TimeoutError):  # the wait is over: try again
+                await asyncio.wait_for(self._stop.wait(), delay)
+        return EXIT_OK
+
+    async def _attempt(self) -> tuple[bool, str | None]:
+        """One client from login to disconnect: whether it got connected, and what failed (``None`` when it
+        was stopped or the connection ended without an error). Raises :class:`ConfigurationError`."""
+        client = self._make_client()
+        self._client = client
+        ready: asyncio.Task[None] | None = None
+
+        def connected() -> bool:
+            return ready is not None and ready.done() and not ready.cancelled()
+
+        try:
+            async with client:
+                ready = asyncio.create_task(client.wait_until_ready())
+                if not self._stop.is_set():
+                    await client.start(self._token, reconnect=False)
+        except Exception as exc:
+            problem = configuration_problem(exc)
+            if problem is not None:
+                raise ConfigurationError(problem) from None
+            if not is_outage(exc):
+                raise
+            stage = "the gateway connection was lost" if connected() else "connecting"
+            return connected(), f"{stage}: {describe(exc)}"
+        finally:
+            self._client = None
+            if ready is not None and not ready.done():
+                ready.cancel()
+            # discord.py leaves its wait-for-guilds task running when a client closes before it is ready; left
+            # alone it fails later on the closed client ("Task exception was never retrieved").
+            pending = getattr(getattr(client, "_connection", None), "_ready_task", None)
+            if isinstance(pending, asyncio.Task) and not pending.done():
+                pending.cancel()
+        return connected(), None
