@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -31,10 +32,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class CancelledJobs(logging.Filter):
+    """APScheduler logs a job cancelled by a shutdown (SIGTERM, or a reconnect after an outage) as an exception
+    with a traceback; it is expected: one line instead, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Turn a cancelled job's error record into an info line."""
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        if cancelled and record.name.startswith("apscheduler.executors"):
+            record.msg = f"{record.getMessage().replace(' raised an exception', '')} was cancelled"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     """Log to stderr at ``level`` with secrets redacted from every record."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(CancelledJobs())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -225,7 +225,8 @@ class Supervisor:
                 connected, reason = False, str(exc)
             else:
                 connected, ended = await self._attempt()
-                reason = ended or "the gateway connection ended and could not be resumed"
+                # The sharded client ends without saying why when a shard could not reconnect.
+                reason = ended or "the gateway connection was lost and could not be resumed"
             if self._stop.is_set():
                 break
             if connected:

@@ -191,10 +191,9 @@ async def test_an_outage_while_running_is_retried_and_missed_digests_catch_up(
     assert len(fake_discord.sessions) == 2
     assert "Sabrina Singh" in json.dumps(fake_discord.bot_messages(fake_discord.channel.id))
     port = fake_discord.port
-    lost = f"Discord unreachable (the gateway connection was lost: cannot connect to 127.0.0.1:{port}: "
     first, *later = retry_lines.retries()
-    assert first.startswith(lost + "Connection refused); retrying in "), first
-    assert all(
+    assert first.startswith("Discord unreachable (the gateway connection was lost"), first
+    assert later and all(
         r.startswith(f"Discord unreachable (GET /gateway/bot: cannot connect to 127.0.0.1:{port}: Connection refused)")
         for r in later
     ), later

@@ -1,0 +1,31 @@
+"""Log records: a job cancelled by a shutdown is one info line, other job errors keep their traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.logs import CancelledJobs
+
+
+def job_error(exc: BaseException) -> logging.LogRecord:
+    try:
+        raise exc
+    except BaseException:
+        info = sys.exc_info()
+    return logging.LogRecord(
+        "apscheduler.executors.default", logging.ERROR, __file__, 1, 'Job "%s" raised an exception', ("poll",), info
+    )
+
+
+def test_a_cancelled_job_is_one_info_line() -> None:
+    record = job_error(asyncio.CancelledError())
+    assert CancelledJobs().filter(record)
+    assert (record.levelname, record.getMessage(), record.exc_info) == ("INFO", 'Job "poll" was cancelled', None)
+
+
+def test_a_failing_job_keeps_its_traceback() -> None:
+    record = job_error(ValueError("bad feed"))
+    assert CancelledJobs().filter(record)
+    assert record.levelname == "ERROR" and record.exc_info is not None
