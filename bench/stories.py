@@ -217,8 +217,10 @@ def main() -> None:
     )
     positives = [(a, b) for a, b, pos in sets["eval"] if pos]
     together = sum(shares_band(a, b) for a, b in positives)
-    print(f"eval LSH candidate recall (a positive pair shares a band key): {together}/{len(positives)} "
-          f"= {together / len(positives):.4f}")
+    print(
+        f"eval LSH candidate recall (a positive pair shares a band key): {together}/{len(positives)} "
+        f"= {together / len(positives):.4f}"
+    )
     eval_names = [n for n in articles if split(n) == "eval"]
     keys: dict[tuple[int, int], set[str]] = {}
     for name in eval_names:
@@ -226,11 +228,15 @@ def main() -> None:
             keys.setdefault(key, set()).add(name)
     met = [len(set().union(*(keys.get(k, set()) for k in copies[n].band_keys())) - {n}) for n in eval_names]
     met.sort()
-    print(f"unrelated candidates a copy meets among {len(eval_names)} stored eval articles: "
-          f"median {met[len(met) // 2]}, p99 {met[int(len(met) * 0.99)]}, max {met[-1]}")
+    print(
+        f"unrelated candidates a copy meets among {len(eval_names)} stored eval articles: "
+        f"median {met[len(met) // 2]}, p99 {met[int(len(met) * 0.99)]}, max {met[-1]}"
+    )
     mixed = [jaccard(a, b) for a, b, pos in sets["eval"] if not pos]
-    print(f"hard negatives: max estimated Jaccard {max(mixed):.3f}, "
-          f"max containment {max(containment(a, b) for a, b, pos in sets['eval'] if not pos):.3f}")
+    print(
+        f"hard negatives: max estimated Jaccard {max(mixed):.3f}, "
+        f"max containment {max(containment(a, b) for a, b, pos in sets['eval'] if not pos):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ async def fetch_feed_releases(
     # Parsing is CPU work: on a thread, so a bot's event loop (gateway heartbeats, interactions) never waits on it.
     feed = await asyncio.to_thread(parse_feed, result.body, result.url, content_type)
     errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
+    if source_name == feed_url and feed.title:  # first poll: the feed's own name, not its address
+        source_name = feed.title
 
     keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
     seen: set[str] = set()
