@@ -27,7 +27,7 @@ BUTTONS_PER_ROW = 5
 VIEW_ROW_COUNT = 5  # Discord: at most 5 rows of 5 buttons, i.e. 25 components
 PAGINATOR_TIMEOUT = 600.0
 NOT_YOURS = "Only the person who asked can page this."
-RELEASE_GONE = "That release is no longer stored."
+RELEASE_GONE = "That release is no longer stored, or not shown in this server."
 QUOTES_UNAVAILABLE = "Quotes are not available right now."
 
 

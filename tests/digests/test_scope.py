@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from digests.ingest.fetch import Fetcher
-from digests.service import DigestService, UnknownTopicError
+from digests.service import DigestService, UnknownTopicError, server_scope
 from digests.sources import SourceService
 from digests.store.db import Database
 from digests.store.deliveries import Claim, DeliveryLedger
@@ -100,7 +100,8 @@ async def test_a_servers_feed_is_seen_only_there(world: World) -> None:
     assert created
     assert await world.titles(A) == {SEED, "Harbortest reopens"}
     assert await world.titles(B) == {SEED}
-    assert await world.titles(NO_GUILD) == {SEED}  # direct messages: global releases only
+    assert server_scope(None) == NO_GUILD and server_scope(A) == A
+    assert await world.titles(server_scope(None)) == {SEED}  # direct messages: global releases only
     assert await world.titles(None) == {SEED, "Harbortest reopens"}  # the operator
     d = world.digests
     assert [i.release.title for i in (await d.digest("harbortest", guild_id=A)).items] == ["Harbortest reopens"]
