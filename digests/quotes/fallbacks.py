@@ -57,7 +57,7 @@ def weak_attribution(
     body: str, passage: Passage, sentence: list[Token], name_words: frozenset[str]
 ) -> Attribution | None:
     """A speaker for a quote with no speech verb near it: a name right after it followed by a verb
-    (“…,” Trump assured Jones), a transcript's "Name:" opening it, a "― Sonya Herridge" signature ending its
+    (“…,” Trump assured Jones), a transcript's "Name:" opening it, a "― Ana Ruiz" signature ending its
     line, a "- Clinton." paragraph after it, a [title] name and colon before it, or the subject of the sentence
     a mid-sentence quote sits in ("Pence praised Cruz for showing “…”", "Obama has called the chaos “…”").
     ``sentence`` holds the tokens of the sentence before the opening mark."""
@@ -106,7 +106,7 @@ def _transcript(body: str, passage: Passage) -> Attribution | None:
 
 
 def _signature(body: str, passage: Passage, hi: int) -> Attribution | None:
-    """“…” ― Sonya Herridge: a signature closing the quote's own line; or "- Clinton." on the line below a
+    """“…” ― Ana Ruiz: a signature closing the quote's own line; or "- Clinton." on the line below a
     quote, or "Josh Bivens, Economic Policy Institute.”" ending one left open."""
     signature = None
     if hi == len(body) or body[hi] == "\n":

@@ -90,11 +90,11 @@ def test_attribution_without_adjacent_verb(body: str, speaker: str) -> None:
 def test_signature_on_the_quote_line() -> None:
     # "“…” ― Name" closing each line, with a no-break space after one name.
     body = (
-        "”Mr. Trump embodies the lasting legacy of racism in this country.” ― Sonya Herridge\n"
-        "“During the debate he said we live in hell. He is ignorant of our lives.”― Pamela Padilla\xa0\n"
-        "“Maybe, we can build a wall around Donald Trump.” ― Steve Quinlan."
+        "”The mayor has done more for this town than anyone before her.” ― Ana Ruiz\n"
+        "“During the meeting he said we waste money. He does not know our budget.”― Tom Becker\xa0\n"
+        "“Maybe, we can build a new bridge over the river.” ― Lee Park."
     )
-    assert [q.speaker for q in quotes(body)] == ["Sonya Herridge", "Pamela Padilla", "Steve Quinlan"]
+    assert [q.speaker for q in quotes(body)] == ["Ana Ruiz", "Tom Becker", "Lee Park"]
 
 
 @pytest.mark.parametrize(
