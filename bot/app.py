@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from digests.config import Settings
+from digests.health import HealthService
 from digests.ingest.fetch import Fetcher
 from digests.leases import Leases, new_owner_id
 from digests.service import DigestService
 from digests.sources import SourceService
-from digests.store.db import Database
+from digests.store.db import Database, migrations
 from digests.store.deliveries import DeliveryLedger
 from digests.store.leases import LeaseRepository
 from digests.store.releases import ReleaseRepository
@@ -32,6 +33,7 @@ class Services:
     sources: SourceService
     state: StateRepository
     subscriptions: SubscriptionService
+    health: HealthService  # what `release-digest doctor` reports about the store
     leases: Leases  # this process's leases (feed poller, subscription runs), under an owner id unique per start
     clock: Callable[[], datetime]  # the current aware time; tests control it
 
@@ -71,7 +73,11 @@ async def open_services(
             allow_private=settings.allow_private_urls,
             clock=clock,
         )
-        subscriptions = SubscriptionService(SubscriptionRepository(db), DeliveryLedger(db), service, clock)
+        subscription_repo, ledger = SubscriptionRepository(db), DeliveryLedger(db)
+        subscriptions = SubscriptionService(subscription_repo, ledger, service, clock)
+        health = HealthService(
+            service.repo, sources.repo, subscription_repo, ledger, schema_version=len(migrations()), clock=clock
+        )
         yield Services(
             settings=settings,
             db=db,
@@ -79,6 +85,7 @@ async def open_services(
             sources=sources,
             state=StateRepository(db),
             subscriptions=subscriptions,
+            health=health,
             leases=Leases(
                 LeaseRepository(db),
                 owner=new_owner_id(),

@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true")
 
     commands.add_parser("bot", help="run the Discord bot")
+    commands.add_parser("doctor", help="check settings, store, feeds and the bot's Discord access (exit 1 on failure)")
     commands.add_parser("worker", help="poll feeds in a process of its own (beside shard processes)")
     return parser
 
@@ -234,6 +235,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.runner import run_bot  # the Discord stack loads only for this command
 
         return await run_bot(settings)
+    if args.command == "doctor":
+        from bot.doctor import run_doctor
+
+        return await run_doctor(settings)
     if args.command == "worker":
         from bot.worker import run_worker
 

@@ -118,6 +118,11 @@ class DeliveryLedger:
             for nonce, (kind, claimed_at, releases) in groups.items()
         ]
 
+    async def counts(self) -> dict[str, int]:
+        """How many (subscription, release) rows are in each state (``posted``, ``pending``)."""
+        rows = await self._db.fetch_all("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+        return {row["state"]: row["n"] for row in rows}
+
     async def with_pending(self) -> list[int]:
         """Ids of the subscriptions that have claimed releases not yet posted."""
         rows = await self._db.fetch_all(

@@ -98,6 +98,11 @@ class SubscriptionRepository:
         )
         return [_subscription(row) for row in rows]
 
+    async def all(self) -> list[Subscription]:
+        """Every subscription, active or paused, oldest first."""
+        rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM subscriptions ORDER BY id")
+        return [_subscription(row) for row in rows]
+
     async def active(self) -> list[Subscription]:
         """Every subscription that is not paused."""
         rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM subscriptions WHERE paused_reason IS NULL ORDER BY id")

@@ -8,8 +8,10 @@ import logging
 import os
 import re
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -215,3 +217,31 @@ async def test_unreachable_at_start_then_connects_and_sigterm_ends_a_wait(
     err = capfd.readouterr().err
     assert "Traceback" not in err and TOKEN not in err and "bot stopped cleanly" in err
     assert "PyNaCl" not in err and "davey" not in err
+
+
+def process_env(fake: FakeDiscord, db: Path, token: str) -> dict[str, str]:
+    """The environment of a `release-digest` process pointed at the fake Discord (no stray settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASE_DIGEST_", "DISCORD_"))}
+    root = str(Path(__file__).resolve().parents[2])
+    return {
+        **env,
+        "PYTHONPATH": root,
+        "DISCORD_TOKEN": token,
+        "DISCORD_API_BASE": fake.api_base,
+        "RELEASE_DIGEST_DB": str(db),
+        "RELEASE_DIGEST_SEEDS_DIR": f"{root}/seeds",
+    }
+
+
+async def test_the_process_exits_2_on_a_rejected_token(tmp_path: Path) -> None:
+    async with FakeDiscord(token="the-right-token") as fake:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "bot",
+            env=process_env(fake, tmp_path / "bot.db", TOKEN), cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    lines = problems(err.decode())
+    assert process.returncode == 2 and out == b""
+    assert len(lines) == 1 and "Discord rejected DISCORD_TOKEN" in lines[0], lines
+    assert TOKEN not in err.decode() and "PyNaCl" not in err.decode()

@@ -11,11 +11,13 @@ import re
 import warnings
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from tests.fake_discord.payloads import SEND_MESSAGES
 from tests.fake_discord.server import FakeDiscord
 
 TOPICS = ["hmc", "hmrc", "home office", "treasury"]
@@ -482,3 +484,30 @@ async def test_sharded_connections_get_their_own_guilds_and_events(fake_discord:
     assert (first.seen, second.seen) == ([(int(even.id), 0)], [(int(odd.id), 1)])
     gateway = fake_discord.requests_to("GET", "/gateway/bot")
     assert gateway == [] or all(r.status == 200 for r in gateway)
+
+
+async def test_channel_overwrites_are_sent_and_enforced(fake_discord: FakeDiscord) -> None:
+    quiet = fake_discord.guild.add_channel("quiet")
+    quiet.overwrite(fake_discord.guild.everyone, deny=SEND_MESSAGES)
+    tiny = TinyBot()
+    async with fake_discord.running(tiny):
+        channel = tiny.get_channel(int(quiet.id))
+        assert isinstance(channel, discord.TextChannel)
+        assert not channel.permissions_for(channel.guild.me).send_messages  # discord.py reads the overwrite
+        with pytest.raises(discord.Forbidden) as info:
+            await channel.send("nope")
+        assert info.value.code == 50013
+        await text_channel(tiny, fake_discord).send("fine")  # #general has no overwrite
+        guilds = [guild async for guild in tiny.fetch_guilds()]  # GET /users/@me/guilds
+    assert [g.id for g in guilds] == [int(g.id) for g in fake_discord.guilds]
+
+
+async def test_an_outage_refuses_connections_until_it_ends(fake_discord: FakeDiscord) -> None:
+    await fake_discord.go_down()
+    tiny = TinyBot()
+    with pytest.raises(aiohttp.ClientConnectorError):
+        await tiny.login("fake-token")
+    await tiny.close()
+    await fake_discord.come_up()
+    async with fake_discord.running(TinyBot()) as again:
+        assert again.is_ready()
