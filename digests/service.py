@@ -14,11 +14,13 @@ from pathlib import Path
 
 from digests.analyse import analyse
 from digests.failures import describe
+from digests.ingest.dates import DateRangeError, checked
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
 from digests.store.scope import NO_GUILD
 from digests.topics import closest
+from digests.userinput import MAX_NAME_CHARS, MAX_QUERY_CHARS, bounded, encodable, partial
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +149,15 @@ class DigestService:
         too, a non-global source with the same text is only linked to it (its title, date and link stay), and
         one with a different text gets its own copy (:func:`forked_id`), seen only by its followers.
         """
+        # Lone surrogates (from escapes in a feed or page) cannot be stored as UTF-8: they become U+FFFD.
+        draft = replace(draft, body=encodable(draft.body), title=encodable(draft.title) if draft.title else None)
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
             raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: release too large")
+        if draft.published_at is not None:
+            try:
+                checked(draft.published_at)
+            except DateRangeError as exc:  # every reader checks; this guards any other source of drafts
+                raise ReleaseFileError(f"{draft.origin or draft.canonical_id}: date {exc}") from exc
         stored = await self.repo.with_body_hash(draft.canonical_id)
         if stored is not None and source_id is not None and not is_global:
             draft, stored = await self._scoped(draft, stored, source_id)
@@ -264,6 +273,7 @@ class DigestService:
     ) -> Digest:
         """The digest of every release about ``topic`` that the server sees, newest first; :class:`UnknownTopicError`
         if none. ``guild_id=None`` (the operator) sees every release; see :mod:`digests.store.scope`."""
+        topic = bounded(topic, "topic", MAX_NAME_CHARS)
         releases = await self.repo.for_topic(topic, since, limit, guild_id=guild_id)
         if not releases:
             raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id), since)
@@ -275,7 +285,7 @@ class DigestService:
 
     async def topics(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
         """Known topics starting with ``prefix`` (for autocomplete), most used first."""
-        return await self.repo.known_topics(prefix, limit, guild_id=guild_id)
+        return await self.repo.known_topics(partial(prefix), limit, guild_id=guild_id)
 
     async def search_quotes(
         self,
@@ -288,7 +298,10 @@ class DigestService:
         guild_id: int | None = None,
     ) -> list[QuoteHit]:
         """Quotes of the releases the server sees, ranked by relevance, optionally by one speaker, about one topic,
-        or from given releases."""
+        or from given releases. :class:`~digests.userinput.InputTooLongError` for over-long text."""
+        query = bounded(query, "query", MAX_QUERY_CHARS)
+        speaker = bounded(speaker, "speaker name", MAX_NAME_CHARS) if speaker else None
+        topic = bounded(topic, "topic", MAX_NAME_CHARS) if topic else None
         if topic:
             ids = await self.repo.topic_release_ids(topic, guild_id=guild_id)
             if not ids:
@@ -339,4 +352,4 @@ class DigestService:
 
     async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
         """Quoted speakers (in the releases the server sees) whose name contains ``prefix``."""
-        return await self.repo.speakers(prefix, limit, guild_id=guild_id)
+        return await self.repo.speakers(partial(prefix), limit, guild_id=guild_id)

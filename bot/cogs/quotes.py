@@ -23,6 +23,7 @@ from bot.replies import (
 )
 from bot.views import QUOTES_CUSTOM_ID_TEMPLATE
 from digests.service import UnknownTopicError, server_scope
+from digests.userinput import InputTooLongError
 
 if TYPE_CHECKING:
     from bot.client import DigestBot
@@ -115,7 +116,13 @@ class QuotesCog(commands.Cog):
             return
         # The digest's buttons name the releases; this server must still see them (a copied message proves nothing).
         scope = server_scope(message.guild.id if message.guild else None)
-        hits = await self.service.search_quotes(question, release_ids=release_ids, limit=QUOTES_SHOWN, guild_id=scope)
+        try:
+            hits = await self.service.search_quotes(
+                question, release_ids=release_ids, limit=QUOTES_SHOWN, guild_id=scope
+            )
+        except InputTooLongError as exc:
+            await _reply(message, error_embed(str(exc)))
+            return
         embed = (
             quote_hits_embed(question, hits, self.bot.services.settings.tz)
             if hits

@@ -13,6 +13,7 @@ from typing import Any
 
 import feedparser
 
+from digests.ingest.dates import checked_or_none
 from digests.ingest.pages import is_mislabelled_utf8
 from digests.text import split_sentences
 
@@ -148,7 +149,10 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
     # feedparser normalises every date to a UTC struct_time.
     if parsed is None:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return checked_or_none(datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC))
+    except (OverflowError, OSError, ValueError):  # a date far outside the platform's range: no date
+        return None
 
 
 def _entry(raw: Any) -> FeedEntry:
@@ -167,6 +171,18 @@ def _entry(raw: Any) -> FeedEntry:
     )
 
 
+# A character reference to a lone surrogate (&#xD800;, also escaped once more inside HTML content) makes
+# feedparser's HTML sanitiser raise UnicodeEncodeError; it becomes a reference to U+FFFD.
+_SURROGATE_REF = re.compile(rb"&((?:amp;)?)#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+
+
+def _surrogate_ref(match: re.Match[bytes]) -> bytes:
+    text = match.group(0)
+    number = text.rsplit(b"#", 1)[1][:-1]
+    value = int(number[1:], 16) if number[:1] in (b"x", b"X") else int(number)
+    return b"&" + match.group(1) + b"#xFFFD;" if 0xD800 <= value <= 0xDFFF else text
+
+
 def parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     """Parse a feed document fetched from ``url`` (``content_type`` is the full Content-Type header, whose
     charset helps decoding). Relative links are resolved against ``url``; HTML is sanitised and flattened.
@@ -175,6 +191,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     recovered). A valid feed without items gives an empty ``entries`` list.
     """
     headers = {"content-location": url}
+    body = _SURROGATE_REF.sub(_surrogate_ref, body)
     if content_type:
         headers["content-type"] = content_type
     declared = _CHARSET_PARAM.search(content_type or "") or _XML_ENCODING.match(body)

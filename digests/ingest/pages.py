@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 import trafilatura
 from trafilatura.settings import Document
 
+from digests.ingest.dates import checked_or_none
+
 MIN_ARTICLE_CHARS = 50
 
 # Where pages state their publication time, most precise first; trafilatura only yields a date.
@@ -131,7 +133,9 @@ def _as_aware(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    # An edge date (0001-01-01T00:00:00+14:00) overflows in UTC: no usable date, try the page's next one.
+    checked = checked_or_none(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed)
+    return checked.astimezone(UTC) if checked else None
 
 
 def _published(html: str, scanner: _MetaScanner, fallback_date: str | None) -> datetime | None:

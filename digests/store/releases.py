@@ -15,7 +15,8 @@ from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sen
 from digests.store import fts, stories
 from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
 from digests.store.scope import visible_release
-from digests.topics import STOP_WORDS, normalise, query_words, topic_terms
+from digests.topics import STOP_WORDS, normalise, topic_terms
+from digests.userinput import search_words
 
 SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
 
@@ -85,7 +86,7 @@ def _like(text: str) -> str:
 
 def _content_words(text: str) -> list[str]:
     """The words of user text without stop words (all of them if only stop words remain)."""
-    words = query_words(text)
+    words = search_words(text)
     return [word for word in words if word not in STOP_WORDS] or words
 
 
@@ -495,7 +496,7 @@ class ReleaseRepository:
         Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
         "what did Singh say about withdrawal" still finds the quote.
         """
-        words = query_words(query)
+        words = search_words(query)
         for match in (fts.match_all(words), fts.match_any([w] for w in _content_words(query))):
             if match is None:
                 continue

@@ -208,3 +208,23 @@ def test_feeds_sources_why_and_poll(
     assert code == 1 and "404" in err
     code, _, err = run(capsys, "ingest")
     assert code == 2 and "give files or folders" in err
+
+
+def test_hostile_files_fail_alone_and_the_summary_is_printed(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = ROOT / "tests" / "data" / "hostile"
+    folder = workdir / "batch"
+    folder.mkdir()
+    names = ("yaml_alias_bomb.md", "yaml_deep_flow.md", "front_matter_date_min.md", "binary.txt", "utf16_le_bom.txt")
+    for name in names:
+        shutil.copy(hostile / name, folder / name)
+    for n in range(3):
+        (folder / f"good{n}.txt").write_text(f"Good {n}\n\nThe harbour reopened on day {n}.\n", "utf-8")
+    __import__("os").mkfifo(folder / "pipe.txt")
+    code, out, err = run(capsys, "ingest", str(folder))
+    assert code == 1
+    assert out.splitlines()[-1] == "9 file(s): 4 added, 0 updated, 0 metadata, 0 unchanged, 5 failed"
+    errors = err.splitlines()
+    assert len(errors) == 5 and all(line.startswith(f"error: {folder}/") for line in errors)
+    assert "Traceback" not in out + err

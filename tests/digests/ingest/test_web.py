@@ -293,3 +293,23 @@ async def test_page_release_failures_raise(server: TestServer, fetcher: Fetcher)
         await fetch_page_release(fetcher, url(server, "/pages/not-an-article"), SOURCE)
     with pytest.raises(HTTPStatusError, match="HTTP 404"):
         await fetch_page_release(fetcher, url(server, "/News/Releases/Release/Article/3657300/gone/"), SOURCE)
+
+
+async def test_a_teaser_page_that_breaks_its_parser_fails_alone(
+    server: TestServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digests.ingest import web as web_module
+
+    real = web_module.extract_article
+
+    def fragile(html: bytes | str, page_url: str, charset: str | None = None) -> object:
+        if "harbor" in page_url:  # fault injection: whatever a hostile page provokes in a parser
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(html, page_url, charset=charset)
+
+    monkeypatch.setattr(web_module, "extract_article", fragile)
+    result = await poll(fetcher, server, "teaser.xml")
+    assert [d.canonical_id for d in result.drafts] == ["article:3657212"]  # the good entry is still there
+    problems = {p.where.rstrip("/").rsplit("/", 1)[-1]: p.message for p in result.errors}
+    assert problems["harbor-dredging-resumes"].startswith("nested too deeply to read (RecursionError")
+    assert "HTTP 404" in problems["gone"]
