@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
+from bot.startup import describe, is_outage
+
 REDACTED = "[redacted]"
 
 
@@ -47,11 +49,28 @@ class CancelledJobs(logging.Filter):
         return True
 
 
+class ShardConnectRetries(logging.Filter):
+    """discord.py's sharded client retries a gateway connection that fails at start every 5 s, logging a traceback
+    each time; when the failure is an outage, one line saying what failed instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Turn a failed shard connection caused by an outage into a one-line warning."""
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name == "discord.shard" and error is not None and is_outage(error):
+            shard = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg = f"Discord unreachable (gateway of shard {shard}: {describe(error)}); retrying in 5 s"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     """Log to stderr at ``level`` with secrets redacted from every record."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(CancelledJobs())
+    handler.addFilter(ShardConnectRetries())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

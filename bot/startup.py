@@ -80,6 +80,14 @@ def seconds(delay: float) -> str:
     return f"{delay:.0f} s" if delay >= 1 else f"{delay:g} s"
 
 
+def os_reason(error: OSError) -> str:
+    """Why a connection failed: asyncio words a refusal "Connect call failed ('1.2.3.4', 443)"; the errno's own
+    text ("Connection refused") says it better."""
+    if error.errno and error.errno > 0:
+        return os.strerror(error.errno)
+    return error.strerror or str(error) or type(error).__name__
+
+
 def request_line(exc: discord.HTTPException) -> str:
     """``PUT /api/v10/applications/…/commands``: the request that failed."""
     return f"{getattr(exc.response, 'method', '')} {yarl.URL(str(exc.response.url)).path}".strip()
@@ -90,10 +98,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"cannot resolve {exc.host}"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        error = exc.os_error
-        # asyncio words a refusal "Connect call failed ('1.2.3.4', 443)"; the errno's name says it better.
-        reason = os.strerror(error.errno) if error.errno else str(error) or type(error).__name__
-        return f"cannot connect to {exc.host}:{exc.port}: {reason}"
+        return f"cannot connect to {exc.host}:{exc.port}: {os_reason(exc.os_error)}"
     if isinstance(exc, discord.GatewayNotFound) and isinstance(exc.__cause__, discord.HTTPException):
         return f"GET /gateway/bot answered {exc.__cause__.status}"
     if isinstance(exc, discord.HTTPException):
@@ -105,7 +110,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientError):
         return str(exc) or type(exc).__name__
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc) or type(exc).__name__
+        return os_reason(exc)
     return type(exc).__name__
 
 

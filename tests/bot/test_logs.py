@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 
-from bot.logs import CancelledJobs
+from bot.logs import CancelledJobs, ShardConnectRetries
 
 
 def job_error(exc: BaseException) -> logging.LogRecord:
@@ -29,3 +29,18 @@ def test_a_failing_job_keeps_its_traceback() -> None:
     record = job_error(ValueError("bad feed"))
     assert CancelledJobs().filter(record)
     assert record.levelname == "ERROR" and record.exc_info is not None
+
+
+def test_a_shard_that_cannot_reach_the_gateway_is_one_line() -> None:
+    try:
+        raise ConnectionRefusedError(111, "Connect call failed ('1.2.3.4', 443)")
+    except OSError:
+        info = sys.exc_info()
+    record = logging.LogRecord(
+        "discord.shard", logging.ERROR, __file__, 1, "Failed to connect for shard_id: %s. Retrying...", (0,), info
+    )
+    assert ShardConnectRetries().filter(record)
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage() == (
+        "Discord unreachable (gateway of shard 0: Connection refused); retrying in 5 s"
+    )
