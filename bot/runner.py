@@ -12,6 +12,7 @@ from bot.client import DigestBot, use_api_base
 from bot.logs import configure_logging
 from bot.startup import EXIT_CONFIG, Backoff, Supervisor
 from digests.config import Settings
+from digests.store.db import url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ async def run_bot(
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    configure_logging(settings.log_level, secrets=[token])
+    configure_logging(settings.log_level, secrets=[token, *url_secrets(settings.db)])
     use_api_base(settings.discord_api_base)
     async with open_services(settings, clock) as services:
         seeded = await services.digests.load_seeds_if_empty(settings.seeds_dir)

@@ -23,6 +23,7 @@ from bot.logs import configure_logging
 from bot.polling import FeedPoller
 from bot.scheduling import RunningJobs
 from digests.config import Settings
+from digests.store.db import url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ async def run_worker(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    configure_logging(settings.log_level, secrets=[token])
+    configure_logging(settings.log_level, secrets=[token, *url_secrets(settings.db)])
     use_api_base(settings.discord_api_base)
     async with open_services(settings) as services:
         client = discord.Client(intents=discord.Intents.none())

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from digests.ingest.fetch import DEFAULT_USER_AGENT
+from digests.store.db import is_postgres_url
 from digests.summarize import ALGORITHMS
 
 
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
     )
 
-    db: Path = Path("release-digest.db")
+    db: Path | str = Path("release-digest.db")  # an SQLite file, or a postgresql:// URL
     seeds_dir: Path = Path("seeds")
     summary_sentences: int = Field(default=3, ge=1, le=10)
     key_quotes: int = Field(default=3, ge=1, le=10)
@@ -66,6 +67,13 @@ class Settings(BaseSettings):
     discord_api_base: str | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_API_BASE", "RELEASE_DIGEST_DISCORD_API_BASE")
     )
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _file_or_url(cls, value: object) -> Path | str:
+        # A URL stays text (a Path would fold its "//"); anything else is a file path.
+        text = str(value)
+        return text if is_postgres_url(text) else Path(text)
 
     @field_validator("timezone")
     @classmethod

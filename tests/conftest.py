@@ -1,13 +1,14 @@
-"""Shared fixtures: the seed release text and in-memory builders."""
+"""Shared fixtures: the seed release text, and a fresh database on each engine (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from digests.store.db import Database
+from tests.pg_server import PostgresServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -18,9 +19,30 @@ def seed_text() -> str:
     return (DATA / "seed_hmc.txt").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL server for the session (started when a test first needs it)."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where a fresh, migrated database is: SQLite in memory, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ":memory:"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.acquire()
+    yield url
+    server.release(url)
+
+
 @pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    """A migrated in-memory database, closed after the test."""
-    opened = await Database.open(":memory:")
+async def db(db_target: str) -> AsyncIterator[Database]:
+    """A migrated database on each engine, closed after the test."""
+    opened = await Database.open(db_target)
     yield opened
     await opened.close()

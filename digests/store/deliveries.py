@@ -82,7 +82,7 @@ class DeliveryLedger:
         claimed: list[Claim] = []
         async with self._db.transaction() as conn:
             for claim in claims:
-                cursor = await conn.execute(
+                changed = await conn.execute(
                     "INSERT INTO deliveries (subscription_id, release_id, version, kind, state, nonce, claimed_at) "
                     "VALUES (?, ?, ?, ?, 'pending', ?, ?) "
                     "ON CONFLICT (subscription_id, release_id) DO UPDATE SET version = excluded.version, "
@@ -98,7 +98,7 @@ class DeliveryLedger:
                         to_db_time(now),
                     ),
                 )
-                if cursor.rowcount > 0:
+                if changed > 0:
                     claimed.append(claim)
         return claimed
 
@@ -137,10 +137,10 @@ class DeliveryLedger:
         """
         at = to_db_time(now)
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE deliveries SET state = 'posted', message_id = ?, posted_at = ? "
                 "WHERE subscription_id = ? AND nonce = ? AND state = 'pending'",
                 (message_id, at, subscription_id, nonce),
             )
             await conn.execute("UPDATE subscriptions SET last_delivery_at = ? WHERE id = ?", (at, subscription_id))
-            return cursor.rowcount
+            return changed

@@ -31,19 +31,19 @@ class LeaseRepository:
     async def acquire(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
         """Take ``name`` for ``owner`` until ``until``, or extend it if ``owner`` holds it; whether it is held now."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
                 "WHERE leases.owner = excluded.owner OR leases.expires_at <= ?",
                 (name, owner, to_db_time(until), to_db_time(now)),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def release(self, name: str, owner: str) -> bool:
         """Give ``name`` up if ``owner`` holds it (another process may then take it at once); whether it did."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
-            return cursor.rowcount > 0
+            changed = await conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+            return changed > 0
 
     async def get(self, name: str) -> Lease | None:
         """The lease's current row, expired or not."""

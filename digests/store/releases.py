@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence, TopicTerms
 from digests.store import fts, stories
-from digests.store.db import Database, from_db_time, to_db_time, to_db_time_or_none
+from digests.store.db import Database, Row, from_db_time, to_db_time, to_db_time_or_none
 from digests.store.scope import visible_release
 from digests.topics import STOP_WORDS, normalise, topic_terms
 from digests.userinput import search_words
@@ -48,7 +46,7 @@ def body_hash(body: str) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _release(row: aiosqlite.Row) -> Release:
+def _release(row: Row) -> Release:
     return Release(
         id=row["id"],
         canonical_id=row["canonical_id"],
@@ -65,7 +63,7 @@ def _release(row: aiosqlite.Row) -> Release:
     )
 
 
-def _quote(row: aiosqlite.Row) -> Quote:
+def _quote(row: Row) -> Quote:
     return Quote(
         text=row["text"],
         speaker=row["speaker"],
@@ -95,7 +93,8 @@ class ReleaseRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._conn = db.conn
+        self._fts = db.dialect.fts
+        self._like = db.dialect.like
         self._all = db.fetch_all
         self._one = db.fetch_one
 
@@ -122,13 +121,13 @@ class ReleaseRepository:
 
     async def _scope(self, release_id: int, source_id: int | None, is_global: bool) -> None:
         if source_id is not None:
-            await self._conn.execute(
+            await self._db.execute(
                 "INSERT INTO release_sources (release_id, source_id) VALUES (?, ?) "
                 "ON CONFLICT (release_id, source_id) DO NOTHING",
                 (release_id, source_id),
             )
         if is_global:
-            await self._conn.execute("UPDATE releases SET is_global = 1 WHERE id = ? AND is_global = 0", (release_id,))
+            await self._db.execute("UPDATE releases SET is_global = 1 WHERE id = ? AND is_global = 0", (release_id,))
 
     async def _save(
         self,
@@ -162,28 +161,25 @@ class ReleaseRepository:
         if analysis is None:
             raise ValueError("a new or changed release needs its analysis")
         if row is None:
-            cursor = await self._conn.execute(
+            release_id = await self._db.insert(
                 "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at,"
                 " is_global) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (draft.canonical_id, *metadata, to_db_time(now), to_db_time(now), int(is_global)),
             )
-            release_id, version, status = int(cursor.lastrowid or 0), 1, "added"
+            version, status = 1, "added"
         else:
             release_id, version, status = row["id"], row["version"] + 1, "updated"
             await self._update_metadata(release_id, metadata, now)
-            await self._conn.execute(
-                "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
-                (row["vid"],),
-            )
+            await self._db.execute(self._fts.delete_version_quotes, (row["vid"],))
         version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
-        await self._conn.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
+        await self._db.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis.topics)
         await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added")
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
 
     async def _update_metadata(self, release_id: int, metadata: tuple[Any, ...], now: datetime) -> None:
-        await self._conn.execute(
+        await self._db.execute(
             "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
             "WHERE id = ?",
             (*metadata, to_db_time(now), release_id),
@@ -199,14 +195,13 @@ class ReleaseRepository:
         analysis: Analysis,
         now: datetime,
     ) -> int:
-        cursor = await self._conn.execute(
+        version_id = await self._db.insert(
             "INSERT INTO release_versions (release_id, version, body, body_hash, algorithm, sentence_count, "
             "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (release_id, version, body, digest, algorithm, len(analysis.sentences), to_db_time(now)),
         )
-        version_id = int(cursor.lastrowid or 0)
         rank = {idx: position for position, idx in enumerate(analysis.summary.order)}
-        await self._conn.executemany(
+        await self._db.executemany(
             "INSERT INTO sentences (version_id, idx, paragraph, text, start_pos, end_pos, score, rank) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -224,7 +219,7 @@ class ReleaseRepository:
             ],
         )
         for quote in analysis.quotes:
-            cursor = await self._conn.execute(
+            quote_id = await self._db.insert(
                 "INSERT INTO quotes (version_id, release_id, text, speaker, speaker_title, sentence_idx, paragraph,"
                 " start_pos, end_pos, score, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -241,27 +236,24 @@ class ReleaseRepository:
                     quote.rank,
                 ),
             )
-            await self._conn.execute(
-                "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) VALUES (?, ?, ?, ?)",
-                (cursor.lastrowid, quote.text, quote.speaker or "", quote.speaker_title or ""),
+            await self._db.execute(
+                self._fts.index_quote, (quote_id, quote.text, quote.speaker or "", quote.speaker_title or "")
             )
         return version_id
 
     async def _index_release(self, release_id: int, title: str | None, body: str) -> None:
-        await self._conn.execute("DELETE FROM releases_fts WHERE rowid = ?", (release_id,))
-        await self._conn.execute(
-            "INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)", (release_id, title or "", body)
-        )
+        await self._db.execute(self._fts.delete_release, (release_id,))
+        await self._db.execute(self._fts.index_release, (release_id, title or "", body))
 
     async def _store_topics(self, release_id: int, topics: TopicTerms) -> None:
-        await self._conn.execute("DELETE FROM topic_terms WHERE release_id = ?", (release_id,))
+        await self._db.execute("DELETE FROM topic_terms WHERE release_id = ?", (release_id,))
         terms: dict[str, tuple[str, str | None]] = {}
         for acronym, expansion in topics.acronyms.items():
             terms[normalise(acronym)] = ("acronym", normalise(expansion))
             terms.setdefault(normalise(expansion), ("expansion", normalise(acronym)))
         for keyword in topics.keywords:
             terms.setdefault(keyword, ("keyword", None))
-        await self._conn.executemany(
+        await self._db.executemany(
             "INSERT INTO topic_terms (release_id, term, kind, alias) VALUES (?, ?, ?, ?)",
             [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
         )
@@ -362,8 +354,9 @@ class ReleaseRepository:
             return []
         where, params = visible_release(guild_id)
         if match:
-            where += " AND r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?)"
-            params.append(match)
+            ids, match_params = self._fts.release_ids(match)
+            where += f" AND r.id IN ({ids})"
+            params.extend(match_params)
         rows = await self._all(
             f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -390,11 +383,14 @@ class ReleaseRepository:
         phrases = [term, *await self.topic_aliases(term, guild_id=guild_id)]
         placeholders = ", ".join("?" for _ in phrases)
         visible, visible_params = visible_release(guild_id)
+        match = fts.match_any(p.split() for p in phrases)
+        assert match is not None  # term is not empty
+        ids, match_params = self._fts.release_ids(match)
         condition = (
-            "(r.id IN (SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?) "
-            f"OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) AND {visible}"
+            f"(r.id IN ({ids}) OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) "
+            f"AND {visible}"
         )
-        return condition, [fts.match_any(p.split() for p in phrases), *phrases, *visible_params]
+        return condition, [*match_params, *phrases, *visible_params]
 
     async def for_topic(
         self,
@@ -438,7 +434,8 @@ class ReleaseRepository:
             "SELECT t.term, COUNT(*) AS n, "
             "MIN(CASE t.kind WHEN 'acronym' THEN 0 WHEN 'expansion' THEN 1 ELSE 2 END) AS k "
             "FROM topic_terms t JOIN releases r ON r.id = t.release_id "
-            f"WHERE t.term LIKE ? ESCAPE '\\' AND {visible} GROUP BY t.term ORDER BY n DESC, k, t.term LIMIT ?",
+            f"WHERE t.term {self._like} ? ESCAPE '\\' AND {visible} GROUP BY t.term ORDER BY n DESC, k, t.term "
+            "LIMIT ?",
             (_like(normalise(prefix))[1:] if prefix else "%", *params, limit),
         )
         return [row["term"] for row in rows]
@@ -462,7 +459,7 @@ class ReleaseRepository:
         rows = await self._all(
             f"SELECT * FROM (SELECT {_QUOTE_COLUMNS}, q.version_id, "
             "ROW_NUMBER() OVER (PARTITION BY q.version_id ORDER BY q.rank) AS n "
-            f"FROM quotes q WHERE q.version_id IN ({placeholders})) WHERE n <= ? ORDER BY version_id, rank",
+            f"FROM quotes q WHERE q.version_id IN ({placeholders})) AS ranked WHERE n <= ? ORDER BY version_id, rank",
             [*version_ids, limit],
         )
         found: dict[int, list[Quote]] = {version_id: [] for version_id in version_ids}
@@ -475,10 +472,12 @@ class ReleaseRepository:
     ) -> tuple[Quote, ...]:
         """A version's quotes, best first (all of them unless ``limit``); none if the server does not see it."""
         visible, params = visible_release(guild_id)
-        rows = await self._all(
+        sql = (
             f"SELECT {_QUOTE_COLUMNS} FROM quotes q JOIN releases r ON r.id = q.release_id "
-            f"WHERE q.version_id = ? AND {visible} ORDER BY q.rank LIMIT ?",
-            (version_id, *params, limit or -1),
+            f"WHERE q.version_id = ? AND {visible} ORDER BY q.rank"
+        )
+        rows = await self._all(f"{sql} LIMIT ?", (version_id, *params, limit)) if limit else await self._all(
+            sql, (version_id, *params)
         )
         return tuple(_quote(row) for row in rows)
 
@@ -506,22 +505,28 @@ class ReleaseRepository:
         return []
 
     async def _search_quotes(
-        self, match: str, speaker: str | None, release_ids: Sequence[int] | None, limit: int, guild_id: int | None
+        self,
+        match: fts.Match,
+        speaker: str | None,
+        release_ids: Sequence[int] | None,
+        limit: int,
+        guild_id: int | None,
     ) -> list[QuoteHit]:
-        visible, params = visible_release(guild_id)
-        clauses = ["quotes_fts MATCH ?", "q.version_id = r.current_version_id", visible]
-        params.insert(0, match)
+        hits, params = self._fts.quote_hits(match)
+        visible, visible_params = visible_release(guild_id)
+        clauses = ["q.version_id = r.current_version_id", visible]
+        params.extend(visible_params)
         if speaker:
-            clauses.append("q.speaker LIKE ? ESCAPE '\\'")
+            clauses.append(f"q.speaker {self._like} ? ESCAPE '\\'")
             params.append(_like(speaker.strip()))
         if release_ids is not None:
             clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
             params.extend(release_ids)
         rows = await self._all(
-            f"SELECT {_QUOTE_COLUMNS}, {_RELEASE_COLUMNS} FROM quotes_fts "
-            "JOIN quotes q ON q.id = quotes_fts.rowid JOIN releases r ON r.id = q.release_id "
+            f"SELECT {_QUOTE_COLUMNS}, {_RELEASE_COLUMNS} FROM ({hits}) AS hit "
+            "JOIN quotes q ON q.id = hit.rowid JOIN releases r ON r.id = q.release_id "
             "JOIN release_versions v ON v.id = r.current_version_id "
-            f"WHERE {' AND '.join(clauses)} ORDER BY bm25(quotes_fts), q.rank LIMIT ?",
+            f"WHERE {' AND '.join(clauses)} ORDER BY hit.score DESC, q.rank LIMIT ?",
             [*params, limit],
         )
         return [QuoteHit(quote=_quote(row), quote_id=row["quote_id"], release=_release(row)) for row in rows]
@@ -532,7 +537,7 @@ class ReleaseRepository:
         visible, params = visible_release(guild_id)
         rows = await self._all(
             "SELECT q.speaker, COUNT(*) AS n FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
-            f"WHERE q.speaker IS NOT NULL AND q.speaker LIKE ? ESCAPE '\\' AND {visible} GROUP BY q.speaker "
+            f"WHERE q.speaker IS NOT NULL AND q.speaker {self._like} ? ESCAPE '\\' AND {visible} GROUP BY q.speaker "
             "ORDER BY n DESC, q.speaker LIMIT ?",
             (_like(prefix.strip()), *params, limit),
         )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from digests.store.db import Database, from_db_time, to_db_time
+from digests.store.db import Database, Row, from_db_time, to_db_time
 from digests.store.scope import visible_source
 
 
@@ -58,7 +56,7 @@ class FetchEvent:
     source_url: str | None
 
 
-def _source(row: aiosqlite.Row) -> Source:
+def _source(row: Row) -> Source:
     return Source(
         id=row["id"],
         url=row["url"],
@@ -97,12 +95,12 @@ class SourceRepository:
         server; a server adding a source never makes it less global.
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "INSERT INTO sources (url, key, created_at, is_global) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (key) DO NOTHING",
                 (url, key, to_db_time(now), int(is_global)),
             )
-            created = cursor.rowcount == 1
+            created = changed == 1
             if not created:
                 await conn.execute(
                     "UPDATE sources SET paused_reason = NULL, failures = 0, next_poll_at = NULL WHERE key = ?", (key,)
@@ -167,10 +165,10 @@ class SourceRepository:
         global) it is no longer polled and its releases are seen by no server, until one follows it again.
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM source_follows WHERE source_id = ? AND guild_id = ?", (source_id, guild_id)
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def followers(self, source_id: int) -> list[Follow]:
         """The servers following a source."""
@@ -196,7 +194,7 @@ class SourceRepository:
                 "UPDATE sources SET title = COALESCE(?, title), etag = ?, last_modified = ?, last_polled_at = ?, "
                 "last_ok_at = ?, failures = 0, next_poll_at = NULL, item_count = item_count + ?, "
                 "last_error = COALESCE(?, last_error), "
-                "last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END WHERE id = ?",
+                "last_error_at = COALESCE(?, last_error_at) WHERE id = ?",
                 (
                     title,
                     etag,
@@ -205,8 +203,7 @@ class SourceRepository:
                     to_db_time(now),
                     added,
                     warning,
-                    warning,
-                    to_db_time(now),
+                    to_db_time(now) if warning is not None else None,
                     source_id,
                 ),
             )
@@ -241,11 +238,15 @@ class SourceRepository:
         article (enough for /why to say "a duplicate"), or the log would grow by the whole feed every poll.
         """
         async with self._db.transaction() as conn:
+            if outcome == "unchanged" and await conn.fetch_one(
+                "SELECT 1 FROM fetch_log WHERE source_id IS NOT DISTINCT FROM ? "
+                "AND canonical_id IS NOT DISTINCT FROM ? AND outcome = 'unchanged'",
+                (source_id, canonical_id),
+            ):
+                return
             await conn.execute(
-                "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) "
-                "SELECT ?, ?, ?, ?, ?, ? WHERE ? != 'unchanged' OR NOT EXISTS (SELECT 1 FROM fetch_log "
-                "WHERE source_id IS ? AND canonical_id IS ? AND outcome = 'unchanged')",
-                (source_id, url, canonical_id, outcome, detail, to_db_time(now), outcome, source_id, canonical_id),
+                "INSERT INTO fetch_log (source_id, url, canonical_id, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (source_id, url, canonical_id, outcome, detail, to_db_time(now)),
             )
 
     async def history(
@@ -259,9 +260,9 @@ class SourceRepository:
         visible, params = visible_source(guild_id)
         rows = await self._db.fetch_all(
             "SELECT l.url, l.canonical_id, l.outcome, l.detail, l.at, s.url AS source_url FROM fetch_log l "
-            "LEFT JOIN sources s ON s.id = l.source_id WHERE (l.url = ? OR (? IS NOT NULL AND l.canonical_id = ?)) "
+            "LEFT JOIN sources s ON s.id = l.source_id WHERE (l.url = ? OR l.canonical_id = ?) "
             f"AND (l.source_id IS NULL OR {visible}) ORDER BY l.at DESC, l.id DESC LIMIT ?",
-            (url, canonical_id, canonical_id, *params, limit),
+            (url, canonical_id, *params, limit),
         )
         return [
             FetchEvent(

@@ -20,9 +20,8 @@ class StateRepository:
 
     async def set(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``, replacing any previous value."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value, to_db_time(datetime.now(UTC))),
-            )
+        await self._db.execute(
+            "INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key, value, to_db_time(datetime.now(UTC))),
+        )

@@ -6,11 +6,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from digests.models import Subscription
 from digests.store import fts
-from digests.store.db import Database, from_db_time, to_db_time
+from digests.store.db import Database, Row, from_db_time, to_db_time
 
 _COLUMNS = """
     id, guild_id, channel_id, notify_channel_id, topic, include_words, exclude_words, sentences, time_of_day,
@@ -18,7 +16,7 @@ _COLUMNS = """
 """
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -61,27 +59,25 @@ class SubscriptionRepository:
         now: datetime,
     ) -> Subscription:
         """Store a new, active subscription; its first run is the next ``time_of_day`` after ``now``."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO subscriptions (guild_id, channel_id, notify_channel_id, topic, include_words, "
-                "exclude_words, sentences, time_of_day, timezone, created_by, created_at, last_run_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    channel_id,
-                    notify_channel_id,
-                    topic,
-                    json.dumps(list(include)),
-                    json.dumps(list(exclude)),
-                    sentences,
-                    time_of_day,
-                    timezone,
-                    created_by,
-                    to_db_time(now),
-                    to_db_time(now),  # nothing was missed before it existed
-                ),
-            )
-            new_id = int(cursor.lastrowid or 0)
+        new_id = await self._db.insert(
+            "INSERT INTO subscriptions (guild_id, channel_id, notify_channel_id, topic, include_words, "
+            "exclude_words, sentences, time_of_day, timezone, created_by, created_at, last_run_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                channel_id,
+                notify_channel_id,
+                topic,
+                json.dumps(list(include)),
+                json.dumps(list(exclude)),
+                sentences,
+                time_of_day,
+                timezone,
+                created_by,
+                to_db_time(now),
+                to_db_time(now),  # nothing was missed before it existed
+            ),
+        )
         created = await self.get(new_id)
         assert created is not None  # just inserted
         return created
@@ -111,10 +107,10 @@ class SubscriptionRepository:
     async def delete(self, subscription_id: int, guild_id: int) -> bool:
         """Delete a server's subscription (and its ledger); whether it existed."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM subscriptions WHERE id = ? AND guild_id = ?", (subscription_id, guild_id)
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def pause(self, subscription_id: int, reason: str, now: datetime) -> bool:
         """Pause an active subscription; ``False`` if it was already paused (or is gone).
@@ -122,21 +118,21 @@ class SubscriptionRepository:
         Only the call that makes the transition gets ``True``, so a server is told about a failure once.
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE subscriptions SET paused_reason = ?, paused_at = ? WHERE id = ? AND paused_reason IS NULL",
                 (reason, to_db_time(now), subscription_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def resume(self, subscription_id: int) -> bool:
         """Make a paused subscription active again; whether it was paused."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL "
                 "WHERE id = ? AND paused_reason IS NOT NULL",
                 (subscription_id,),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def mark_run(self, subscription_id: int, at: datetime) -> None:
         """Record that a run finished at ``at`` (what catch-up after downtime is computed from)."""
@@ -150,9 +146,9 @@ class SubscriptionRepository:
         match = fts.match_any([word] for word in words)
         if match is None or not release_ids:
             return set()
+        ids, params = self._db.dialect.fts.release_ids(match)
         placeholders = ", ".join("?" for _ in release_ids)
         rows = await self._db.fetch_all(
-            f"SELECT rowid FROM releases_fts WHERE releases_fts MATCH ? AND rowid IN ({placeholders})",
-            [match, *release_ids],
+            f"SELECT id FROM releases WHERE id IN ({ids}) AND id IN ({placeholders})", [*params, *release_ids]
         )
         return {int(row[0]) for row in rows}

@@ -59,3 +59,10 @@ def test_shard_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(ValidationError, match=message):
             Settings(_env_file=None)  # type: ignore[call-arg]
         monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+
+
+def test_the_database_is_a_file_path_or_a_postgresql_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_DIGEST_DB", "postgresql://rd:secret@db.example:5432/rd")
+    assert Settings(_env_file=None).db == "postgresql://rd:secret@db.example:5432/rd"  # type: ignore[call-arg]
+    monkeypatch.setenv("RELEASE_DIGEST_DB", "data/digest.db")
+    assert Settings(_env_file=None).db == Path("data/digest.db")  # type: ignore[call-arg]

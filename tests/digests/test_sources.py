@@ -78,10 +78,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def sources(clock: Clock) -> AsyncIterator[SourceService]:
-    db = await Database.open(":memory:")
+def sources(clock: Clock, db: Database) -> SourceService:
     digests = DigestService(ReleaseRepository(db), clock=clock)
-    yield SourceService(
+    return SourceService(
         SourceRepository(db),
         digests,
         lambda: Fetcher(allow_private=True),
@@ -89,7 +88,6 @@ async def sources(clock: Clock) -> AsyncIterator[SourceService]:
         allow_private=True,
         clock=clock,
     )
-    await db.close()
 
 
 def feed_url(server: TestServer) -> str:
@@ -165,20 +163,14 @@ async def test_backoff_delays_the_next_poll(server: TestServer, sources: SourceS
     assert len(await sources.poll_due()) == 1
 
 
-async def test_unsafe_and_broken_urls_are_refused(server: TestServer, clock: Clock) -> None:
-    db = await Database.open(":memory:")
-    try:
-        strict = SourceService(
-            SourceRepository(db), DigestService(ReleaseRepository(db)), lambda: Fetcher(), clock=clock
-        )
-        for bad in (feed_url(server), "ftp://example.org/feed", "http://169.254.169.254/latest", "not a url"):
-            with pytest.raises(ValueError):
-                await strict.add(bad)
-        assert await strict.repo.all() == []
-        failed = await strict.ingest_url("http://10.0.0.1/page")
-        assert failed.status == "failed" and "10.0.0.1" in failed.detail
-    finally:
-        await db.close()
+async def test_unsafe_and_broken_urls_are_refused(server: TestServer, clock: Clock, db: Database) -> None:
+    strict = SourceService(SourceRepository(db), DigestService(ReleaseRepository(db)), lambda: Fetcher(), clock=clock)
+    for bad in (feed_url(server), "ftp://example.org/feed", "http://169.254.169.254/latest", "not a url"):
+        with pytest.raises(ValueError):
+            await strict.add(bad)
+    assert await strict.repo.all() == []
+    failed = await strict.ingest_url("http://10.0.0.1/page")
+    assert failed.status == "failed" and "10.0.0.1" in failed.detail
 
 
 async def test_single_page_ingest(server: TestServer, sources: SourceService) -> None:

@@ -1,4 +1,3 @@
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,11 +21,9 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def service() -> AsyncIterator[SubscriptionService]:
-    db = await Database.open(":memory:")
+def service(db: Database) -> SubscriptionService:
     digests = DigestService(ReleaseRepository(db), clock=lambda: NOW)
-    yield SubscriptionService(SubscriptionRepository(db), DeliveryLedger(db), digests, lambda: NOW)
-    await db.close()
+    return SubscriptionService(SubscriptionRepository(db), DeliveryLedger(db), digests, lambda: NOW)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("09:00", "09:00"), ("9:05", "09:05"), (" 23:59 ", "23:59"),

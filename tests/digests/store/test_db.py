@@ -1,8 +1,13 @@
+import asyncio
 from pathlib import Path
 
 import pytest
 
-from digests.store.db import MigrationError, connect, migrate, migrations
+from digests.store import engine
+from digests.store.db import Database, MigrationError, is_postgres_url, migrations, url_secrets
+from digests.store.postgres_engine import placeholders, rowcount
+from digests.store.sqlite_engine import connect, migrate
+from tests.pg_server import PostgresServer
 
 
 async def test_migrates_an_empty_file_and_is_idempotent(tmp_path: Path) -> None:
@@ -32,3 +37,60 @@ async def test_refuses_a_database_from_the_future(tmp_path: Path) -> None:
 
 def test_migrations_are_numbered_without_gaps() -> None:
     assert [number for number, _, _ in migrations()] == list(range(1, len(migrations()) + 1))
+
+
+def test_both_dialects_have_the_same_migration_numbers() -> None:
+    assert [n for n, _, _ in migrations("sqlite")] == [n for n, _, _ in migrations("postgresql")]
+
+
+async def test_postgres_processes_starting_together_migrate_once(postgres: PostgresServer) -> None:
+    url = await postgres.create_empty()
+    opened = await asyncio.gather(*(Database.open(url) for _ in range(4)))
+    try:
+        rows = await opened[0].fetch_all("SELECT version FROM schema_version ORDER BY version")
+        assert [row["version"] for row in rows] == list(range(1, len(migrations("postgresql")) + 1))
+        await opened[0].execute("INSERT INTO schema_version (version, applied_at) VALUES (999, 'x')")
+    finally:
+        for db in opened:
+            await db.close()
+    with pytest.raises(MigrationError, match="newer than this program"):
+        await Database.open(url)
+
+
+def test_a_migration_outside_the_dialect_folders_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for folder in ("sqlite", "postgresql"):
+        (tmp_path / "migrations" / folder).mkdir(parents=True)
+    (tmp_path / "migrations" / "0005_new.sql").write_text("SELECT 1;")
+    monkeypatch.setattr(engine.resources, "files", lambda _package: tmp_path)
+    with pytest.raises(MigrationError, match="belong in migrations/sqlite/ and migrations/postgresql/"):
+        migrations("sqlite")
+
+
+def test_placeholders_become_numbered_outside_quotes() -> None:
+    sql = "SELECT '?', \"a?\", x FROM t WHERE a = ? AND b LIKE ? ESCAPE '\\' AND c = ? -- why?\nAND d IN (?, ?)"
+    assert placeholders(sql) == (
+        "SELECT '?', \"a?\", x FROM t WHERE a = $1 AND b LIKE $2 ESCAPE '\\' AND c = $3 -- why?\nAND d IN ($4, $5)"
+    )
+    assert placeholders("SELECT 'it''s ?' || ?") == "SELECT 'it''s ?' || $1"
+
+
+def test_row_counts_from_command_status() -> None:
+    assert [rowcount(s) for s in ("INSERT 0 1", "UPDATE 3", "DELETE 0", "CREATE TABLE")] == [1, 3, 0, 0]
+
+
+def test_the_url_password_is_known_to_the_log_filter() -> None:
+    assert url_secrets("postgresql://rd:p%40ss@db.example:5432/rd") == ["p%40ss", "p@ss"]
+    assert url_secrets("postgresql://db.example/rd") == [] and url_secrets("release-digest.db") == []
+
+
+def test_which_engine_a_setting_names() -> None:
+    assert is_postgres_url("postgresql://u:secret@db.example/rd") and is_postgres_url("postgres://h/rd")
+    assert not is_postgres_url("release-digest.db") and not is_postgres_url(Path("/var/lib/rd/postgresql.db"))
+
+
+def test_repositories_hold_no_dialect_specific_sql() -> None:
+    store = Path(engine.__file__).parent
+    for name in ("releases.py", "sources.py", "subscriptions.py", "deliveries.py", "state.py"):
+        text = (store / name).read_text(encoding="utf-8")
+        for word in (" MATCH ", "bm25", "tsvector", "tsquery", "ILIKE", "PRAGMA", "lastrowid", "$1"):
+            assert word not in text, f"{word!r} in {name}: dialect SQL belongs in dialect.py / fts_*.py"

@@ -1,4 +1,3 @@
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -34,10 +33,8 @@ QUOTES = (quote("Let me be clear, this is not a negotiation about the withdrawal
 
 
 @pytest.fixture
-async def repo() -> AsyncIterator[ReleaseRepository]:
-    db = await Database.open(":memory:")
-    yield ReleaseRepository(db)
-    await db.close()
+def repo(db: Database) -> ReleaseRepository:
+    return ReleaseRepository(db)
 
 
 def draft(body: str = BODY, **changes: object) -> ReleaseDraft:
@@ -99,7 +96,23 @@ async def test_since_filters_and_order_is_newest_first(repo: ReleaseRepository) 
 
 @pytest.mark.parametrize(
     "hostile",
-    ['"HMC AND (', "*", "NEAR(", "hmc OR", '"', "withdrawal -", "a:b", "^x", "{text}: x", "'; DROP TABLE"],
+    [
+        '"HMC AND (',
+        "*",
+        "NEAR(",
+        "hmc OR",
+        '"',
+        "withdrawal -",
+        "a:b",
+        "^x",
+        "{text}: x",
+        "'; DROP TABLE",
+        "&|!:*()",
+        "a <-> b",
+        "!withdrawal",
+        "\\",
+        "withdrawal:*",
+    ],
 )
 async def test_hostile_fts_input_never_crashes(repo: ReleaseRepository, hostile: str) -> None:
     await save(repo, draft())
@@ -108,6 +121,14 @@ async def test_hostile_fts_input_never_crashes(repo: ReleaseRepository, hostile:
     await repo.for_topic(hostile)
     await repo.speakers(hostile)
     await repo.known_topics(hostile)
+
+
+@pytest.mark.parametrize(
+    "text", ["withdrawal &|!:*()", "!withdrawal-", "withdrawals:*", '"withdrawal"', "(withdrawals)"]
+)
+async def test_operator_characters_are_dropped_and_word_forms_match(repo: ReleaseRepository, text: str) -> None:
+    await save(repo, draft())
+    assert [hit.quote.text for hit in await repo.search_quotes(text)] == [QUOTES[0].text]
 
 
 async def test_quote_search_ranks_and_filters(repo: ReleaseRepository) -> None:

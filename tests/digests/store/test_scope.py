@@ -8,7 +8,8 @@ import aiosqlite
 import pytest
 
 from digests.models import Analysis, Quote, ReleaseDraft, Sentence, Summary, TopicTerms
-from digests.store.db import Database, migrate, migrations
+from digests.store.db import Database, migrations
+from digests.store.sqlite_engine import migrate
 from digests.store.releases import ReleaseRepository
 from digests.store.scope import NO_GUILD
 from digests.store.sources import SourceRepository

@@ -1,0 +1,43 @@
+"""The few SQL fragments that differ between SQLite and PostgreSQL; repositories take them from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from digests.store.engine import DialectName
+from digests.store.fts import Match
+from digests.store.fts_postgres import PostgresFullText
+from digests.store.fts_sqlite import SQLiteFullText
+
+
+class FullText(Protocol):
+    """Keeping the full-text index of releases and quotes current, and querying it."""
+
+    index_release: str  # parameters: release id, title, body
+    delete_release: str  # parameter: release id
+    index_quote: str  # parameters: quote id, text, speaker, speaker title
+    delete_version_quotes: str  # parameter: version id
+
+    def release_ids(self, match: Match) -> tuple[str, list[Any]]:
+        """A subquery of the ids of the matching releases, and its parameters."""
+        ...
+
+    def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
+        """A subquery of ``(rowid, score)`` of the matching quotes (higher score = better), and its parameters."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What a repository needs to know about the engine it talks to."""
+
+    name: DialectName
+    fts: FullText
+    like: str  # case-insensitive LIKE: SQLite's LIKE is (for ASCII), PostgreSQL's is not
+
+
+DIALECTS: dict[DialectName, Dialect] = {
+    "sqlite": Dialect("sqlite", SQLiteFullText(), "LIKE"),
+    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE"),
+}

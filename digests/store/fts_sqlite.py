@@ -1,0 +1,36 @@
+"""SQLite full text: FTS5 tables ``releases_fts`` and ``quotes_fts`` (porter, unicode61), ranked by bm25."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digests.store.fts import Match
+
+
+def phrase(words: tuple[str, ...]) -> str:
+    """One FTS5 phrase from words; any double quote inside is doubled, as FTS5 string syntax requires."""
+    return '"' + " ".join(word.replace('"', '""') for word in words) + '"'
+
+
+def expression(match: Match) -> str:
+    """The FTS5 match expression: quoted phrases joined by AND (implicit) or OR."""
+    return (" " if match.every else " OR ").join(phrase(words) for words in match.phrases)
+
+
+class SQLiteFullText:
+    """The statements that keep the FTS5 tables current and query them."""
+
+    # rowid = releases.id; parameters: release id, title, body
+    index_release = "INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)"
+    delete_release = "DELETE FROM releases_fts WHERE rowid = ?"
+    # rowid = quotes.id; parameters: quote id, text, speaker, speaker title
+    index_quote = "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) VALUES (?, ?, ?, ?)"
+    delete_version_quotes = "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)"
+
+    def release_ids(self, match: Match) -> tuple[str, list[Any]]:
+        """A subquery of the ids of the releases (current versions) that match."""
+        return "SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?", [expression(match)]
+
+    def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
+        """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
+        return "SELECT rowid, -bm25(quotes_fts) AS score FROM quotes_fts WHERE quotes_fts MATCH ?", [expression(match)]

@@ -1,0 +1,19 @@
+-- Stories: near-duplicate releases grouped (the twin of sqlite/0007_stories.sql).
+ALTER TABLE releases ADD COLUMN story_id BIGINT;
+UPDATE releases SET story_id = id;
+CREATE INDEX releases_story ON releases (story_id);
+
+CREATE TABLE release_fingerprints (
+    release_id BIGINT PRIMARY KEY REFERENCES releases(id) ON DELETE CASCADE,
+    shingles   INTEGER NOT NULL,
+    signature  BYTEA NOT NULL
+);
+
+-- key: a signed 64-bit hash
+CREATE TABLE story_bands (
+    band       INTEGER NOT NULL,
+    key        BIGINT NOT NULL,
+    release_id BIGINT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, key, release_id)
+);
+CREATE INDEX story_bands_release ON story_bands (release_id);

@@ -1,0 +1,138 @@
+"""The PostgreSQL engine: an asyncpg pool, ``?`` placeholders translated, schema version in ``schema_version``."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+import asyncpg
+
+from digests.store.engine import DialectName, MigrationError, Row, current_transaction, migrations
+
+# Any constant will do: every process migrating the same database takes the same lock, so they run one at a time.
+MIGRATION_LOCK = 0x52_44_4D_49_47  # "RDMIG"
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?")
+
+
+@functools.lru_cache(maxsize=1024)
+def placeholders(sql: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1 … $n``; a ``?`` inside a quoted literal, identifier or comment stays."""
+    count = 0
+
+    def number(found: re.Match[str]) -> str:
+        nonlocal count
+        if found.group() != "?":
+            return found.group()
+        count += 1
+        return f"${count}"
+
+    return _QUOTED.sub(number, sql)
+
+
+def rowcount(status: str) -> int:
+    """The row count of a command status such as ``UPDATE 3`` or ``INSERT 0 1`` (0 when it has none)."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+async def migrate(conn: Any) -> int:
+    """Apply every migration above the recorded version, each in its own transaction; return the version.
+
+    Under an advisory lock, so that processes starting together do not migrate twice.
+    """
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+        available = migrations("postgresql")
+        if current > len(available):
+            raise MigrationError(
+                f"the database is at schema version {current}, newer than this program knows ({len(available)})"
+            )
+        for number, name, sql in available[current:]:
+            try:
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_version (version, applied_at) VALUES ($1, "
+                        "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'))",
+                        number,
+                    )
+            except Exception as exc:
+                raise MigrationError(f"migration {name} failed: {exc}") from exc
+            current = number
+        return current
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+class PostgresEngine:
+    """A connection pool: reads outside a transaction take any connection, a transaction keeps one."""
+
+    dialect: DialectName = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> PostgresEngine:
+        """Connect to the server at ``url`` and migrate its database."""
+        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool)
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        await self.pool.close()
+
+    def _connection(self) -> Any:
+        """The current transaction's connection, else the pool."""
+        current = current_transaction.get()
+        return current[1] if current is not None and current[0] is self else self.pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One pooled connection for the block, committed at its end; a nested block is part of the outer one."""
+        current = current_transaction.get()
+        if current is not None and current[0] is self:
+            yield
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            token = current_transaction.set((self, conn))
+            try:
+                yield
+            finally:
+                current_transaction.reset(token)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a query."""
+        return cast(list[Row], await self._connection().fetch(placeholders(sql), *params))
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, if any."""
+        return cast(Row | None, await self._connection().fetchrow(placeholders(sql), *params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; how many rows it changed."""
+        return rowcount(await self._connection().execute(placeholders(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row."""
+        batch = list(rows)
+        if batch:
+            await self._connection().executemany(placeholders(sql), batch)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT``; the new row's id."""
+        return int(await self._connection().fetchval(placeholders(f"{sql} RETURNING id"), *params))

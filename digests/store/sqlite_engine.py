@@ -1,0 +1,123 @@
+"""The SQLite engine: one aiosqlite connection, one writer at a time, schema version in ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import aiosqlite
+
+from digests.store.engine import DialectName, MigrationError, Row, current_transaction, migrations
+
+
+async def connect(path: Path | str) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at ``path`` with WAL, foreign keys and a busy timeout, migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(str(path))
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every migration above ``PRAGMA user_version``, each in its own transaction; return the version."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    available = migrations("sqlite")
+    if current > len(available):
+        raise MigrationError(
+            f"the database is at schema version {current}, newer than this program knows ({len(available)})"
+        )
+    for number, name, sql in available[current:]:
+        try:
+            await conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except Exception as exc:
+            await conn.rollback()
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
+        current = number
+    return current
+
+
+class SQLiteEngine:
+    """One connection shared by the repositories, with one writer at a time.
+
+    aiosqlite runs every statement of a connection on one thread, so interleaved coroutines would otherwise
+    share a transaction; :meth:`transaction` serialises writers and commits or rolls back as a unit. Reads outside
+    a transaction go straight to the connection.
+    """
+
+    dialect: DialectName = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SQLiteEngine:
+        """Open and migrate the database at ``path``."""
+        return cls(await connect(path))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+    def _in_transaction(self) -> bool:
+        current = current_transaction.get()
+        return current is not None and current[0] is self
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run the block's writes as one transaction, alone; a nested block is part of the outer one."""
+        if self._in_transaction():
+            yield
+            return
+        async with self._write_lock:
+            token = current_transaction.set((self, self.conn))
+            try:
+                yield
+                await self.conn.commit()
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            finally:
+                current_transaction.reset(token)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a query."""
+        async with self.conn.execute(sql, params) as cursor:
+            return cast(list[Row], list(await cursor.fetchall()))
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, if any."""
+        async with self.conn.execute(sql, params) as cursor:
+            return cast(Row | None, await cursor.fetchone())
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (in a transaction of its own unless in one); how many rows it changed."""
+        async with self.transaction(), self.conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row."""
+        async with self.transaction():
+            await self.conn.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT``; the new row's id (``RETURNING id``, SQLite 3.35+)."""
+        async with self.transaction(), self.conn.execute(f"{sql} RETURNING id", params) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("INSERT … RETURNING id returned no row")
+        return int(row[0])
