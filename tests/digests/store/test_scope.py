@@ -9,10 +9,10 @@ import pytest
 
 from digests.models import Analysis, Quote, ReleaseDraft, Sentence, Summary, TopicTerms
 from digests.store.db import Database, migrations
-from digests.store.sqlite_engine import migrate
 from digests.store.releases import ReleaseRepository
 from digests.store.scope import NO_GUILD
 from digests.store.sources import SourceRepository
+from digests.store.sqlite_engine import migrate
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 A, B = 1001, 2002  # two servers
