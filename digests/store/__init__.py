@@ -1,1 +1,1 @@
-"""Persistence: plain SQL over aiosqlite, numbered migrations."""
+"""Persistence: plain SQL over SQLite (aiosqlite) or PostgreSQL (asyncpg), numbered migrations per dialect."""
