@@ -52,6 +52,9 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
+# Of those, the ones a site may also use to select content (``?source=press``, ``?ref=2024``): dropped for
+# matching, but kept in the link people are shown.
+CONTENT_MAYBE = frozenset({"ref", "ref_src", "ref_url", "source", "cmpid", "s_cid"})
 
 _ARTICLE_SEGMENT = re.compile(r"^(\d{5,})(?:[-_.].*)?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -101,6 +104,23 @@ def canonical_url(url: str) -> str:
         (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(key)
     )
     return urlunsplit(("https", netloc, _normalise_path(parts.path), urlencode(query), ""))
+
+
+def published_url(url: str) -> str:
+    """A link as its source published it, for people to follow: scheme, ``www.``, port, path, fragment and the
+    other parameters exactly as given (http-only and www-only sites keep working), without only the parameters
+    that a reader's click added and no site reads (``utm_*``, ``fbclid``, ``gclid``…; ``ref`` and ``source``
+    stay). :func:`canonical_url` is for matching, never for showing.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pieces = parts.query.split("&")
+    kept = [p for p in pieces if not _is_tracking(p.split("=", 1)[0]) or p.split("=", 1)[0].lower() in CONTENT_MAYBE]
+    if len(kept) == len(pieces):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), parts.fragment))
 
 
 def _looks_like_date(digits: str) -> bool:

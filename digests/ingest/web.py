@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from digests.failures import describe
 from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
 from digests.ingest.fetch import Fetcher, FetchError
-from digests.ingest.identity import canonical_or_raw, release_key
+from digests.ingest.identity import canonical_or_raw, published_url, release_key
 from digests.ingest.pages import PageError, extract_article
 from digests.models import ReleaseDraft
 
@@ -66,7 +66,7 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
         canonical_id=key,
         body=body,
         title=title,
-        url=canonical_or_raw(link) if link else None,
+        url=published_url(link) if link else None,  # identity has the canonical form; people get the real link
         source=source_name,
         published_at=published,
         origin=origin,
@@ -153,19 +153,19 @@ async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> Re
 
     The release key comes from the URL as given, like a feed entry's link, so a page ingested by hand and the
     same release arriving through a feed are one release; ``url`` is the page's declared canonical link if
-    it is on the same host, else the final URL after redirects, in canonical form. Raises
+    it is on the same host, else the final URL after redirects, as the site spells it (http stays http, ``www.``
+    and parameters stay: the canonical form is for matching only, and would break http-only sites). Raises
     :class:`~digests.ingest.fetch.FetchError` or :class:`~digests.ingest.pages.PageError`.
     """
     page = await fetcher.get(url)
     article = await asyncio.to_thread(extract_article, page.body, page.url, charset=page.charset)
-    final = canonical_or_raw(page.url)
-    declared = canonical_or_raw(article.canonical_url)
+    same_host = urlsplit(canonical_or_raw(article.canonical_url)).netloc == urlsplit(canonical_or_raw(page.url)).netloc
     return ReleaseDraft(
         canonical_id=release_key(url),
         body=article.text,
         title=article.title,
         # The page's own canonical link drops session and tracking noise, but only trusted on the same host.
-        url=declared if urlsplit(declared).netloc == urlsplit(final).netloc else final,
+        url=published_url(article.canonical_url if same_host else page.url),
         source=source_name,
         published_at=article.published_at,
         origin=page.url,

@@ -419,3 +419,9 @@ def test_error_embed() -> None:
     assert embed.colour == E.ERROR_COLOUR
     assert embed.description == "Unknown topic \\*\\*x\\*\\*\n\nDid you mean: `ukraine`, `uk'raine`, `trade`?"
     assert error_embed("plain").description == "plain"
+
+
+def test_release_links_are_shown_as_published() -> None:
+    link = "http://www.example.gov/news/1?ref=home&source=press"  # an http-only, www-only site
+    embed = E.release_embed(DigestItem(release=make_release(url=link), summary=(), quotes=()), UTC)
+    assert embed.url == link

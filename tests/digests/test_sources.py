@@ -192,3 +192,19 @@ async def test_unchanged_items_are_logged_once(server: TestServer, sources: Sour
         await sources.poll(source)
     report = await sources.why("https://example.gov/news/once")
     assert [event.outcome for event in report.events] == ["unchanged", "added"]
+
+
+async def test_links_are_stored_and_shown_as_published(server: TestServer, sources: SourceService) -> None:
+    from digests.render import digest_json, release_json, render_digest
+
+    published = "http://www.harbortest.example/news/reopens/?ref=home&source=press&utm_source=rss#top"
+    shown = "http://www.harbortest.example/news/reopens/?ref=home&source=press#top"  # only the utm_ click tag goes
+    server.app[STATE].items = [item("Harbortest reopens", published.replace("&", "&amp;"), BODY)]
+    _, _, result = await sources.add(feed_url(server))
+    (outcome,) = result.outcomes
+    release = await sources.digests.repo.get(outcome.release_id or 0)
+    assert release is not None and release.url == shown
+    assert release.canonical_id == "harbortest.example/news/reopens"  # identity keeps its canonical form
+    digest = await sources.digests.digest("harbortest")
+    assert shown in render_digest(digest, UTC)
+    assert digest_json(digest)["releases"][0]["url"] == shown and release_json(release)["url"] == shown
