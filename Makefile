@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bot bench bench-delivery clean
+.PHONY: install demo test lint bot bench bench-delivery bench-stories clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/analysis_bounds.py
+
+bench-stories: $(STAMP)
+	$(BIN)/python bench/stories.py
+	$(BIN)/python bench/stories_cost.py
 
 bench-delivery: $(STAMP)
 	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports

@@ -222,7 +222,7 @@ def main() -> None:
         f"= {together / len(positives):.4f}"
     )
     eval_names = [n for n in articles if split(n) == "eval"]
-    keys: dict[tuple[int, int], set[str]] = {}
+    keys: dict[int, set[str]] = {}
     for name in eval_names:
         for key in prints[name].band_keys():
             keys.setdefault(key, set()).add(name)

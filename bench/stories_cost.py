@@ -55,7 +55,7 @@ async def build(path: Path, stored: int) -> None:
             print_ = fingerprint(body)
             releases.append((i, f"stored-{i}", f"source-{i % 50}", created, created, i))
             prints.append((i, print_.shingles, print_.signature))
-            bands += [(band, key, i) for band, key in print_.band_keys()]
+            bands += [(key, i) for key in print_.band_keys()]
         async with db.transaction():
             await db.executemany(
                 "INSERT INTO releases (id, canonical_id, source, created_at, updated_at, story_id) "
@@ -65,7 +65,7 @@ async def build(path: Path, stored: int) -> None:
             await db.executemany(
                 "INSERT INTO release_fingerprints (release_id, shingles, signature) VALUES (?, ?, ?)", prints
             )
-            await db.executemany("INSERT INTO story_bands (band, key, release_id) VALUES (?, ?, ?)", bands)
+            await db.executemany("INSERT OR IGNORE INTO story_bands (key, release_id) VALUES (?, ?)", bands)
         print(f"\rbuilding: {min(start + 2000, stored):,} stored", end="", flush=True)
     print()
     await db.close()
@@ -104,7 +104,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
-    base = CACHE / f"stored-{args.stored}.db"
+    base = CACHE / f"stored-{args.stored}-v2.db"
     if not base.exists():
         await build(base, args.stored)
     texts = articles()[:200]

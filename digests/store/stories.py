@@ -20,15 +20,13 @@ async def _candidates(db: Database, release_id: int, fingerprint: Fingerprint) -
     """Stored releases sharing a band key with ``fingerprint`` and published by another source: a near-copy from
     the same source is a different release of a template (a weekly notice), never a copy of the story."""
     keys = fingerprint.band_keys()
-    condition = " OR ".join("(b.band = ? AND b.key = ?)" for _ in keys)
-    params: list[int] = [value for key in keys for value in key]
     own = await db.fetch_one("SELECT source FROM releases WHERE id = ?", (release_id,))
     rows = await db.fetch_all(
         "SELECT f.release_id, f.shingles, f.signature, r.source FROM release_fingerprints f "
         "JOIN releases r ON r.id = f.release_id WHERE f.release_id IN "
-        f"(SELECT b.release_id FROM story_bands b WHERE {condition}) AND f.release_id != ? "
-        "ORDER BY f.release_id LIMIT ?",
-        [*params, release_id, MAX_CANDIDATES],
+        f"(SELECT b.release_id FROM story_bands b WHERE b.key IN ({', '.join('?' for _ in keys)})) "
+        "AND f.release_id != ? ORDER BY f.release_id LIMIT ?",
+        [*keys, release_id, MAX_CANDIDATES],
     )
     source = _source_key(own["source"] if own else None)
     return [
@@ -38,11 +36,28 @@ async def _candidates(db: Database, release_id: int, fingerprint: Fingerprint) -
     ]
 
 
+async def _forget(db: Database, release_id: int) -> None:
+    """Remove a release's previous fingerprint and band keys (found from that fingerprint: no index by release)."""
+    row = await db.fetch_one("SELECT shingles, signature FROM release_fingerprints WHERE release_id = ?", (release_id,))
+    if row is None:
+        return
+    old = Fingerprint(bytes(row["signature"]), row["shingles"])
+    await db.executemany(
+        "DELETE FROM story_bands WHERE key = ? AND release_id = ?", [(key, release_id) for key in old.band_keys()]
+    )
+    await db.execute("DELETE FROM release_fingerprints WHERE release_id = ?", (release_id,))
+
+
+async def _story_of(db: Database, release_id: int) -> int:
+    row = await db.fetch_one("SELECT story_id FROM releases WHERE id = ?", (release_id,))
+    return int(row["story_id"]) if row and row["story_id"] is not None else release_id
+
+
 async def attach(db: Database, release_id: int, fingerprint: Fingerprint | None, *, new: bool) -> int:
     """Record a release version's fingerprint and, for a new release, join the story of the stored release it
     copies best (or start its own); returns the release's story id. A new version keeps its story."""
-    await db.execute("DELETE FROM story_bands WHERE release_id = ?", (release_id,))
-    await db.execute("DELETE FROM release_fingerprints WHERE release_id = ?", (release_id,))
+    if not new:
+        await _forget(db, release_id)
     story_id = release_id
     if fingerprint is not None:
         if new:
@@ -52,19 +67,16 @@ async def attach(db: Database, release_id: int, fingerprint: Fingerprint | None,
                 if same_story(fingerprint, other)
             ]
             if matches:
-                best_id = max(matches, key=lambda match: (match[0], -match[1]))[1]
-                row = await db.fetch_one("SELECT story_id FROM releases WHERE id = ?", (best_id,))
-                story_id = int(row["story_id"]) if row and row["story_id"] is not None else best_id
+                story_id = await _story_of(db, max(matches, key=lambda match: (match[0], -match[1]))[1])
         await db.execute(
             "INSERT INTO release_fingerprints (release_id, shingles, signature) VALUES (?, ?, ?)",
             (release_id, fingerprint.shingles, fingerprint.signature),
         )
         await db.executemany(
-            "INSERT INTO story_bands (band, key, release_id) VALUES (?, ?, ?)",
-            [(band, key, release_id) for band, key in fingerprint.band_keys()],
+            "INSERT INTO story_bands (key, release_id) VALUES (?, ?)",
+            [(key, release_id) for key in fingerprint.band_keys()],
         )
-    if new:
-        await db.execute("UPDATE releases SET story_id = ? WHERE id = ?", (story_id, release_id))
-        return story_id
-    row = await db.fetch_one("SELECT story_id FROM releases WHERE id = ?", (release_id,))
-    return int(row["story_id"]) if row and row["story_id"] is not None else release_id
+    if not new:
+        return await _story_of(db, release_id)
+    await db.execute("UPDATE releases SET story_id = ? WHERE id = ?", (story_id, release_id))
+    return story_id

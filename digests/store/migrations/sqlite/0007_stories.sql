@@ -12,11 +12,10 @@ CREATE TABLE release_fingerprints (
     signature  BLOB NOT NULL
 );
 
--- LSH band keys: two releases sharing a (band, key) are candidates, found by index without a scan.
+-- LSH band keys: two releases sharing a key are candidates, found by index without a scan. One B-tree (no rowid,
+-- no second index), so each key costs one index write; a new version's old keys are found from its old signature.
 CREATE TABLE story_bands (
-    band       INTEGER NOT NULL,
-    key        INTEGER NOT NULL,
+    key        INTEGER NOT NULL,          -- a signed 64-bit hash: BIGINT on engines that tell them apart
     release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
-    PRIMARY KEY (band, key, release_id)
-);
-CREATE INDEX story_bands_release ON story_bands (release_id);
+    PRIMARY KEY (key, release_id)
+) WITHOUT ROWID;
