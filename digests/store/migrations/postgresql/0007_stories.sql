@@ -9,11 +9,9 @@ CREATE TABLE release_fingerprints (
     signature  BYTEA NOT NULL
 );
 
--- key: a signed 64-bit hash
+-- LSH band keys (a signed 64-bit hash each); one index, as in SQLite.
 CREATE TABLE story_bands (
-    band       INTEGER NOT NULL,
     key        BIGINT NOT NULL,
     release_id BIGINT NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
-    PRIMARY KEY (band, key, release_id)
+    PRIMARY KEY (key, release_id)
 );
-CREATE INDEX story_bands_release ON story_bands (release_id);
