@@ -242,7 +242,7 @@ def extract_quotes(body: str, sentences: Sequence[Sentence]) -> tuple[Quote, ...
     said = passage_speakers(body, passages, attributions, name_words)
     # Resolve every attribution in document order, so surnames and he/she see the speakers named before.
     weak = {a for a in said if a is not None and a.weak}
-    speakers = SpeakerResolver(body, runs)
+    speakers = SpeakerResolver(body, runs, name_words)
     resolved = {a: speakers.resolve(a) for a in sorted([*attributions.items, *weak], key=lambda a: a.start)}
     sentence_starts = [s.start for s in sentences]
     out: list[Quote] = []

@@ -26,8 +26,17 @@ OPEN, CLOSE = "“", "”"
 
 # Marks of the other conventions, two-character ones first. What a mark says of itself when its context is
 # silent: "open", "close" or "either".
-_OTHER_MARKS = re.compile(r"''|’’|``|‘‘|[„«»‹›]")
-_SAYS = {"''": "either", "’’": "close", "``": "open", "‘‘": "open", "„": "open", "«": "open", "»": "close"}
+_OTHER_MARKS = re.compile(r"'''|''|’’|``|‘‘|[„«»‹›]")
+_SAYS = {
+    "'''": "either",
+    "''": "either",
+    "’’": "close",
+    "``": "open",
+    "‘‘": "open",
+    "„": "open",
+    "«": "open",
+    "»": "close",
+}
 _SAYS.update({"‹": "open", "›": "close"})
 _GUILLEMETS = frozenset("«»‹›")
 
@@ -81,10 +90,14 @@ def normalize_other_marks(body: str, spans: list[tuple[int, int]]) -> str:
     chars = list(body)
     for lo, hi in spans:
         for match in _OTHER_MARKS.finditer(body, lo, hi):
-            kind = _other_kind(body, match.start(), match.end(), lo, hi)
-            chars[match.start()] = CLOSE if kind == "close" else OPEN if kind == "open" else '"'
-            if match.end() - match.start() == 2:
-                chars[match.start() + 1] = " "
+            at, end = match.span()
+            kind = _other_kind(body, at, end, lo, hi)
+            if end - at == 3:
+                # ,''' closes a single quote and then the double one; ''' opens the double one, then a single.
+                at, end = (at + 1, end) if kind == "close" else (at, end - 1)
+            chars[at] = CLOSE if kind == "close" else OPEN if kind == "open" else '"'
+            if end - at == 2:
+                chars[at + 1] = " "
     return "".join(chars)
 
 

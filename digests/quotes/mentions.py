@@ -53,7 +53,7 @@ def is_name_token(token: Token) -> bool:
         return True  # "Jr.", "III", "al", and initials such as "J."
     if not token.is_capitalised:
         return False
-    return bare not in TITLE_WORDS and bare not in NOT_NAME and bare not in HONORIFIC_GENDER
+    return bare not in TITLE_WORDS and bare not in NOT_NAME and bare not in HONORIFIC_GENDER and "-based" not in bare
 
 
 def title_of(body: str, tokens: list[Token]) -> str | None:

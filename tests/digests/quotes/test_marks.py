@@ -70,3 +70,9 @@ def test_apostrophes_are_not_quotes(body: str) -> None:
 def test_nested_single_quotes_stay_inside_double_ones() -> None:
     body = "“I've always been insulted with the term 'African American outreach,' ” he told the group, Scott said."
     assert only(body).text == "I've always been insulted with the term 'African American outreach,'"
+
+
+def test_three_apostrophes_close_a_single_quote_and_a_double_one() -> None:
+    body = "''Barbara Bush looked at me and said, 'You weren't in line,''' Ms. Compton recalled."
+    quote = only(body)
+    assert (quote.text, quote.speaker) == ("Barbara Bush looked at me and said, 'You weren't in line,'", "Compton")
