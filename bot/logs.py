@@ -75,3 +75,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # APScheduler logs every job run at INFO (the poller's lease job runs every few seconds); our jobs log what
+    # they did themselves.
+    logging.getLogger("apscheduler.executors.default").setLevel(max(logging.WARNING, root.level))

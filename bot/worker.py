@@ -43,7 +43,7 @@ async def run_worker(settings: Settings) -> int:
     configure_logging(settings.log_level, secrets=[token, *url_secrets(settings.db)])
     use_api_base(settings.discord_api_base)
     async with open_services(settings) as services:
-        client = discord.Client(intents=discord.Intents.none())
+        client = discord.Client(intents=discord.Intents.default())  # never connects: intents unused
         try:
             await client.login(token)  # REST only: no gateway connection
         except discord.LoginFailure:
