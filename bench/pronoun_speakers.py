@@ -2,12 +2,14 @@
 
 Run by hand: ``.venv/bin/python bench/pronoun_speakers.py [--data DIR] [--errors] [--draw]``.
 
-``bench/data/pronoun_speakers.tsv`` holds 120 gold quotes of PolNeAR TRAIN (as ``bench/quote_quality.py`` builds
-them) whose annotated source is "he" or "she", drawn at random (seed 2026; ``--draw`` prints that draw with the
-text before each quote, as it was read for labelling), each labelled by hand with the person the pronoun refers
-to. For each, the extractor runs on the whole article; the quote it found that overlaps the labelled span most
-is right when its speaker shares a word with the label's name (as the benchmark's ``speaker_right``). Printed:
-how many labelled quotes were found, and how many got the right speaker, over all and over those found.
+``bench/data/pronoun_speakers_train.tsv`` holds 120 gold quotes of PolNeAR TRAIN (as ``bench/quote_quality.py``
+builds them) whose annotated source is "he" or "she", drawn at random (seed 2026; ``--draw`` prints that draw with
+the text before each quote, as it was read for labelling), each labelled by hand with the person the pronoun
+refers to; ``--split dev`` uses ``pronoun_speakers_dev.tsv``, 40 such quotes of dev, labelled after the rules
+were written and measured once. For each, the extractor runs on the whole article; the quote it found that
+overlaps the labelled span most is right when its speaker shares a word with the label's name (as the
+benchmark's ``speaker_right``). Printed: how many labelled quotes were found, and how many got the right speaker,
+over all and over those found.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from pathlib import Path
 
 from bench.quote_quality import DEFAULT_DATA, Span, gold_quotes, load_articles, name_keys, ours, speaker_right
 
-LABELS = Path(__file__).resolve().parent / "data" / "pronoun_speakers.tsv"
+DATA = Path(__file__).resolve().parent / "data"
 SEED = 2026
-SIZE = 120
+SIZE = {"train": 120, "dev": 40}
 
 
-def load_labels(path: Path = LABELS) -> list[tuple[str, int, int, str]]:
+def load_labels(path: Path) -> list[tuple[str, int, int, str]]:
     """(text id, start, end, speaker) of each labelled quote."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -35,15 +37,15 @@ def load_labels(path: Path = LABELS) -> list[tuple[str, int, int, str]]:
     return rows
 
 
-def draw(train: Path) -> None:
+def draw(split: Path, size: int) -> None:
     """Print the random draw of pronoun-attributed gold quotes, with the text before each, for labelling."""
     items = [
         (article, quote)
-        for article in load_articles(train)
+        for article in load_articles(split)
         for quote in gold_quotes(article)
         if (quote.speaker or "").strip().lower() in {"he", "she"}
     ]
-    picked = sorted(random.Random(SEED).sample(items, SIZE), key=lambda x: (x[0].name, x[1].start))
+    picked = sorted(random.Random(SEED).sample(items, size), key=lambda x: (x[0].name, x[1].start))
     for article, quote in picked:
         before = article.body[max(0, quote.start - 550) : quote.start].replace("\n", " ¶ ")
         print(f"{article.name}\t{quote.start}\t{quote.end}\t{quote.speaker}")
@@ -61,12 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--errors", action="store_true", help="list the quotes given a wrong speaker or missed")
     parser.add_argument("--draw", action="store_true", help="print the draw the labels were written for")
+    parser.add_argument("--split", choices=sorted(SIZE), default="train")
     args = parser.parse_args(argv)
-    train = args.data / "train"
+    train = args.data / args.split
     if args.draw:
-        draw(train)
+        draw(train, SIZE[args.split])
         return 0
-    labels = load_labels()
+    labels = load_labels(DATA / f"pronoun_speakers_{args.split}.tsv")
     found = right = 0
     cache: dict[str, list[Span]] = {}
     for name, start, end, speaker in labels:
@@ -78,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         right += ok
         if args.errors and not ok:
             print(f"WRONG {name} {start} label={speaker!r} ours={quote.speaker if quote else 'MISSED'!r}")
-    print(f"hand-labelled pronoun-attributed quotes (PolNeAR train): {len(labels)}")
+    print(f"hand-labelled pronoun-attributed quotes (PolNeAR {args.split}): {len(labels)}")
     print(f"found by the extractor: {found}; right speaker: {right}")
     print(f"accuracy over all: {right / len(labels):.3f}; over those found: {right / max(found, 1):.3f}")
     return 0
