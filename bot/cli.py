@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("bot", help="run the Discord bot")
     commands.add_parser("doctor", help="check settings, store, feeds and the bot's Discord access (exit 1 on failure)")
     commands.add_parser("worker", help="poll feeds in a process of its own (beside shard processes)")
+    move = commands.add_parser("migrate-store", help="copy an SQLite store into an empty PostgreSQL database")
+    move.add_argument("sqlite_file", type=Path, metavar="SQLITE_FILE")
+    move.add_argument("postgres_url", metavar="POSTGRESQL_URL")
     return parser
 
 
@@ -283,6 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "extract":
         return _extract(settings, args)
+    if args.command == "migrate-store":
+        from bot.migrate_store import migrate_store
+
+        return asyncio.run(migrate_store(args.sqlite_file, args.postgres_url))
     try:
         return asyncio.run(_run(settings, args))
     except (UnknownTopicError, ValueError) as exc:

@@ -41,6 +41,14 @@ def db_target(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """An empty, migrated PostgreSQL database."""
+    url = postgres.acquire()
+    yield url
+    postgres.release(url)
+
+
+@pytest.fixture
 async def db(db_target: str) -> AsyncIterator[Database]:
     """A migrated database on each engine, closed after the test."""
     opened = await Database.open(db_target)

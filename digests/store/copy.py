@@ -1,0 +1,179 @@
+"""Copying an SQLite store into an empty PostgreSQL one (``release-digest migrate-store``), counts checked.
+
+Both databases are first migrated to the same schema version (the two dialects' migrations have the same numbers),
+so every SQLite table has a PostgreSQL twin with the same columns. Tables are copied parents first, ids kept,
+in one PostgreSQL transaction: a copy that fails or whose row counts differ leaves the target as it was. The
+full-text index is rebuilt from the text SQLite indexed, and every identity sequence restarts after the largest
+copied id, so new rows get fresh ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from digests.store.db import Database
+
+BATCH = 2_000
+# The full-text tables, rebuilt through the dialect's index statements rather than copied column by column.
+FULL_TEXT = {"releases_fts": "index_release", "quotes_fts": "index_quote"}
+_FTS_COLUMNS = {"releases_fts": "rowid, title, body", "quotes_fts": "rowid, text, speaker, speaker_title"}
+
+
+class CopyError(RuntimeError):
+    """The copy cannot be made (missing source, non-empty target, schema mismatch) or came out wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableCount:
+    """How many rows a table has in the SQLite source and, after the copy, in PostgreSQL."""
+
+    table: str
+    sqlite: int
+    postgresql: int
+
+
+async def _tables(src: Database) -> list[str]:
+    """The SQLite store's tables, every table after those it references (FTS5 shadow tables left out)."""
+    rows = await src.fetch_all(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+    )
+    names = [row["name"] for row in rows]
+    shadow = {f"{fts}_{suffix}" for fts in FULL_TEXT for suffix in ("data", "idx", "content", "docsize", "config")}
+    names = [name for name in names if name not in shadow]
+    parents: dict[str, set[str]] = {}
+    for name in names:
+        references = await src.fetch_all(f"SELECT \"table\" FROM pragma_foreign_key_list('{name}')")
+        parents[name] = {row["table"] for row in references} - {name}
+    ordered: list[str] = []
+    while len(ordered) < len(names):
+        ready = [name for name in names if name not in ordered and parents[name] <= set(ordered)]
+        if not ready:
+            raise CopyError(f"circular foreign keys among {sorted(set(names) - set(ordered))}")
+        ordered.extend(ready)
+    return ordered
+
+
+async def _columns(src: Database, dst: Database, table: str) -> tuple[list[str], list[str]]:
+    """The columns to read from SQLite and to write in PostgreSQL (the same, plus a ``rowid`` column that
+    PostgreSQL keeps where SQLite's implicit rowid carries meaning, e.g. the deliveries' claim order)."""
+    source = [row["name"] for row in await src.fetch_all(f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid")]
+    target = {
+        row["column_name"]
+        for row in await dst.fetch_all(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ?",
+            (table,),
+        )
+    }
+    if not target:
+        raise CopyError(f"table {table} has no PostgreSQL twin: are both stores at the same schema version?")
+    missing = [column for column in source if column not in target]
+    if missing:
+        raise CopyError(f"columns {missing} of table {table} are missing in PostgreSQL")
+    if "rowid" in target and "rowid" not in source:
+        return ["rowid", *source], ["rowid", *source]
+    return source, source
+
+
+async def _count(db: Database, table: str) -> int:
+    row = await db.fetch_one(f"SELECT COUNT(*) AS n FROM {table}")
+    return int(row["n"]) if row else 0
+
+
+async def _copy_rows(src: Database, dst: Database, table: str, read: str, insert: str, width: int) -> None:
+    """Copy in batches ordered by SQLite's rowid, so memory stays bounded however large the table."""
+    last = None
+    while True:
+        where = "" if last is None else "WHERE rowid > ? "
+        rows = await src.fetch_all(
+            f"SELECT rowid AS copy_key, {read} FROM {table} {where}ORDER BY rowid LIMIT ?",
+            [*([] if last is None else [last]), BATCH],
+        )
+        if not rows:
+            return
+        await dst.executemany(insert, [tuple(row[i] for i in range(1, width + 1)) for row in rows])
+        last = rows[-1]["copy_key"]
+
+
+async def _reset_identities(dst: Database) -> None:
+    """Restart every identity column after the largest id copied into it."""
+    rows = await dst.fetch_all(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND is_identity = 'YES'"
+    )
+    for row in rows:
+        table, column = row["table_name"], row["column_name"]
+        await dst.fetch_one(
+            f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE(MAX({column}), 0) + 1, false) FROM {table}",
+            (table, column),
+        )
+
+
+async def copy_store(
+    sqlite_file: Path, postgres_url: str, progress: Callable[[str], None] = lambda _: None
+) -> list[TableCount]:
+    """Copy the SQLite store at ``sqlite_file`` into the empty PostgreSQL database at ``postgres_url``.
+
+    Both are migrated first (the SQLite file in place, as the bot would). Returns the row count of every table
+    on both sides; raises :class:`CopyError` when the target is not empty or any count differs.
+    """
+    if not sqlite_file.is_file():
+        raise CopyError(f"{sqlite_file}: no such SQLite file")
+    src = await Database.open(sqlite_file)
+    try:
+        if src.dialect.name != "sqlite":
+            raise CopyError(f"{sqlite_file} is not an SQLite store")
+        try:
+            dst = await Database.open(postgres_url)
+        except Exception as exc:  # the driver's errors: refused, authentication, no such database, …
+            raise CopyError(f"cannot open the PostgreSQL store: {type(exc).__name__}: {exc}") from exc
+        try:
+            if dst.dialect.name != "postgresql":
+                raise CopyError("the target must be a postgresql:// URL")
+            return await _copy(src, dst, progress)
+        finally:
+            await dst.close()
+    finally:
+        await src.close()
+
+
+def _quoted(columns: list[str]) -> str:
+    # rowid stays bare: SQLite reads a quoted "rowid" that is no real column as a string
+    return ", ".join(column if column == "rowid" else f'"{column}"' for column in columns)
+
+
+async def _copy(src: Database, dst: Database, progress: Callable[[str], None]) -> list[TableCount]:
+    tables = await _tables(src)
+    plan = {table: await _columns(src, dst, table) for table in tables}
+    for table in [*tables, *FULL_TEXT]:
+        if await _count(dst, table):
+            raise CopyError(f"the PostgreSQL store is not empty (table {table} has rows): copy only into a new one")
+    counts: list[TableCount] = []
+    async with dst.transaction():
+        for table, (read, write) in plan.items():
+            insert = f"INSERT INTO {table} ({_quoted(write)}) VALUES ({', '.join('?' for _ in write)})"
+            await _copy_rows(src, dst, table, _quoted(read), insert, len(read))
+            progress(table)
+        for table, statement in FULL_TEXT.items():
+            insert = getattr(dst.dialect.fts, statement)
+            columns = _FTS_COLUMNS[table]
+            await _copy_rows(src, dst, table, columns, insert, len(columns.split(", ")))
+            progress(table)
+        await _reset_identities(dst)
+        for table in [*tables, *FULL_TEXT]:
+            counts.append(TableCount(table, await _count(src, table), await _count(dst, table)))
+        wrong = [f"{c.table} ({c.sqlite} → {c.postgresql})" for c in counts if c.sqlite != c.postgresql]
+        if wrong:
+            raise CopyError(f"row counts differ, nothing was kept: {', '.join(wrong)}")
+    return counts
+
+
+def counts_table(counts: list[TableCount]) -> str:
+    """The counts as an aligned text table."""
+    width = max(len("table"), *(len(c.table) for c in counts))
+    lines = [f"{'table':<{width}}  {'sqlite':>10}  {'postgresql':>10}"]
+    lines += [f"{c.table:<{width}}  {c.sqlite:>10}  {c.postgresql:>10}" for c in counts]
+    return "\n".join(lines)
