@@ -83,19 +83,30 @@ async def _count(db: Database, table: str) -> int:
     return int(row["n"]) if row else 0
 
 
+async def _key(src: Database, table: str) -> list[str]:
+    """What orders a table's rows: its rowid, or for a WITHOUT ROWID table its primary key columns."""
+    row = await src.fetch_one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    if row is None or "WITHOUT ROWID" not in " ".join(str(row["sql"]).upper().split()):
+        return ["rowid"]
+    columns = await src.fetch_all(f"SELECT name FROM pragma_table_info('{table}') WHERE pk > 0 ORDER BY pk")
+    return [f'"{column["name"]}"' for column in columns]
+
+
 async def _copy_rows(src: Database, dst: Database, table: str, read: str, insert: str, width: int) -> None:
-    """Copy in batches ordered by SQLite's rowid, so memory stays bounded however large the table."""
-    last = None
+    """Copy in batches in key order (keyset pagination), so memory and time stay linear however large the table."""
+    key = await _key(src, table)
+    order = ", ".join(key)
+    after = f"WHERE ({order}) > ({', '.join('?' for _ in key)}) "
+    last: list[object] | None = None
     while True:
-        where = "" if last is None else "WHERE rowid > ? "
         rows = await src.fetch_all(
-            f"SELECT rowid AS copy_key, {read} FROM {table} {where}ORDER BY rowid LIMIT ?",
-            [*([] if last is None else [last]), BATCH],
+            f"SELECT {order}, {read} FROM {table} {'' if last is None else after}ORDER BY {order} LIMIT ?",
+            [*(last or []), BATCH],
         )
         if not rows:
             return
-        await dst.executemany(insert, [tuple(row[i] for i in range(1, width + 1)) for row in rows])
-        last = rows[-1]["copy_key"]
+        await dst.executemany(insert, [tuple(row[len(key) + i] for i in range(width)) for row in rows])
+        last = [rows[-1][i] for i in range(len(key))]
 
 
 async def _reset_identities(dst: Database) -> None:
