@@ -107,9 +107,14 @@ class DiscordDoctor:
                 gone = f"the bot is not in server {guild_id} (removed?)"
                 checks += [Check("FAIL", subscription_name(s), gone) for s in group]
                 continue
-            guild = await self.http.get_guild(guild_id, with_counts=False)
-            member = await self.http.get_member(guild_id, self.bot_id)
-            channels = {int(c["id"]): c for c in await self.http.get_all_guild_channels(guild_id)}
+            try:
+                guild = await self.http.get_guild(guild_id, with_counts=False)
+                member = await self.http.get_member(guild_id, self.bot_id)
+                channels = {int(c["id"]): c for c in await self.http.get_all_guild_channels(guild_id)}
+            except (discord.Forbidden, discord.NotFound) as exc:
+                cannot = f"cannot read server {servers[guild_id]} ({describe(exc)}: {exc.text or 'no detail'})"
+                checks += [Check("FAIL", subscription_name(s), cannot) for s in group]
+                continue
             for subscription in group:
                 checks.append(self._check(subscription, guild, member, channels))
         return checks

@@ -16,8 +16,9 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import discord
@@ -225,7 +226,8 @@ class Supervisor:
     async def _run(self) -> int:
         while not self._stop.is_set():
             try:
-                await probe(self._token)
+                if not await self._unless_stopped(probe(self._token)):
+                    break
             except Unreachable as exc:
                 connected, reason = False, str(exc)
             else:
@@ -246,6 +248,22 @@ class Supervisor:
                 await asyncio.wait_for(self._stop.wait(), delay)
         return EXIT_OK
 
+    async def _unless_stopped(self, step: Coroutine[Any, Any, None]) -> bool:
+        """Run ``step`` unless a stop comes first (a probe can hang until its timeout); ``True`` if it ran."""
+        task = asyncio.ensure_future(step)
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if task.cancelled():
+            return False
+        task.result()  # re-raises what the step raised
+        return True
+
     async def _attempt(self) -> tuple[bool, str | None]:
         """One client from login to disconnect: whether it got connected, and what failed (``None`` when it
         was stopped or the connection ended without an error). Raises :class:`ConfigurationError`."""
@@ -262,6 +280,8 @@ class Supervisor:
                 if not self._stop.is_set():
                     await client.start(self._token, reconnect=False)
         except Exception as exc:
+            if self._stop.is_set():
+                return connected(), None  # closed under its feet by SIGTERM: whatever it raised, we are stopping
             problem = configuration_problem(exc)
             if problem is not None:
                 raise ConfigurationError(problem) from None

@@ -120,8 +120,11 @@ async def test_a_paused_feed_and_an_unopenable_store_fail(settings: Settings, tm
         await repo.record_failure(source.id, NOW, "HTTP 404", NOW + timedelta(hours=1), "5 failed polls in a row")
     code, lines = await doctor(settings, token=None)
     assert code == 1 and "paused: 5 failed polls in a row" in line(lines, "FAIL  feed #1 https://broken.example/rss")
-    code, lines = await doctor(settings.model_copy(update={"db": tmp_path}), token=None)  # a folder, not a file
-    assert code == 1 and line(lines, "FAIL  store").startswith(f"FAIL  store: {tmp_path}: ")
+    garbage = tmp_path / "not-a-store.db"
+    garbage.write_bytes(b"these bytes are not a database " * 100)
+    code, lines = await doctor(settings.model_copy(update={"db": garbage}), token=None)
+    assert code == 1 and line(lines, "FAIL  store").startswith(f"FAIL  store: {garbage}: ")
+    assert "file is not a database" in line(lines, "FAIL  store")
 
 
 async def test_release_digest_doctor_as_a_process(fake_discord: FakeDiscord, settings: Settings) -> None:
@@ -135,3 +138,14 @@ async def test_release_digest_doctor_as_a_process(fake_discord: FakeDiscord, set
     lines = out.decode().splitlines()
     assert process.returncode == 0, (lines, err)
     assert len(lines) == 6 and all(entry.startswith("ok    ") for entry in lines) and err == b""
+
+
+async def test_a_server_the_bot_cannot_read_fails_its_subscriptions(
+    fake_discord: FakeDiscord, settings: Settings
+) -> None:
+    await arrange(settings, fake_discord)
+    fake_discord.fail_next("GET", rf"/guilds/{fake_discord.guild.id}", 403)
+    code, lines = await doctor(settings)
+    assert code == 1
+    assert "cannot read server Release Digest Test Guild (GET" in line(lines, "FAIL  subscription #1")
+    assert "403" in line(lines, "FAIL  subscription #1")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import discord
 import pytest
 from pydantic import SecretStr
 
@@ -245,3 +246,28 @@ async def test_the_process_exits_2_on_a_rejected_token(tmp_path: Path) -> None:
     assert process.returncode == 2 and out == b""
     assert len(lines) == 1 and "Discord rejected DISCORD_TOKEN" in lines[0], lines
     assert TOKEN not in err.decode() and "PyNaCl" not in err.decode()
+
+
+async def test_sigterm_during_a_hanging_probe_stops_at_once(
+    settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    accepted = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with FakeDiscord() as fake:
+            with fake.patched():
+                discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"  # a Discord that never answers
+                task = asyncio.create_task(run_bot(configured(settings, fake), backoff=Backoff(**FAST)))
+                await asyncio.wait_for(accepted.wait(), 15)
+                assert await stop(task) == 0  # well before the probe's own 15 s timeout
+    finally:
+        server.close()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Discord unreachable" not in err and "bot stopped cleanly" in err
