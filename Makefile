@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bot bench bench-delivery bench-stories clean
+.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench-stories: $(STAMP)
 
 bench-delivery: $(STAMP)
 	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale  # builds a 100,000-release store under .cache/scale/ on first run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

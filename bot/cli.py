@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ from digests.config import Settings
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.periods import parse_since
 from digests.render import (
+    digest_heading,
     digest_json,
     extraction_json,
     hit_json,
     release_json,
     render_digest,
     render_extraction,
+    render_item,
     render_quote_hits,
     render_releases,
 )
@@ -39,6 +42,13 @@ def _sentences(value: str) -> int:
     number = int(value)
     if not 1 <= number <= 10:
         raise argparse.ArgumentTypeError("must be between 1 and 10")
+    return number
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
     return number
 
 
@@ -65,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("topic")
     digest.add_argument("--since", help="only releases this recent: 7d, 12h, 2w or a date")
     digest.add_argument("--sentences", type=_sentences, help="summary sentences per release (1-10)")
+    digest.add_argument("--page", type=_positive, help="only this page (from 1) of --per-page releases; default: all")
+    digest.add_argument("--per-page", type=_positive, default=10, help="releases per page with --page (default 10)")
     digest.add_argument("--json", action="store_true")
 
     quote = commands.add_parser("quote", help="find quotes by full-text relevance")
@@ -187,11 +199,26 @@ def _emit(data: Any) -> None:
 async def _digest(services: Services, args: argparse.Namespace) -> int:
     settings = services.settings
     since = parse_since(args.since, services.clock(), settings.tz) if args.since else None
-    digest = await services.digests.digest(args.topic, since, args.sentences)
+    service = services.digests
+    if args.page:
+        digest = await service.digest(args.topic, since, args.sentences, page=args.page, per_page=args.per_page)
+        if args.json:
+            _emit(digest_json(digest))
+        else:
+            print(render_digest(digest, settings.tz))
+        return 0
+    # Every matching release, read a page at a time; the heading says how many there are.
+    pages = service.whole_digest(args.topic, since, args.sentences)
     if args.json:
-        _emit(digest_json(digest))
-    else:
-        print(render_digest(digest, settings.tz))
+        found = [page async for page in pages]
+        whole = replace(found[0], items=tuple(item for page in found for item in page.items))
+        _emit(digest_json(whole))
+        return 0
+    async for page in pages:
+        if page.offset == 0:
+            print(digest_heading(page, settings.tz, whole=True))
+        for item in page.items:
+            print("\n" + render_item(item, settings.tz))
     return 0
 
 

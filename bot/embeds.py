@@ -265,7 +265,10 @@ def digest_pages(digest: Digest, tz: tzinfo, label: str | None = None) -> list[P
         embed.set_author(name=author)
         return [Page(embeds=[embed])]
 
-    budget = MESSAGE_EMBED_TOTAL_LIMIT - len(author)  # the author line is added to each page's first embed
+    # A digest that is one page of many says so on each message: "40,130 releases match, showing 11–20".
+    counted = f" · {digest.count_line}" if digest.total else ""
+    author = truncate(author, EMBED_AUTHOR_LIMIT - len(counted)) + counted
+    budget = MESSAGE_EMBED_TOTAL_LIMIT - len(author)
     shown = [(release_embed(item, tz), item.release) for item in digest.items]
     pages = [
         Page(embeds=[embed for embed, _ in group], releases=[release for _, release in group])

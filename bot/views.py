@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
 import discord
@@ -41,6 +41,9 @@ class QuoteProvider(Protocol):
         """The stored release and all its quotes, or ``None`` if the release is gone or the server where the
         button was clicked (``None`` outside any server) does not see it."""
         ...
+
+
+MorePages = Callable[[], Awaitable[tuple[list[Page], bool]]]
 
 
 def _quotes_label(release: Release) -> str:
@@ -110,6 +113,7 @@ class PaginatorView(discord.ui.View):
 
     Only ``author_id`` may flip (``None`` lets anyone). Digest pages also get their Quotes buttons, which stay
     usable after the paginator times out. Send it with :meth:`start` so the view can tidy up on timeout.
+    ``more`` loads the pages that follow the last one (and whether more follow those), when Next reaches it.
     """
 
     def __init__(
@@ -117,12 +121,14 @@ class PaginatorView(discord.ui.View):
         pages: Sequence[Page | discord.Embed],
         author_id: int | None,
         timeout: float | None = PAGINATOR_TIMEOUT,
+        more: MorePages | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         if not pages:
             raise ValueError("PaginatorView needs at least one page")
         self.pages = [p if isinstance(p, Page) else Page(embeds=[p]) for p in pages]
         self.author_id = author_id
+        self.more = more
         self.index = 0
         self._interaction: discord.Interaction[Any] | None = None
         self._message: discord.WebhookMessage | None = None
@@ -147,10 +153,10 @@ class PaginatorView(discord.ui.View):
     def _render(self) -> None:
         """Rebuild the components for the current page: nav buttons (if >1 page) and its Quotes buttons."""
         self.clear_items()
-        if len(self.pages) > 1:
+        if len(self.pages) > 1 or self.more is not None:
             self.previous_button.disabled = self.index == 0
-            self.next_button.disabled = self.index == len(self.pages) - 1
-            self.counter_button.label = f"{self.index + 1}/{len(self.pages)}"
+            self.next_button.disabled = self.index == len(self.pages) - 1 and self.more is None
+            self.counter_button.label = f"{self.index + 1}/{len(self.pages)}{'+' if self.more else ''}"
             for button in (self.previous_button, self.counter_button, self.next_button):
                 self.add_item(button)
         _add_quotes_buttons(self, self.current.releases, first_row=1)
@@ -194,7 +200,12 @@ class PaginatorView(discord.ui.View):
         await self._show(interaction, self.index + 1)
 
     async def _show(self, interaction: discord.Interaction[Any], index: int) -> None:
-        """Switch to page ``index`` (clamped) and edit the message in place."""
+        """Switch to page ``index`` (clamped, loading more pages first if needed) and edit the message in place."""
+        if index >= len(self.pages) and self.more is not None:
+            pages, more_follow = await self.more()
+            self.pages.extend(pages)
+            if not more_follow or not pages:
+                self.more = None
         self.index = max(0, min(index, len(self.pages) - 1))
         self._render()
         await interaction.response.edit_message(embeds=self.current.embeds, view=self, allowed_mentions=NO_MENTIONS)
@@ -207,7 +218,7 @@ class PaginatorView(discord.ui.View):
         # discord.py unregisters a view's DynamicItem classes when that view expires, which would break the
         # persistent Quotes buttons on every other message until the next send; put QuotesButton back.
         _keep_quotes_registered(self._interaction.client)
-        if len(self.pages) == 1:
+        if len(self.pages) == 1 and self.more is None:
             return  # no nav buttons to disable
         for button in (self.previous_button, self.next_button):
             button.disabled = True

@@ -141,11 +141,33 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """The answer to ``/digest TOPIC``: matching releases, newest first."""
+    """The answer to ``/digest TOPIC``: one page of the matching releases, newest first, and how many match."""
 
     topic: str
     items: tuple[DigestItem, ...]
     since: datetime | None = None
+    total: int = 0  # how many releases match in all; ``items`` show one page of them
+    offset: int = 0  # how many matching releases come before this page
+    shown: int = 0  # how many matching releases this page holds (copies of one story make one item)
+
+    @property
+    def count_line(self) -> str:
+        """What the page shows of the whole, e.g. ``"40,130 releases match, showing 1–10"``."""
+        shown = max(self.shown, len(self.items))
+        return matches_line(max(self.total, self.offset + shown), self.offset, shown)
+
+    @property
+    def more_follow(self) -> bool:
+        """Whether matching releases follow this page."""
+        return self.offset + max(self.shown, len(self.items)) < self.total
+
+
+def matches_line(total: int, offset: int, shown: int) -> str:
+    """``"40,130 releases match, showing 11–20"``: ``shown`` releases after the first ``offset`` of ``total``."""
+    noun = "release matches" if total == 1 else "releases match"
+    if not shown:
+        return f"{total:,} {noun}, none on this page"
+    return f"{total:,} {noun}, showing {offset + 1:,}–{offset + shown:,}"
 
 
 @dataclass(frozen=True, slots=True)

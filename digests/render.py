@@ -59,13 +59,17 @@ def render_item(item: DigestItem, tz: tzinfo) -> str:
     return "\n".join(lines)
 
 
+def digest_heading(digest: Digest, tz: tzinfo, whole: bool = False) -> str:
+    """The first line of a digest: how many releases match (and which are shown, unless ``whole``)."""
+    total = max(digest.total, len(digest.items))
+    count = f"{total:,} release{'s' if total != 1 else ''}" if whole else digest.count_line
+    header = f"Digest: {digest.topic} — {count}"
+    return header + (f" since {_date(digest.since, tz)}" if digest.since else "")
+
+
 def render_digest(digest: Digest, tz: tzinfo) -> str:
-    """The terminal answer to ``digest TOPIC``."""
-    count = len(digest.items)
-    header = f"Digest: {digest.topic} — {count} release{'s' if count != 1 else ''}"
-    if digest.since:
-        header += f" since {_date(digest.since, tz)}"
-    return "\n\n".join([header, *(render_item(item, tz) for item in digest.items)])
+    """The terminal answer to ``digest TOPIC --page N``: one page and what it shows of the whole."""
+    return "\n\n".join([digest_heading(digest, tz), *(render_item(item, tz) for item in digest.items)])
 
 
 def render_quote_hits(query: str, hits: Sequence[QuoteHit], tz: tzinfo) -> str:
@@ -138,6 +142,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     return {
         "topic": digest.topic,
         "since": digest.since.isoformat() if digest.since else None,
+        "total": max(digest.total, len(digest.items)),
+        "offset": digest.offset,
         "releases": [
             {
                 **release_json(item.release),

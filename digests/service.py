@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -23,6 +23,9 @@ from digests.topics import closest
 from digests.userinput import MAX_NAME_CHARS, MAX_QUERY_CHARS, bounded, encodable, partial
 
 log = logging.getLogger(__name__)
+
+
+DIGEST_PAGE = 10  # releases per digest page
 
 
 class UnknownTopicError(LookupError):
@@ -267,17 +270,39 @@ class DigestService:
         topic: str,
         since: datetime | None = None,
         sentences: int | None = None,
-        limit: int = 50,
         *,
+        page: int = 1,
+        per_page: int = DIGEST_PAGE,
         guild_id: int | None = None,
     ) -> Digest:
-        """The digest of every release about ``topic`` that the server sees, newest first; :class:`UnknownTopicError`
-        if none. ``guild_id=None`` (the operator) sees every release; see :mod:`digests.store.scope`."""
+        """Page ``page`` (from 1) of the digest of the releases about ``topic`` that the server sees, newest first,
+        with how many match in all; :class:`UnknownTopicError` if none does. A page past the end has no items.
+        ``guild_id=None`` (the operator) sees every release; see :mod:`digests.store.scope`."""
         topic = bounded(topic, "topic", MAX_NAME_CHARS)
-        releases = await self.repo.for_topic(topic, since, limit, guild_id=guild_id)
-        if not releases:
+        offset = (max(page, 1) - 1) * per_page
+        total, releases = await self.repo.topic_page(topic, since, per_page, offset, guild_id=guild_id)
+        if not total:
             raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id), since)
-        return Digest(topic=topic, items=tuple(await self.items(releases, sentences, guild_id=guild_id)), since=since)
+        items = tuple(await self.items(releases, sentences, guild_id=guild_id))
+        return Digest(topic=topic, items=items, since=since, total=total, offset=offset, shown=len(releases))
+
+    async def whole_digest(
+        self,
+        topic: str,
+        since: datetime | None = None,
+        sentences: int | None = None,
+        per_page: int = 50,
+        *,
+        guild_id: int | None = None,
+    ) -> AsyncIterator[Digest]:
+        """Every page of a digest in turn (the first raises :class:`UnknownTopicError` if nothing matches)."""
+        page = 1
+        while True:
+            digest = await self.digest(topic, since, sentences, page=page, per_page=per_page, guild_id=guild_id)
+            yield digest
+            if not digest.more_follow or not digest.shown:
+                return
+            page += 1
 
     async def suggest(self, topic: str, *, guild_id: int | None = None) -> list[str]:
         """The known topics (of the releases the server sees) closest to ``topic``."""
@@ -302,12 +327,9 @@ class DigestService:
         query = bounded(query, "query", MAX_QUERY_CHARS)
         speaker = bounded(speaker, "speaker name", MAX_NAME_CHARS) if speaker else None
         topic = bounded(topic, "topic", MAX_NAME_CHARS) if topic else None
-        if topic:
-            ids = await self.repo.topic_release_ids(topic, guild_id=guild_id)
-            if not ids:
-                raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id))
-            release_ids = ids if release_ids is None else [i for i in release_ids if i in ids]
-        hits = await self.repo.search_quotes(query, speaker, release_ids, limit * 2, guild_id=guild_id)
+        if topic and not await self.repo.has_topic(topic, guild_id=guild_id):
+            raise UnknownTopicError(topic, await self.suggest(topic, guild_id=guild_id))
+        hits = await self.repo.search_quotes(query, speaker, release_ids, limit * 2, guild_id=guild_id, topic=topic)
         return (await self._quote_once_per_story(hits, guild_id))[:limit]
 
     async def _quote_once_per_story(self, hits: Sequence[QuoteHit], guild_id: int | None) -> list[QuoteHit]:

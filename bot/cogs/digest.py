@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import digest_pages, releases_pages
+from bot.embeds import Page, digest_pages, releases_pages
 from bot.replies import AUTOCOMPLETE_LIMIT, choices, send_error, unknown_topic_message, within_deadline
 from bot.views import PaginatorView
 from digests.periods import parse_since
@@ -47,15 +47,23 @@ class DigestCog(commands.Cog):
         except ValueError as exc:
             await send_error(interaction, str(exc))
             return
+        scope = server_scope(interaction.guild_id)
         try:
-            digest = await within_deadline(
-                interaction,
-                self.service.digest(topic, since_at, sentences, guild_id=server_scope(interaction.guild_id)),
-            )
+            digest = await within_deadline(interaction, self.service.digest(topic, since_at, sentences, guild_id=scope))
         except UnknownTopicError as exc:
             await send_error(interaction, unknown_topic_message(exc), exc.suggestions)
             return
-        await PaginatorView(digest_pages(digest, tz), author_id=interaction.user.id).start(interaction)
+        shown = {"page": 1}
+
+        async def more() -> tuple[list[Page], bool]:
+            """The next digest page's messages, and whether more releases follow."""
+            shown["page"] += 1
+            following = await self.service.digest(topic, since_at, sentences, page=shown["page"], guild_id=scope)
+            return digest_pages(following, tz), following.more_follow
+
+        more_pages = more if digest.more_follow else None
+        view = PaginatorView(digest_pages(digest, tz), author_id=interaction.user.id, more=more_pages)
+        await view.start(interaction)
 
     @digest.autocomplete("topic")
     async def topic_choices(

@@ -29,15 +29,26 @@ class FullText(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Plans:
+    """Table hints after ``releases r`` for reading a topic's releases newest first: along the ``releases_newest``
+    index (a frequent topic: stop once the page is full), or by id then sorted (a rare one). SQLite's planner
+    cannot tell the two apart from the query; PostgreSQL's chooses from its statistics (no hint)."""
+
+    newest_first: str
+    by_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dialect:
     """What a repository needs to know about the engine it talks to."""
 
     name: DialectName
     fts: FullText
     like: str  # case-insensitive LIKE: SQLite's LIKE is (for ASCII), PostgreSQL's is not
+    plans: Plans
 
 
 DIALECTS: dict[DialectName, Dialect] = {
-    "sqlite": Dialect("sqlite", SQLiteFullText(), "LIKE"),
-    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE"),
+    "sqlite": Dialect("sqlite", SQLiteFullText(), "LIKE", Plans("INDEXED BY releases_newest", "NOT INDEXED")),
+    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE", Plans("", "")),
 }

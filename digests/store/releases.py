@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from digests.models import Analysis, Quote, QuoteHit, Release, ReleaseDraft, Sentence, TopicTerms
-from digests.store import fts, stories
+from digests.store import counts, fts, stories
 from digests.store.db import Database, Row, from_db_time, to_db_time, to_db_time_or_none
 from digests.store.scope import visible_release
 from digests.topics import STOP_WORDS, normalise, topic_terms
@@ -28,7 +29,9 @@ _QUOTE_COLUMNS = """
 """
 _RELEASE_FROM = "releases r JOIN release_versions v ON v.id = r.current_version_id"
 # Newest first: the publication date when known, else when we first stored it.
-_NEWEST_FIRST = "COALESCE(r.published_at, r.created_at) DESC, r.id DESC"
+_NEWEST_FIRST = "r.sort_at DESC, r.id DESC"  # sort_at = COALESCE(published_at, created_at), indexed
+# Above this many matches a topic's page is read in index order (newest first) instead of sorting the matches.
+_DENSE_TOPIC = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class ReleaseRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._fts = db.dialect.fts
+        self._plans = db.dialect.plans
         self._like = db.dialect.like
         self._all = db.fetch_all
         self._one = db.fetch_one
@@ -119,7 +123,20 @@ class ReleaseRepository:
             await self._scope(result.release_id, source_id, is_global)
             return result
 
+    async def save_many(
+        self, items: Sequence[tuple[ReleaseDraft, Analysis | None, datetime]], algorithm: str
+    ) -> list[SaveResult]:
+        """Store several global releases (``(draft, analysis, now)`` each, as :meth:`save`) in one transaction."""
+        async with self._db.transaction():
+            results = []
+            for draft, analysis, now in items:
+                result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), True)
+                await self._scope(result.release_id, None, True)
+                results.append(result)
+            return results
+
     async def _scope(self, release_id: int, source_id: int | None, is_global: bool) -> None:
+        before = await counts.buckets_of(self._db, release_id)
         if source_id is not None:
             await self._db.execute(
                 "INSERT INTO release_sources (release_id, source_id) VALUES (?, ?) "
@@ -128,6 +145,7 @@ class ReleaseRepository:
             )
         if is_global:
             await self._db.execute("UPDATE releases SET is_global = 1 WHERE id = ? AND is_global = 0", (release_id,))
+        await counts.move_release(self._db, release_id, before, await counts.buckets_of(self._db, release_id))
 
     async def _save(
         self,
@@ -163,16 +181,27 @@ class ReleaseRepository:
         if row is None:
             release_id = await self._db.insert(
                 "INSERT INTO releases (canonical_id, title, url, source, published_at, tags, created_at, updated_at,"
-                " is_global) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft.canonical_id, *metadata, to_db_time(now), to_db_time(now), int(is_global)),
+                " is_global, sort_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.canonical_id,
+                    *metadata,
+                    to_db_time(now),
+                    to_db_time(now),
+                    int(is_global),
+                    metadata[3] or to_db_time(now),
+                ),
             )
             version, status = 1, "added"
         else:
             release_id, version, status = row["id"], row["version"] + 1, "updated"
             await self._update_metadata(release_id, metadata, now)
             await self._db.execute(self._fts.delete_version_quotes, (row["vid"],))
+        speakers_before = await counts.release_speakers(self._db, release_id) if row is not None else Counter()
         version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
         await self._db.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
+        speakers = Counter(quote.speaker for quote in analysis.quotes if quote.speaker)
+        speakers.subtract(speakers_before)
+        await counts.change_speakers(self._db, await counts.buckets_of(self._db, release_id), speakers)
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis.topics)
         await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added")
@@ -180,9 +209,9 @@ class ReleaseRepository:
 
     async def _update_metadata(self, release_id: int, metadata: tuple[Any, ...], now: datetime) -> None:
         await self._db.execute(
-            "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ? "
-            "WHERE id = ?",
-            (*metadata, to_db_time(now), release_id),
+            "UPDATE releases SET title = ?, url = ?, source = ?, published_at = ?, tags = ?, updated_at = ?, "
+            "sort_at = COALESCE(?, created_at) WHERE id = ?",
+            (*metadata, to_db_time(now), metadata[3], release_id),
         )
 
     async def _insert_version(
@@ -246,6 +275,7 @@ class ReleaseRepository:
         await self._db.execute(self._fts.index_release, (release_id, title or "", body))
 
     async def _store_topics(self, release_id: int, topics: TopicTerms) -> None:
+        old = await counts.release_terms(self._db, release_id)
         await self._db.execute("DELETE FROM topic_terms WHERE release_id = ?", (release_id,))
         terms: dict[str, tuple[str, str | None]] = {}
         for acronym, expansion in topics.acronyms.items():
@@ -257,6 +287,8 @@ class ReleaseRepository:
             "INSERT INTO topic_terms (release_id, term, kind, alias) VALUES (?, ?, ?, ?)",
             [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
         )
+        new = {term: kind for term, (kind, _) in terms.items() if term}
+        await counts.change_topics(self._db, await counts.buckets_of(self._db, release_id), old, new)
 
     async def canonical_ids_from(self, source_id: int) -> set[str]:
         """The canonical id of every release a source has carried."""
@@ -374,23 +406,19 @@ class ReleaseRepository:
         )
         return [row["alias"] for row in rows]
 
-    async def _topic_filter(self, topic: str, guild_id: int | None) -> tuple[str, list[Any]] | None:
-        """The WHERE condition matching releases about ``topic`` (its words, or an acronym/expansion of it) that
-        the server sees."""
+    async def _topic_ids(self, topic: str, guild_id: int | None) -> tuple[str, list[Any]] | None:
+        """A subquery of the ids of the releases about ``topic`` (its words, or an acronym/expansion of it); the
+        caller adds the visibility condition."""
         term = normalise(topic)
         if not term:
             return None
         phrases = [term, *await self.topic_aliases(term, guild_id=guild_id)]
         placeholders = ", ".join("?" for _ in phrases)
-        visible, visible_params = visible_release(guild_id)
         match = fts.match_any(p.split() for p in phrases)
         assert match is not None  # term is not empty
         ids, match_params = self._fts.release_ids(match)
-        condition = (
-            f"(r.id IN ({ids}) OR r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))) "
-            f"AND {visible}"
-        )
-        return condition, [*match_params, *phrases, *visible_params]
+        subquery = f"{ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders})"
+        return subquery, [*match_params, *phrases]
 
     async def for_topic(
         self,
@@ -403,42 +431,62 @@ class ReleaseRepository:
     ) -> list[Release]:
         """Releases about ``topic`` that the server sees, newest first (``offset`` skips that many, to read them
         in pages)."""
-        found = await self._topic_filter(topic, guild_id)
+        return (await self.topic_page(topic, since, limit, offset, guild_id=guild_id, count=False))[1]
+
+    async def topic_page(
+        self,
+        topic: str,
+        since: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        guild_id: int | None = None,
+        count: bool = True,
+    ) -> tuple[int, list[Release]]:
+        """How many releases about ``topic`` the server sees (since ``since``), and ``limit`` of them from
+        ``offset``, newest first. ``count=False`` skips the count (returns -1)."""
+        found = await self._topic_ids(topic, guild_id)
         if found is None:
-            return []
-        condition, params = found
+            return 0, []
+        subquery, params = found
+        visible, visible_params = visible_release(guild_id)
+        condition = f"r.id IN ({subquery}) AND {visible}"
+        params += visible_params
         if since is not None:
-            condition += " AND COALESCE(r.published_at, r.created_at) >= ?"
+            condition += " AND r.sort_at >= ?"
             params.append(to_db_time(since))
+        total = -1
+        if count:
+            row = await self._one(f"SELECT COUNT(*) AS n FROM releases r WHERE {condition}", params)
+            total = int(row["n"]) if row else 0
+            if total <= offset:
+                return total, []
+        # A frequent topic is read newest first along the index until the page is full; a rare one is looked up
+        # by id and its few matches sorted. Same rows in the same order either way.
+        plan = self._plans.newest_first if not count or total > _DENSE_TOPIC else self._plans.by_id
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {condition} ORDER BY {_NEWEST_FIRST} "
-            "LIMIT ? OFFSET ?",
+            f"SELECT {_RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
+            f"WHERE {condition} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [_release(row) for row in rows]
+        return total, [_release(row) for row in rows]
 
-    async def topic_release_ids(self, topic: str, *, guild_id: int | None = None) -> list[int]:
-        """The ids of every release about ``topic`` that the server sees."""
-        found = await self._topic_filter(topic, guild_id)
+    async def has_topic(self, topic: str, *, guild_id: int | None = None) -> bool:
+        """Whether the server sees any release about ``topic``."""
+        found = await self._topic_ids(topic, guild_id)
         if found is None:
-            return []
-        condition, params = found
-        rows = await self._all(f"SELECT r.id FROM releases r WHERE {condition}", params)
-        return [row["id"] for row in rows]
+            return False
+        visible, params = visible_release(guild_id)
+        row = await self._one(
+            f"SELECT 1 FROM releases r WHERE r.id IN ({found[0]}) AND {visible} LIMIT 1", [*found[1], *params]
+        )
+        return row is not None
 
     async def known_topics(self, prefix: str = "", limit: int = 200, *, guild_id: int | None = None) -> list[str]:
-        """Topic terms of the releases the server sees, most widely used first; acronyms before other kinds among
-        equals."""
-        visible, params = visible_release(guild_id)
-        rows = await self._all(
-            "SELECT t.term, COUNT(*) AS n, "
-            "MIN(CASE t.kind WHEN 'acronym' THEN 0 WHEN 'expansion' THEN 1 ELSE 2 END) AS k "
-            "FROM topic_terms t JOIN releases r ON r.id = t.release_id "
-            f"WHERE t.term {self._like} ? ESCAPE '\\' AND {visible} GROUP BY t.term ORDER BY n DESC, k, t.term "
-            "LIMIT ?",
-            (_like(normalise(prefix))[1:] if prefix else "%", *params, limit),
-        )
-        return [row["term"] for row in rows]
+        """Topic terms of the releases the server sees starting with ``prefix``, most widely used first; acronyms
+        before other kinds among equals (from the counts kept at write time)."""
+        buckets = await counts.viewer_buckets(self._db, guild_id)
+        return await counts.top_topics(self._db, buckets, normalise(prefix) if prefix else "", limit)
 
     async def summary_sentences(self, version_ids: Sequence[int], count: int) -> dict[int, tuple[Sentence, ...]]:
         """The ``count`` best sentences of each version, in document order, in one query."""
@@ -489,17 +537,21 @@ class ReleaseRepository:
         limit: int = 10,
         *,
         guild_id: int | None = None,
+        topic: str | None = None,
     ) -> list[QuoteHit]:
         """Quotes of current versions of the releases the server sees, ranked by full-text relevance to ``query``.
 
         Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
-        "what did Singh say about withdrawal" still finds the quote.
+        "what did Singh say about withdrawal" still finds the quote. ``topic`` keeps the releases about it.
         """
+        about = await self._topic_ids(topic, guild_id) if topic else None
+        if topic and about is None:
+            return []
         words = search_words(query)
         for match in (fts.match_all(words), fts.match_any([w] for w in _content_words(query))):
             if match is None:
                 continue
-            hits = await self._search_quotes(match, speaker, release_ids, limit, guild_id)
+            hits = await self._search_quotes(match, speaker, release_ids, about, limit, guild_id)
             if hits:
                 return hits
         return []
@@ -509,6 +561,7 @@ class ReleaseRepository:
         match: fts.Match,
         speaker: str | None,
         release_ids: Sequence[int] | None,
+        about: tuple[str, list[Any]] | None,
         limit: int,
         guild_id: int | None,
     ) -> list[QuoteHit]:
@@ -522,6 +575,10 @@ class ReleaseRepository:
         if release_ids is not None:
             clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
             params.extend(release_ids)
+        if about is not None:
+            # The topic's releases as a subquery: never one bound variable per release.
+            clauses.append(f"q.release_id IN ({about[0]})")
+            params.extend(about[1])
         rows = await self._all(
             f"SELECT {_QUOTE_COLUMNS}, {_RELEASE_COLUMNS} FROM ({hits}) AS hit "
             "JOIN quotes q ON q.id = hit.rowid JOIN releases r ON r.id = q.release_id "
@@ -533,12 +590,6 @@ class ReleaseRepository:
 
     async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
         """Speakers of current quotes of the releases the server sees, most quoted first, whose name contains
-        ``prefix``."""
-        visible, params = visible_release(guild_id)
-        rows = await self._all(
-            "SELECT q.speaker, COUNT(*) AS n FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
-            f"WHERE q.speaker IS NOT NULL AND q.speaker {self._like} ? ESCAPE '\\' AND {visible} GROUP BY q.speaker "
-            "ORDER BY n DESC, q.speaker LIMIT ?",
-            (_like(prefix.strip()), *params, limit),
-        )
-        return [row["speaker"] for row in rows]
+        ``prefix`` (from the counts kept at write time)."""
+        buckets = await counts.viewer_buckets(self._db, guild_id)
+        return await counts.top_speakers(self._db, buckets, _like(prefix.strip()), limit, self._like)

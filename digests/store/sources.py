@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from digests.store import counts
 from digests.store.db import Database, Row, from_db_time, to_db_time
 from digests.store.scope import visible_source
 
@@ -107,11 +108,15 @@ class SourceRepository:
                 )
                 if is_global:
                     await conn.execute("UPDATE sources SET is_global = 1 WHERE key = ?", (key,))
-                    await conn.execute(
-                        "UPDATE releases SET is_global = 1 WHERE is_global = 0 AND id IN (SELECT rs.release_id "
+                    turning = await conn.fetch_all(
+                        "SELECT r.id FROM releases r WHERE r.is_global = 0 AND r.id IN (SELECT rs.release_id "
                         "FROM release_sources rs JOIN sources s ON s.id = rs.source_id WHERE s.key = ?)",
                         (key,),
                     )
+                    for turned in turning:  # one by one: an operator's rare step; the counts move with each
+                        before = await counts.buckets_of(conn, turned["id"])
+                        await conn.execute("UPDATE releases SET is_global = 1 WHERE id = ?", (turned["id"],))
+                        await counts.move_release(conn, turned["id"], before, [counts.EVERY, counts.GLOBAL])
         row = await self._db.fetch_one(f"{_SOURCE_SELECT} WHERE s.key = ?", (key,))
         assert row is not None  # just written
         return _source(row), created

@@ -68,6 +68,16 @@ def test_digest_hmc(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert all(q["speaker"] == "Sabrina Singh" for q in release["quotes"])
 
 
+def test_digest_says_how_many_match_and_pages(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "ingest", "seeds")
+    code, out, _ = run(capsys, "digest", "hmc")
+    assert code == 0 and out.startswith("Digest: hmc — 1 release\n")
+    code, out, _ = run(capsys, "digest", "hmc", "--page", "1")
+    assert code == 0 and out.startswith("Digest: hmc — 1 release matches, showing 1–1\n")
+    code, out, _ = run(capsys, "digest", "hmc", "--page", "2", "--json")
+    assert json.loads(out)["total"] == 1 and json.loads(out)["releases"] == []
+
+
 def test_digest_since_and_unknown_topic(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "ingest", "seeds")
     code, _, err = run(capsys, "digest", "hmc", "--since", "7d")

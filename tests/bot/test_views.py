@@ -352,3 +352,25 @@ async def test_paginator_timeout_disables_paging_but_keeps_quotes(
     click(client, view, f"rd:quotes:{release_id}")
     await adapter.wait_for(3)
     assert client.asked == [release_id]
+
+
+async def test_paginator_loads_more_pages_when_next_reaches_the_last(
+    adapter: RecordingAdapter, client: FakeClient
+) -> None:
+    pages = many_pages(3)
+    loads = []
+
+    async def more() -> tuple[list[Page], bool]:
+        loads.append(len(loads))
+        return [pages[1 + len(loads) - 1]], len(loads) < 2
+
+    view = PaginatorView(pages[:1], author_id=AUTHOR_ID, more=more)
+    await view.start(command_interaction(client))
+    assert view.counter_button.label == "1/1+" and not view.next_button.disabled
+    for clicks in (1, 2):
+        assert view.next_button.custom_id is not None
+        click(client, view, view.next_button.custom_id)
+        (_, _, edit) = (await adapter.wait_for(clicks + 1))[clicks]
+        assert edit["data"]["embeds"] == [e.to_dict() for e in pages[clicks].embeds]
+    assert loads == [0, 1] and view.counter_button.label == "3/3" and view.next_button.disabled
+    view.stop()

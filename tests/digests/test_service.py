@@ -1,3 +1,4 @@
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,6 +9,7 @@ from digests.models import Quote, ReleaseDraft, Sentence
 from digests.service import DigestService, UnknownTopicError
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
+from digests.store.sqlite_engine import SQLiteEngine
 from digests.store.state import StateRepository
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +99,35 @@ async def test_a_poorer_source_keeps_known_metadata_and_tags_update_topics(servi
     assert (await service.ingest_draft(replace(rich, tags=("zebra",)))).status == "metadata"
     assert [r.canonical_id for r in await service.repo.for_topic("zebra")] == ["k"]
     assert await service.repo.for_topic("oldtag") == []
+
+
+async def test_digest_says_how_many_match_and_pages_newest_first(service: DigestService) -> None:
+    for n in range(25):
+        published = datetime(2024, 1, 1 + n, tzinfo=UTC)
+        body = f"Release {n}: the harbour authority met. It met again."
+        await service.ingest_draft(ReleaseDraft(canonical_id=f"h{n}", body=body, published_at=published))
+    first = await service.digest("harbour")
+    assert first.total == 25 and first.count_line == "25 releases match, showing 1–10"
+    assert [item.release.canonical_id for item in first.items] == [f"h{n}" for n in range(24, 14, -1)]
+    third = await service.digest("harbour", page=3)
+    assert third.count_line == "25 releases match, showing 21–25"
+    assert [item.release.canonical_id for item in third.items] == ["h4", "h3", "h2", "h1", "h0"]
+    assert (await service.digest("harbour", page=4)).items == ()
+    pages = [page async for page in service.whole_digest("harbour", per_page=7)]
+    assert [len(page.items) for page in pages] == [7, 7, 7, 4]
+    since = await service.digest("harbour", since=datetime(2024, 1, 20, tzinfo=UTC))
+    assert since.total == 6
+
+
+async def test_quote_search_about_a_topic_binds_no_variable_per_release(service: DigestService, db: Database) -> None:
+    for n in range(30):
+        body = f'Release {n} about the harbour. "The harbour reopens on day {n}," said Ann Lee, the harbour master.'
+        await service.ingest_draft(ReleaseDraft(canonical_id=f"h{n}", body=body))
+    # SQLite's default build allows 32,766 variables; with a limit of 20 a 30-release topic must still work.
+    engine = db.engine
+    if not isinstance(engine, SQLiteEngine):
+        pytest.skip("SQLite's variable limit")
+    conn = engine.conn
+    await conn._execute(conn._conn.setlimit, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 20)  # aiosqlite's own thread
+    hits = await service.search_quotes("reopens", topic="harbour", limit=5)
+    assert len(hits) == 5 and all(hit.quote.speaker == "Ann Lee" for hit in hits)

@@ -73,7 +73,11 @@ async def test_every_read_hides_another_servers_release(world: World) -> None:
         assert await visible_ids(world, guild) == expected, guild
         assert {x.id for x in await r.recent("harbor", guild_id=guild)} == expected
         assert {x.id for x in await r.for_topic("harbor", guild_id=guild)} == expected
-        assert set(await r.topic_release_ids("harbor", guild_id=guild)) == expected
+        total, page = await r.topic_page("harbor", guild_id=guild)
+        assert total == len(expected) and {x.id for x in page} == expected
+        assert await r.has_topic("harbor", guild_id=guild)
+        hits = await r.search_quotes("harbor", guild_id=guild, topic="harbor")
+        assert ("Ames" in {hit.quote.speaker for hit in hits}) is sees_harbor
         assert ("hsb" in await r.known_topics(guild_id=guild)) is sees_harbor
         assert (await r.topic_aliases("hsb", guild_id=guild) == ["harbor safety board"]) is sees_harbor
         assert ("Ames" in await r.speakers(guild_id=guild)) is sees_harbor
