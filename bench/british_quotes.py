@@ -4,7 +4,7 @@ Run by hand: ``.venv/bin/python bench/british_quotes.py [--data FILE] [--draw]``
 random (seed 2026) from the stories of ``cnndm-sample/train-100.jsonl`` that quote with single marks only, with the
 text around each, as they were read; ``bench/data/british_quotes_check.tsv`` holds the verdicts written by hand.
 Printed: the verdicts' tallies, and how many of the drawn quotes the extractor still finds at the same offsets
-(a changed extractor needs a new reading, not these verdicts).
+and with the same speakers (a changed extractor needs a new reading, not these verdicts).
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     quotes = Counter(row[3] for row in rows)
     speakers = Counter(row[4] for row in rows)
     same = sum((s[:10], str(q.start), str(q.end)) == tuple(r[:3]) for (s, _, q), r in zip(sample, rows, strict=True))
+    moved = sum((q.speaker or "-") != r[6] for (_, _, q), r in zip(sample, rows, strict=True))
     print(f"hand-checked quotes: {len(rows)}; the extractor still finds {same} of them at the same offsets")
+    print(f"speakers the extractor gives differently since the reading: {moved} (their verdicts are stale)")
     print(f"quotation right: {quotes['1']} of {len(rows)}")
     judged = speakers["right"] + speakers["wrong"]
     print(f"speaker right: {speakers['right']} of {judged} judged ({speakers['unjudged']} not judged)")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from digests.quotes.lexicon import (
+    ADDRESSEE_VERBS,
     BETWEEN,
     CONJUNCTIONS,
     CONJUNCTIONS_AND_BETWEEN,
@@ -15,6 +16,7 @@ from digests.quotes.lexicon import (
     LEADING_ADVERBIALS,
     NAMING_VERBS,
     PARTICIPLES,
+    PASSIVE_AUXILIARIES,
     PRONOUN_GENDER,
     SPEECH_VERBS,
     SUBORDINATING_ONLY,
@@ -78,7 +80,7 @@ def attribution_at(body: str, verb: re.Match[str], lo: int, hi: int, name_words:
     before = strip_parentheses(before)
     if verb.group().lower() in PARTICIPLES:
         return _participle(body, verb, before, boundary, name_words)
-    if body.startswith(" by ", verb.end()):
+    if body.startswith(" by ", verb.end()) and before and before[-1].bare in PASSIVE_AUXILIARIES:
         # "Rubio was asked by moderator Gerard Baker whether …": the speaker follows "by".
         after = clause_tokens(body, verb.end() + 4, min(hi, verb.end() + WINDOW), backwards=False)[0][:14]
         mention = parse_phrase(body, after, before_verb=False) if after and after[0].is_word else None
@@ -140,8 +142,12 @@ def _speaker_after(body: str, verb: re.Match[str], hi: int, subject: Mention | N
     """ "said Singh": the speaker after the verb; a description before the verb (``subject``) gives way only to
     a name standing alone after it ("The paradox of Nancy, says Carl Anthony, historian at …")."""
     after = clause_tokens(body, verb.end(), min(hi, verb.end() + WINDOW), backwards=False)[0][:14]
-    if subject is not None and not named_segment(body, after):
+    # Who is told is never the speaker: "the Foreign Secretary told BBC1's Breakfast", "one user told Mr Bannatyne".
+    addressed = verb.group().lower() in ADDRESSEE_VERBS
+    if subject is not None and (addressed or not named_segment(body, after)):
         return Attribution(subject.start, verb.end(), subject)
+    if addressed:
+        return None
     if not after or not after[0].is_word:
         return None
     mention = parse_phrase(body, after, before_verb=False)

@@ -17,6 +17,8 @@ def load(name: str) -> frozenset[str]:
 PARTICIPLES = load("participles")
 SPEECH_VERBS = load("speech_verbs") | PARTICIPLES
 NAMING_VERBS = frozenset({"called", "calls", "described", "describes", "dubbed"})
+PASSIVE_AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})  # "was asked by X"
+ADDRESSEE_VERBS = frozenset({"told", "tells"})  # what follows them is who was told
 
 PRONOUN_GENDER = {"he": "m", "she": "f"}
 OTHER_PRONOUNS = frozenset({"they", "it", "we", "i", "you", "who", "which", "that", "this"})

@@ -83,8 +83,10 @@ def _other_kind(body: str, at: int, end: int, lo: int, hi: int) -> str:
 
 
 def normalize_other_marks(body: str, spans: list[tuple[int, int]]) -> str:
-    """``body`` with the marks of the other double conventions rewritten as “ and ” (a two-character mark as
-    the curly mark and a space), paragraph by paragraph; ``body`` itself when it has none."""
+    """``body`` with the marks of the other double conventions rewritten as “ and ”, paragraph by paragraph;
+    ``body`` itself when it has none. Two apostrophes become a straight mark, read by its context as straight
+    marks are (archives type them the same both ways), with a space on the outer side: `` ''Yes`` → ``  "Yes``,
+    ``no,''`` → ``no," ``. The other two-character marks become the curly mark and a space."""
     if _OTHER_MARKS.search(body) is None:
         return body
     chars = list(body)
@@ -95,9 +97,13 @@ def normalize_other_marks(body: str, spans: list[tuple[int, int]]) -> str:
             if end - at == 3:
                 # ,''' closes a single quote and then the double one; ''' opens the double one, then a single.
                 at, end = (at + 1, end) if kind == "close" else (at, end - 1)
-            chars[at] = CLOSE if kind == "close" else OPEN if kind == "open" else '"'
-            if end - at == 2:
-                chars[at + 1] = " "
+            if body[at] == "'":
+                # (a paragraph's first mark stays first: it may reopen a quote carried over)
+                chars[at : at + 2] = [" ", '"'] if kind == "open" and at > lo else ['"', " "]
+            else:
+                chars[at] = CLOSE if kind == "close" else OPEN
+                if end - at == 2:
+                    chars[at + 1] = " "
     return "".join(chars)
 
 

@@ -196,7 +196,7 @@ def leading_phrase(tokens: list[Token], *, after_verb: bool = False) -> list[Tok
             # a few lower-case words of a title ("pollster", "host") before the name
             or (
                 (cut < 6 if after_verb else cut < 3 and not named)
-                and tokens[cut].text.isalpha()
+                and tokens[cut].text.replace("-", "").isalpha()
                 and tokens[cut].text.islower()
                 and tokens[cut].bare not in NOT_IN_TITLE
                 and tokens[cut].bare not in PRONOUN_GENDER

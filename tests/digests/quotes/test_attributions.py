@@ -188,3 +188,26 @@ def test_apposition_and_appositive_place_are_skipped() -> None:
     first, second = quotes(body)
     assert first.speaker == "Harry Bond"
     assert second.speaker == "a Nevada Democrat"
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker"),
+    [
+        # "said by telephone": "by" names the speaker only after a passive ("was asked by")
+        ("“I think the government should tighten its gun control,” Ms. Gao said by telephone.", "Gao"),
+        # who is told is not the speaker
+        (
+            "‘We have to regard it as the greatest threat to us now,’ the Foreign Secretary told BBC1's Breakfast.",
+            "the Foreign Secretary",
+        ),
+        # a hyphenated title word before the name
+        (
+            "Republican front-runner Donald Trump is questioning whether he would go “if it were held in a mosque.”",
+            "Donald Trump",
+        ),
+        # two apostrophes with a space before the closing pair
+        ("''The reason he has been so successful is that he built coalitions, '' said Mr. Gunnels.", "Gunnels"),
+    ],
+)
+def test_attribution_edge_cases(body: str, speaker: str | None) -> None:
+    assert only(body).speaker == speaker
