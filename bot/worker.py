@@ -22,6 +22,7 @@ from bot.delivery import RateLimiter
 from bot.logs import configure_logging
 from bot.polling import FeedPoller
 from bot.scheduling import RunningJobs
+from bot.startup import EXIT_CONFIG
 from digests.config import Settings
 from digests.store.db import url_secrets
 
@@ -39,7 +40,7 @@ async def run_worker(settings: Settings) -> int:
             "error: DISCORD_TOKEN is not set; the worker needs it to tell servers about paused feeds (see README).",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_CONFIG
     configure_logging(settings.log_level, secrets=[token, *url_secrets(settings.db)])
     use_api_base(settings.discord_api_base)
     async with open_services(settings) as services:
@@ -50,7 +51,7 @@ async def run_worker(settings: Settings) -> int:
             await client.close()
             print("error: Discord rejected DISCORD_TOKEN (401 Unauthorized); reset the token and try again.",
                   file=sys.stderr)  # fmt: skip
-            return 2
+            return EXIT_CONFIG
         scheduler = AsyncIOScheduler(timezone=UTC)
         jobs = RunningJobs()
         poller = FeedPoller(

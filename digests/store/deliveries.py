@@ -78,9 +78,14 @@ class DeliveryLedger:
         A release is claimed when the subscription has no row for it, or a *posted* row at an older version
         (the release was edited since). A pending row, or a row at this version or newer, belongs to another
         run (or was already delivered): it is skipped.
+
+        Claims of one subscription are serialised by locking its row first (a no-op update: portable, and the
+        lock is held to the end of the transaction), so two processes claiming overlapping releases in different
+        orders wait for each other instead of deadlocking (PostgreSQL would abort one).
         """
-        claimed: list[Claim] = []
+        won: set[int] = set()
         async with self._db.transaction() as conn:
+            await conn.execute("UPDATE subscriptions SET id = id WHERE id = ?", (subscription_id,))
             for claim in claims:
                 changed = await conn.execute(
                     "INSERT INTO deliveries (subscription_id, release_id, version, kind, state, nonce, claimed_at) "
@@ -99,8 +104,8 @@ class DeliveryLedger:
                     ),
                 )
                 if changed > 0:
-                    claimed.append(claim)
-        return claimed
+                    won.add(claim.release_id)
+        return [claim for claim in claims if claim.release_id in won]
 
     async def pending(self, subscription_id: int) -> list[PendingMessage]:
         """The subscription's claimed but not yet posted messages, oldest claim first."""

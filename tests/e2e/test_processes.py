@@ -1,19 +1,20 @@
 """Many processes on one database, as deployed (docs/deploy.md): two shard processes and the feed poller.
 
-Real ``release-digest bot`` and ``release-digest worker`` processes (the commands of docs/compose.yaml) against the
-fake Discord: four servers, two on each shard, with subscriptions due at once; one shard process is killed with
-SIGKILL in the middle of its deliveries and started again; the polling worker is killed and the standby one takes
-over. Every subscription gets its digest exactly once, and none is lost.
+Real ``release-digest bot`` and ``release-digest worker`` processes (the services of deploy/compose.yaml) on one
+PostgreSQL database against the fake Discord: four servers, two on each shard, with subscriptions due at once;
+one shard process is killed with SIGKILL in the middle of its deliveries and started again; the polling worker is
+killed and the standby one takes over. Every subscription gets its digest exactly once, and none is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -22,11 +23,12 @@ from digests.config import Settings
 from digests.leases import POLLER_LEASE
 from digests.store.db import Database
 from digests.store.leases import LeaseRepository
-from tests.e2e.processes import Processes
+from tests.e2e.processes import ROOT, Processes
 from tests.e2e.test_subscriptions import add_release, digest_posts, release_ids, subscribe
 from tests.fake_discord import server as fake_server
 from tests.fake_discord.payloads import FakeChannel, FakeGuild
 from tests.fake_discord.server import FakeDiscord
+from tests.pg_server import PostgresServer
 
 TOKEN = "fake-token-for-processes"
 SHARDS = 2
@@ -39,6 +41,16 @@ FEED = (
 )
 
 pytestmark = pytest.mark.timeout(120)
+
+
+def service(name: str) -> tuple[list[str], dict[str, str]]:
+    """A service of deploy/compose.yaml: its ``release-digest`` arguments and its environment (but the database,
+    which the test provides)."""
+    spec = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))["services"][name]
+    program, *args = spec["command"]
+    assert program == "release-digest"
+    env = {key: str(value) for key, value in spec.get("environment", {}).items() if key != "RELEASE_DIGEST_DB"}
+    return args, env
 
 
 @pytest.fixture
@@ -56,6 +68,14 @@ async def feed_server() -> AsyncIterator[TestServer]:
         yield server
 
 
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> Iterator[str]:
+    """An empty, migrated PostgreSQL database on the session's throw-away server."""
+    url = postgres.acquire()
+    yield url
+    postgres.release(url)
+
+
 async def until(predicate: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
     """Wait for an asynchronous condition (checked every 50 ms)."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -66,7 +86,7 @@ async def until(predicate: Callable[[], Awaitable[bool]], timeout: float, what: 
 
 
 async def test_two_shards_and_the_poller_survive_sigkill_with_every_digest_posted_once(
-    tmp_path: Path, feed_server: TestServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, feed_server: TestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Discord's nonce check would hide a second post of the same message: turn it off, so only our ledger counts.
     monkeypatch.setattr(fake_server, "NONCE_WINDOW_S", 0)
@@ -76,17 +96,19 @@ async def test_two_shards_and_the_poller_survive_sigkill_with_every_digest_poste
         channels: dict[str, list[FakeChannel]] = {}  # guild id → its digest channels
         for guild in guilds:
             channels[guild.id] = [guild.channels[0], guild.add_channel("news"), guild.add_channel("briefings")]
-        db_path = tmp_path / "shared.db"
         feed_url = f"http://127.0.0.1:{feed_server.port}/feed.xml"
-        release_ids_ = await arrange(db_path, guilds, channels, feed_url)
+        release_ids_ = await arrange(pg_url, tmp_path, guilds, channels, feed_url)
 
+        shards = {name: service(name) for name in ("shard-0", "shard-1")}
+        worker_args, worker_env = service("worker")
+        assert [env["DISCORD_SHARD_IDS"] for _, env in shards.values()] == ["0", "1"]
+        assert {env["DISCORD_SHARD_COUNT"] for _, env in shards.values()} == {str(SHARDS)}
         processes = Processes(
             {
+                # What .env gives the services in production, and what the test needs instead of the real ones:
                 "DISCORD_TOKEN": TOKEN,
                 "DISCORD_API_BASE": fake.api_base,
-                "DISCORD_SHARD_COUNT": str(SHARDS),
-                "RELEASE_DIGEST_DB": str(db_path),
-                "RELEASE_DIGEST_POLL_IN_BOT": "false",
+                "RELEASE_DIGEST_DB": pg_url,
                 "RELEASE_DIGEST_ALLOW_PRIVATE_URLS": "true",
                 "RELEASE_DIGEST_POLL_MINUTES": "1",
                 # Short enough for a test: a dead holder's work is taken over within about 2 s.
@@ -96,7 +118,7 @@ async def test_two_shards_and_the_poller_survive_sigkill_with_every_digest_poste
             },
             tmp_path,
         )
-        db = await Database.open(db_path)
+        db = await Database.open(pg_url)
         leases = LeaseRepository(db)
 
         async def poller() -> str | None:
@@ -116,15 +138,15 @@ async def test_two_shards_and_the_poller_survive_sigkill_with_every_digest_poste
             return row is not None and row[0] == 0
 
         try:
-            for name in ("worker-1", "worker-2"):
-                await processes.start(name, "worker")
-            await processes.start("shard-0", "bot", DISCORD_SHARD_IDS="0")
-            await processes.start("shard-1", "bot", DISCORD_SHARD_IDS="1")
+            for name in ("worker-1", "worker-2"):  # the worker service runs two replicas
+                await processes.start(name, *worker_args, **worker_env)
+            for name in ("shard-0", "shard-1"):
+                await processes.start(name, *shards[name][0], **shards[name][1])
 
             await fake.wait_for(lambda: posted(shard0) >= 2, timeout=30, what="shard 0 started posting")
             await processes.kill("shard-0")
             at_kill = posted(shard0)
-            await processes.start("shard-0", "bot", DISCORD_SHARD_IDS="0")
+            await processes.start("shard-0", *shards["shard-0"][0], **shards["shard-0"][1])
             await fake.wait_for(lambda: posted(every) >= len(every), timeout=30, what="every digest posted")
             await until(nothing_pending, 10, "every post confirmed in the ledger")
 
@@ -160,12 +182,12 @@ async def test_two_shards_and_the_poller_survive_sigkill_with_every_digest_poste
 
 
 async def arrange(
-    db_path: Path, guilds: list[FakeGuild], channels: dict[str, list[FakeChannel]], feed_url: str
+    db_url: str, folder: Path, guilds: list[FakeGuild], channels: dict[str, list[FakeChannel]], feed_url: str
 ) -> list[int]:
     """Three releases, a subscription per channel due a minute ago (created two hours ago, so each process
     catches it up as soon as it starts), and a followed feed; returns the release ids."""
     now = datetime.now(UTC)
-    settings = Settings(_env_file=None, db=db_path, allow_private_urls=True, seeds_dir=db_path.parent / "none")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, db=db_url, allow_private_urls=True, seeds_dir=folder / "none")  # type: ignore[call-arg]
     async with open_services(settings, clock=lambda: now - timedelta(hours=2)) as services:
         ids = [await add_release(services, f"tide{n}", f"harbour works number {n}") for n in range(3)]
         due = f"{now - timedelta(minutes=1):%H:%M}"

@@ -1,6 +1,5 @@
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 from digests.models import ReleaseDraft
 from digests.service import DigestService
@@ -71,16 +70,18 @@ async def test_pending_messages_keep_claim_order(db: Database) -> None:
     assert [p.nonce for p in await ledger.pending(subscription_id)] == ["first", "second", "third"]
 
 
-async def test_two_processes_claiming_at_once_claim_each_release_once(tmp_path: Path) -> None:
-    first, second = await Database.open(tmp_path / "shared.db"), await Database.open(tmp_path / "shared.db")
-    try:
-        subscription_id, ids = await arrange(first, releases=30)
-        claims = [Claim(release_id, 1, "digest", str(release_id)) for release_id in ids]
+async def test_two_processes_claiming_at_once_claim_each_release_once(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    subscription_id, ids = await arrange(first, releases=30)
+    claims = [Claim(release_id, 1, "digest", str(release_id)) for release_id in ids]
+    for _ in range(3):
         got = await asyncio.gather(
             DeliveryLedger(first).claim(subscription_id, claims, NOW),
             DeliveryLedger(second).claim(subscription_id, list(reversed(claims)), NOW),
         )
         assert sorted(c.release_id for c in got[0] + got[1]) == sorted(ids)  # every release once, by one of them
-    finally:
-        await first.close()
-        await second.close()
+        for nonce in {c.nonce for c in claims}:
+            await DeliveryLedger(first).mark_posted(subscription_id, nonce, 1, NOW)
+        claims = [Claim(c.release_id, c.version + 1, "update", f"{c.nonce}+") for c in claims]  # edited since

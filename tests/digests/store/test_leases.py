@@ -1,7 +1,5 @@
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -11,16 +9,6 @@ from digests.store.leases import LeaseRepository
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=40)
-
-
-@pytest.fixture
-async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    """Two connections to one database file, each on its own thread, like two processes."""
-    first = await Database.open(tmp_path / "shared.db")
-    second = await Database.open(tmp_path / "shared.db")
-    yield first, second
-    await first.close()
-    await second.close()
 
 
 async def test_a_lease_is_held_renewed_and_taken_over_only_once_expired(db: Database) -> None:
