@@ -41,7 +41,7 @@ class Processes:
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
-    async def stop(self, name: str, timeout: float = 15.0) -> int:
+    async def stop(self, name: str, timeout: float = 30.0) -> int:
         """SIGTERM and wait for the exit code."""
         process = self.running.pop(name)
         process.send_signal(signal.SIGTERM)
