@@ -17,7 +17,7 @@ from digests.ingest.pages import PageError
 from digests.ingest.safety import ensure_safe_url
 from digests.ingest.web import fetch_feed_releases, fetch_page_release
 from digests.models import Release, ReleaseDraft
-from digests.service import DigestService, IngestOutcome, count_status, unforked_id
+from digests.service import DigestService, IngestOutcome, count_status, forked_id, unforked_id
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -184,6 +184,11 @@ class SourceService:
         key = release_key_or_none(url)
         events = await self.repo.history(canonical_or_raw(url), key, guild_id=guild_id)
         release = await self.digests.repo.by_canonical_id(key, guild_id=guild_id) if key else None
+        if release is None and key and guild_id is not None:  # maybe kept as this server's own copy
+            for source in await self.repo.all(guild_id):
+                release = await self.digests.repo.by_canonical_id(forked_id(key, source.id), guild_id=guild_id)
+                if release is not None:
+                    break
         return WhyReport(url=url, canonical_id=key, release=release, events=events)
 
     async def _ingest(self, source: Source | None, draft: ReleaseDraft) -> IngestOutcome:

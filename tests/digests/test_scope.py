@@ -182,6 +182,18 @@ async def test_a_servers_feed_never_rewrites_what_others_see(world: World) -> No
     assert (await world.sources.poll(source)).count("updated") == 1  # A's feed edits its own copy
 
 
+async def test_two_servers_feeds_with_different_texts_keep_their_own(world: World) -> None:
+    await world.add("ferry", B)
+    world.server.app[FEEDS]["harbor"] = [("Ferry (A)", "https://example.gov/news/ferry", "Ferries stop here. " * 30)]
+    await world.add("harbor", A)
+    assert "Ferry (A)" in await world.titles(A) and "Ferry (A)" not in await world.titles(B)
+    assert "Ferrytest sails" in await world.titles(B) and "Ferrytest sails" not in await world.titles(A)
+    why_a, why_b = [await world.sources.why("https://example.gov/news/ferry", guild_id=g) for g in (A, B)]
+    assert why_a.release is not None and why_a.release.title == "Ferry (A)"
+    assert why_b.release is not None and why_b.release.title == "Ferrytest sails"
+    assert (await world.sources.why("https://example.gov/news/ferry", guild_id=NO_GUILD)).release is None
+
+
 async def test_the_operator_adding_a_servers_feed_makes_it_global(world: World) -> None:
     await world.add("harbor", A)
     created, _ = await world.add("harbor", None)
