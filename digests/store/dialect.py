@@ -23,6 +23,15 @@ class FullText(Protocol):
         """A subquery of the ids of the matching releases, and its parameters."""
         ...
 
+    def release_matches(self, match: Match, release_id: str) -> tuple[str, list[Any]]:
+        """A condition that the release whose id is the SQL expression ``release_id`` matches (checked for that
+        release alone, so a scan in another order can stop early), and its parameters."""
+        ...
+
+    def count_releases(self, match: Match) -> tuple[str, list[Any]]:
+        """A query of one row, ``n``: how many releases match, and its parameters."""
+        ...
+
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes (higher score = better), and its parameters."""
         ...

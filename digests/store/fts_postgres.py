@@ -42,6 +42,16 @@ class PostgresFullText:
         query, params = tsquery(match)
         return f"SELECT rowid FROM releases_fts WHERE doc @@ {query}", params
 
+    def release_matches(self, match: Match, release_id: str) -> tuple[str, list[Any]]:
+        """Whether one release matches (the planner picks how)."""
+        ids, params = self.release_ids(match)
+        return f"{release_id} IN ({ids})", params
+
+    def count_releases(self, match: Match) -> tuple[str, list[Any]]:
+        """How many releases match."""
+        ids, params = self.release_ids(match)
+        return f"SELECT COUNT(*) AS n FROM ({ids}) AS matching", params
+
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
         query, params = tsquery(match)

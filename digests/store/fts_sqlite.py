@@ -31,6 +31,15 @@ class SQLiteFullText:
         """A subquery of the ids of the releases (current versions) that match."""
         return "SELECT rowid FROM releases_fts WHERE releases_fts MATCH ?", [expression(match)]
 
+    def release_matches(self, match: Match, release_id: str) -> tuple[str, list[Any]]:
+        """Whether one release matches: FTS5 seeks to that rowid in each term's list instead of reading them."""
+        sql = f"EXISTS (SELECT 1 FROM releases_fts WHERE releases_fts MATCH ? AND rowid = {release_id})"
+        return sql, [expression(match)]
+
+    def count_releases(self, match: Match) -> tuple[str, list[Any]]:
+        """How many releases match (counted along the term lists, no row read)."""
+        return "SELECT COUNT(*) AS n FROM releases_fts WHERE releases_fts MATCH ?", [expression(match)]
+
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
         return "SELECT rowid, -bm25(quotes_fts) AS score FROM quotes_fts WHERE quotes_fts MATCH ?", [expression(match)]
