@@ -221,6 +221,11 @@ def main() -> None:
         f"eval LSH candidate recall (a positive pair shares a band key): {together}/{len(positives)} "
         f"= {together / len(positives):.4f}"
     )
+    found = sum(shares_band(a, b) and decide(a, b, CONTAINMENT_THRESHOLD) for a, b in positives)
+    print(
+        f"eval end to end (shares a band key and passes the threshold): recall {found}/{len(positives)} "
+        f"= {found / len(positives):.4f}"
+    )
     eval_names = [n for n in articles if split(n) == "eval"]
     keys: dict[int, set[str]] = {}
     for name in eval_names:

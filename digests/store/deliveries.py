@@ -66,11 +66,11 @@ class DeliveryLedger:
     async def stories(self, subscription_id: int) -> set[int]:
         """The stories this subscription has claimed or posted a copy of (a story goes out once)."""
         rows = await self._db.fetch_all(
-            "SELECT DISTINCT r.story_id FROM deliveries d JOIN releases r ON r.id = d.release_id "
-            "WHERE d.subscription_id = ?",
+            "SELECT DISTINCT COALESCE(r.story_id, r.id) AS story FROM deliveries d "
+            "JOIN releases r ON r.id = d.release_id WHERE d.subscription_id = ?",
             (subscription_id,),
         )
-        return {row["story_id"] for row in rows if row["story_id"] is not None}
+        return {row["story"] for row in rows}
 
     async def claim(self, subscription_id: int, claims: Sequence[Claim], now: datetime) -> list[Claim]:
         """Claim releases for posting, in one transaction; returns those this call claimed.

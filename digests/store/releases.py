@@ -204,7 +204,7 @@ class ReleaseRepository:
         await counts.change_speakers(self._db, await counts.buckets_of(self._db, release_id), speakers)
         await self._index_release(release_id, draft.title, draft.body)
         await self._store_topics(release_id, analysis.topics)
-        await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added")
+        await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added", source=draft.source)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
 
     async def _update_metadata(self, release_id: int, metadata: tuple[Any, ...], now: datetime) -> None:
@@ -349,9 +349,9 @@ class ReleaseRepository:
         placeholders = ", ".join("?" for _ in story_ids) or "NULL"
         visible, params = visible_release(guild_id)
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE r.story_id IN ({placeholders}) AND {visible} "
-            "ORDER BY r.id",
-            [*story_ids, *params],
+            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} "
+            f"WHERE (r.story_id IN ({placeholders}) OR r.id IN ({placeholders})) AND {visible} ORDER BY r.id",
+            [*story_ids, *story_ids, *params],
         )
         found: dict[int, list[Release]] = {}
         for release in map(_release, rows):
@@ -363,8 +363,8 @@ class ReleaseRepository:
         placeholders = ", ".join("?" for _ in story_ids) or "NULL"
         rows = await self._all(
             "SELECT q.release_id, q.text FROM quotes q JOIN releases r ON q.version_id = r.current_version_id "
-            f"WHERE r.story_id IN ({placeholders})",
-            tuple(story_ids),
+            f"WHERE r.story_id IN ({placeholders}) OR r.id IN ({placeholders})",
+            [*story_ids, *story_ids],
         )
         found: dict[int, list[str]] = {}
         for row in rows:
@@ -584,8 +584,10 @@ class ReleaseRepository:
             f"SELECT {_QUOTE_COLUMNS} FROM quotes q JOIN releases r ON r.id = q.release_id "
             f"WHERE q.version_id = ? AND {visible} ORDER BY q.rank"
         )
-        rows = await self._all(f"{sql} LIMIT ?", (version_id, *params, limit)) if limit else await self._all(
-            sql, (version_id, *params)
+        rows = (
+            await self._all(f"{sql} LIMIT ?", (version_id, *params, limit))
+            if limit
+            else await self._all(sql, (version_id, *params))
         )
         return tuple(_quote(row) for row in rows)
 

@@ -16,11 +16,12 @@ def _source_key(source: str | None) -> str:
     return " ".join((source or "").casefold().split())
 
 
-async def _candidates(db: Database, release_id: int, fingerprint: Fingerprint) -> list[tuple[int, Fingerprint]]:
+async def _candidates(
+    db: Database, release_id: int, fingerprint: Fingerprint, source: str | None
+) -> list[tuple[int, Fingerprint]]:
     """Stored releases sharing a band key with ``fingerprint`` and published by another source: a near-copy from
     the same source is a different release of a template (a weekly notice), never a copy of the story."""
     keys = fingerprint.band_keys()
-    own = await db.fetch_one("SELECT source FROM releases WHERE id = ?", (release_id,))
     rows = await db.fetch_all(
         "SELECT f.release_id, f.shingles, f.signature, r.source FROM release_fingerprints f "
         "JOIN releases r ON r.id = f.release_id WHERE f.release_id IN "
@@ -28,11 +29,11 @@ async def _candidates(db: Database, release_id: int, fingerprint: Fingerprint) -
         "AND f.release_id != ? ORDER BY f.release_id LIMIT ?",
         [*keys, release_id, MAX_CANDIDATES],
     )
-    source = _source_key(own["source"] if own else None)
+    own = _source_key(source)
     return [
         (row["release_id"], Fingerprint(bytes(row["signature"]), row["shingles"]))
         for row in rows
-        if _source_key(row["source"]) != source
+        if _source_key(row["source"]) != own
     ]
 
 
@@ -53,30 +54,34 @@ async def _story_of(db: Database, release_id: int) -> int:
     return int(row["story_id"]) if row and row["story_id"] is not None else release_id
 
 
-async def attach(db: Database, release_id: int, fingerprint: Fingerprint | None, *, new: bool) -> int:
-    """Record a release version's fingerprint and, for a new release, join the story of the stored release it
-    copies best (or start its own); returns the release's story id. A new version keeps its story."""
+async def attach(
+    db: Database, release_id: int, fingerprint: Fingerprint | None, *, new: bool, source: str | None
+) -> int:
+    """Record a release version's fingerprint and, for a new release, join the story of the stored release from
+    another source that it copies best; returns the release's story id. A new version keeps its story.
+
+    ``story_id`` stays NULL for a release that is its own story, so the common case costs three statements.
+    """
     if not new:
         await _forget(db, release_id)
-    story_id = release_id
-    if fingerprint is not None:
-        if new:
-            matches = [
-                (containment(fingerprint, other), other_id)
-                for other_id, other in await _candidates(db, release_id, fingerprint)
-                if same_story(fingerprint, other)
-            ]
-            if matches:
-                story_id = await _story_of(db, max(matches, key=lambda match: (match[0], -match[1]))[1])
-        await db.execute(
-            "INSERT INTO release_fingerprints (release_id, shingles, signature) VALUES (?, ?, ?)",
-            (release_id, fingerprint.shingles, fingerprint.signature),
-        )
-        await db.executemany(
-            "INSERT INTO story_bands (key, release_id) VALUES (?, ?)",
-            [(key, release_id) for key in fingerprint.band_keys()],
-        )
-    if not new:
+    if fingerprint is None:
         return await _story_of(db, release_id)
-    await db.execute("UPDATE releases SET story_id = ? WHERE id = ?", (story_id, release_id))
-    return story_id
+    story_id = release_id
+    if new:
+        matches = [
+            (containment(fingerprint, other), other_id)
+            for other_id, other in await _candidates(db, release_id, fingerprint, source)
+            if same_story(fingerprint, other)
+        ]
+        if matches:
+            story_id = await _story_of(db, max(matches, key=lambda match: (match[0], -match[1]))[1])
+            await db.execute("UPDATE releases SET story_id = ? WHERE id = ?", (story_id, release_id))
+    await db.execute(
+        "INSERT INTO release_fingerprints (release_id, shingles, signature) VALUES (?, ?, ?)",
+        (release_id, fingerprint.shingles, fingerprint.signature),
+    )
+    await db.executemany(
+        "INSERT INTO story_bands (key, release_id) VALUES (?, ?)",
+        [(key, release_id) for key in fingerprint.band_keys()],
+    )
+    return story_id if new else await _story_of(db, release_id)

@@ -1,6 +1,5 @@
 -- Stories: near-duplicate releases grouped (the twin of sqlite/0007_stories.sql).
 ALTER TABLE releases ADD COLUMN story_id BIGINT;
-UPDATE releases SET story_id = id;
 CREATE INDEX releases_story ON releases (story_id);
 
 CREATE TABLE release_fingerprints (

@@ -1,8 +1,7 @@
 -- Stories: near-duplicate releases from different sources grouped as one story (story_id = the id of the story's
--- first release). Releases stored before this migration each start their own story; they have no fingerprint,
+-- first release; NULL = the release is its own story, so most releases need no second write). Releases stored before this migration each start their own story; they have no fingerprint,
 -- so later copies of them are not matched (re-ingesting them adds one).
 ALTER TABLE releases ADD COLUMN story_id INTEGER;
-UPDATE releases SET story_id = id;
 CREATE INDEX releases_story ON releases (story_id);
 
 -- The MinHash signature of each release's current version (see digests/stories/fingerprint.py).
