@@ -219,31 +219,7 @@ def parse_phrase(body: str, tokens: list[Token], *, before_verb: bool) -> Mentio
     segments = split_segments(strip_parentheses(tokens))
     if not segments:
         return None
-    if before_verb:
-        nearest = segments[-1]
-        relative = len(nearest) > 1 and nearest[0].bare == "who" and nearest[1].is_capitalised  # "who Beck called"
-        if relative or (len(nearest) > 1 and nearest[0].bare in CLAUSE_OPENERS):
-            # "the Stonewall Inn, which President Obama declared", "…, while Cruz said": the name after the
-            # pronoun or conjunction is the speaker.
-            segments[-1] = nearest[1:]
-        clause = next((r for r in range(len(segments) - 2, 0, -1) if segments[r][0].bare in {"who", "whose"}), 0)
-        if clause:
-            # "Michael Seaman, who lives outside the state capital, Sacramento, said": what follows the relative
-            # clause's first comma still belongs to it.
-            segments = segments[: clause + 1]
-        # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
-        order = [
-            seg
-            for seg in reversed(segments)
-            if seg[0].bare not in PREPOSITIONS_AND_RELATIVES and not seg[0].text.isdigit()
-        ]
-    else:
-        phrase = leading_phrase(segments[0], after_verb=True)
-        rest = segments[0][len(phrase) : len(phrase) + 1]
-        verb_follows = rest and rest[0].text.isalpha() and rest[0].text.islower()
-        if verb_follows and rest[0].bare not in PREPOSITIONS_AND_RELATIVES and not rest[0].bare.endswith("ing"):
-            return None  # "said House Speaker Paul Ryan should resign": the name starts what was said
-        order = [phrase, *segments[1:]]
+    order = _before_verb_order(segments) if before_verb else _after_verb_order(segments)
     if not order:
         return None
     mention = parse_segment(body, order[0])
@@ -264,6 +240,37 @@ def parse_phrase(body: str, tokens: list[Token], *, before_verb: bool) -> Mentio
         if title is not None:
             return Mention(mention.start, order[1][-1].end, mention.name, title, mention.gender, is_org=mention.is_org)
     return mention
+
+
+def _before_verb_order(segments: list[list[Token]]) -> list[list[Token]]:
+    """The segments before a speech verb that may hold its speaker, nearest first."""
+    nearest = segments[-1]
+    relative = len(nearest) > 1 and nearest[0].bare == "who" and nearest[1].is_capitalised  # "who Beck called"
+    if relative or (len(nearest) > 1 and nearest[0].bare in CLAUSE_OPENERS):
+        # "the Stonewall Inn, which President Obama declared", "…, while Cruz said": the name after the
+        # pronoun or conjunction is the speaker.
+        segments[-1] = nearest[1:]
+    clause = next((r for r in range(len(segments) - 2, 0, -1) if segments[r][0].bare in {"who", "whose"}), 0)
+    if clause:
+        # "Michael Seaman, who lives outside the state capital, Sacramento, said": what follows the relative
+        # clause's first comma still belongs to it.
+        segments = segments[: clause + 1]
+    # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
+    return [
+        seg for seg in reversed(segments) if seg[0].bare not in PREPOSITIONS_AND_RELATIVES and not seg[0].text.isdigit()
+    ]
+
+
+def _after_verb_order(segments: list[list[Token]]) -> list[list[Token]]:
+    """The segments after a speech verb that may hold its speaker: the [title] name opening the first, then the
+    rest (a title in apposition); none when a verb follows the name ("said House Speaker Paul Ryan should
+    resign": the name starts what was said)."""
+    phrase = leading_phrase(segments[0], after_verb=True)
+    rest = segments[0][len(phrase) : len(phrase) + 1]
+    verb_follows = rest and rest[0].text.isalpha() and rest[0].text.islower()
+    if verb_follows and rest[0].bare not in PREPOSITIONS_AND_RELATIVES and not rest[0].bare.endswith("ing"):
+        return []
+    return [phrase, *segments[1:]]
 
 
 def named_segment(body: str, tokens: list[Token]) -> bool:

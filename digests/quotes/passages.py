@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digests.quotes.marks import (
     CLOSE,
@@ -38,60 +38,68 @@ def trim(body: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@dataclass(slots=True)
+class _Open:
+    """The passage being read: where it opened, its family of marks and its pieces so far."""
+
+    open_at: int
+    family: str
+    piece_start: int
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+    nested: bool = False  # inside a quote of the other family, nested in this one
+    depth: int = 0  # quotes of the same family nested in this one (“… “your team” needs …”), per paragraph
+
+    def closes(self, kind: str, family: str) -> bool:
+        """Whether a mark of ``kind`` (open, close, either) and ``family`` closes the passage; otherwise it opens
+        or closes a quote nested in it."""
+        if family != self.family and kind != "close":
+            self.nested = True
+            return False
+        if family != self.family and self.nested:
+            self.nested = False
+            return False
+        if kind == "open":
+            self.depth += 1  # nested, or the earlier quote was never closed: either way the passage runs on
+            return False
+        if self.depth > 0:
+            self.depth -= 1
+            return False
+        return True
+
+
 def scan_passages(body: str, spans: list[tuple[int, int]]) -> list[Passage]:
     """Every quoted passage in ``body`` (whose paragraphs are ``spans``), in document order (any length)."""
     found: list[Passage] = []
     tags = [m.span() for m in TAG.finditer(body)]
     tag_starts = [start for start, _ in tags]
-    pieces: list[tuple[int, int]] = []
-    open_at = -1  # offset of the opening mark of the passage being read, -1 outside a quote
-    family = ""
-    nested = False  # inside a quote of the other family, nested in this one
-    piece_start = 0
+    current: _Open | None = None
     for number, (lo, hi) in enumerate(spans):
-        continuing = open_at >= 0
-        depth = 0  # quotes of the same family nested in this one (“… “your team” needs …”)
+        continuing = current is not None
         for match in QUOTE_MARKS.finditer(body, lo, hi):
             at = match.start()
             tag = bisect.bisect_right(tag_starts, at) - 1
             if tag >= 0 and at < tags[tag][1]:
                 continue  # inside markup such as <tweet author="…">, not a quotation
             kind = mark_kind(body, at, lo, hi)
-            if continuing:
-                # The passage carried over from the previous paragraph restarts after this opening mark.
-                continuing = False
-                if at == lo:
-                    piece_start = at + 1
-                    continue
-            mark_family = family_of(body[at])
-            if open_at < 0:
+            if current is None:
                 if kind != "close":
-                    open_at, family, nested, pieces, piece_start = at, mark_family, False, [], at + 1
-                continue
-            if mark_family != family and kind != "close":
-                nested = True
-                continue
-            if mark_family != family and nested:
-                nested = False
-                continue
-            if kind == "open":
-                # Nested, or the earlier quote was never closed: either way the passage runs on.
-                depth += 1
-                continue
-            if depth > 0:
-                depth -= 1
-                continue
-            pieces.append(trim(body, piece_start, at))
-            found.append(Passage(tuple(pieces), open_at, at + 1))
-            open_at = -1
-        if open_at < 0:
+                    current = _Open(at, family_of(body[at]), at + 1)
+            elif continuing and at == lo:
+                current.piece_start = at + 1  # the passage carried over restarts after this opening mark
+            elif current.closes(kind, family_of(body[at])):
+                current.pieces.append(trim(body, current.piece_start, at))
+                found.append(Passage(tuple(current.pieces), current.open_at, at + 1))
+                current = None
+            continuing = False
+        if current is None:
             continue
         # Still inside a quote at the paragraph end: it goes on if the next paragraph opens with a mark.
-        pieces.append(trim(body, piece_start, hi))
+        current.pieces.append(trim(body, current.piece_start, hi))
+        current.depth = 0
         nxt = spans[number + 1] if number + 1 < len(spans) else None
         if nxt is None or body[nxt[0]] not in QUOTE_CHARS or mark_kind(body, nxt[0], *nxt) == "close":
-            found.append(Passage(tuple(pieces), open_at, hi))
-            open_at = -1
+            found.append(Passage(tuple(current.pieces), current.open_at, hi))
+            current = None
     return found
 
 
