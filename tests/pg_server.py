@@ -69,31 +69,40 @@ class PostgresServer:
         self.as_root = os.geteuid() == 0
         self.base = Path(tempfile.mkdtemp(prefix="release-digest-pg-"))
         self.data = self.base / "data"
-        self.port = free_port()
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.port = 0
         self._numbers = itertools.count(1)
         self._free: list[str] = []
 
-    def _run(self, *args: str) -> None:
+    @property
+    def url(self) -> str:
+        """The server's maintenance database."""
+        return self.database_url("postgres")
+
+    def _run(self, *args: str, fail: bool = True) -> bool:
         command = [str(self.bin / args[0]), *args[1:]]
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
+        if done.returncode != 0 and fail:
             pytest.fail(
                 f"PostgreSQL could not be started ({' '.join(command)} exited {done.returncode}): "
                 f"{(done.stderr or done.stdout).strip()[-2000:]}",
                 pytrace=False,
             )
+        return done.returncode == 0
 
     def start(self) -> None:
         """initdb (trust authentication, no fsync) and start listening on 127.0.0.1 only."""
         if self.as_root:
             shutil.chown(self.base, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.base} -F -c full_page_writes=off -c max_connections=200"
         log = str(self.base / "log")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "-t", "60", "start")
+        for attempt in range(3):  # another program may take the free port before the server binds it
+            self.port = free_port()
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.base} -F -c full_page_writes=off -c max_connections=200"
+            command = ("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "-t", "60", "start")
+            if self._run(*command, fail=attempt == 2):
+                break
         asyncio.run(self._sql(self.url, f"CREATE DATABASE {TEMPLATE}"))
         asyncio.run(self._migrate(self.database_url(TEMPLATE)))
 
