@@ -33,6 +33,7 @@ from digests.render import (
 )
 from digests.service import IngestReport, UnknownTopicError
 from digests.sources import PollResult
+from digests.store.db import StoreError
 
 DEMO_TOPIC = "hmc"
 DEMO_QUERY = "withdrawal"
@@ -319,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(migrate_store(args.sqlite_file, args.postgres_url))
     try:
         return asyncio.run(_run(settings, args))
-    except (UnknownTopicError, ValueError) as exc:
+    except (UnknownTopicError, ValueError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,9 +10,18 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from digests.store.dialect import DIALECTS, Dialect
-from digests.store.engine import Engine, MigrationError, Row, migrations
+from digests.store.engine import Engine, MigrationError, Row, StoreError, StoreUnavailableError, migrations
 
-__all__ = ["Database", "MigrationError", "Row", "is_postgres_url", "migrations", "url_secrets"]
+__all__ = [
+    "Database",
+    "MigrationError",
+    "Row",
+    "StoreError",
+    "StoreUnavailableError",
+    "is_postgres_url",
+    "migrations",
+    "url_secrets",
+]
 
 
 def to_db_time(moment: datetime) -> str:

@@ -23,7 +23,15 @@ class Row(Protocol):
     def __getitem__(self, key: str | int, /) -> Any: ...
 
 
-class MigrationError(RuntimeError):
+class StoreError(RuntimeError):
+    """The store cannot be used: unreachable, refused, or at a schema this program cannot work with."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database server could not be reached or refused the connection (the message holds no password)."""
+
+
+class MigrationError(StoreError):
     """The database is newer than this program, or a migration failed."""
 
 

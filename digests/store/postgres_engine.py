@@ -7,10 +7,18 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import asyncpg
 
-from digests.store.engine import DialectName, MigrationError, Row, current_transaction, migrations
+from digests.store.engine import (
+    DialectName,
+    MigrationError,
+    Row,
+    StoreUnavailableError,
+    current_transaction,
+    migrations,
+)
 
 # Any constant will do: every process migrating the same database takes the same lock, so they run one at a time.
 MIGRATION_LOCK = 0x52_44_4D_49_47  # "RDMIG"
@@ -83,7 +91,12 @@ class PostgresEngine:
     @classmethod
     async def open(cls, url: str, min_size: int = 1, max_size: int = 10) -> PostgresEngine:
         """Connect to the server at ``url`` and migrate its database."""
-        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            parts = urlsplit(url)  # named without user and password
+            where = f"{parts.hostname or 'localhost'}{f':{parts.port}' if parts.port else ''}{parts.path}"
+            raise StoreUnavailableError(f"cannot open the PostgreSQL store at {where}: {exc}") from exc
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.pg_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +46,17 @@ def test_migrate_store_prints_counts_and_the_store_answers_the_same(
     assert main(["migrate-store", str(workdir / "old.db"), with_password]) == 1
     assert "not empty" in capsys.readouterr().err
     assert main(["migrate-store", str(workdir / "old.db"), str(workdir / "new.db")]) == 2
+
+
+def test_an_unreachable_postgresql_store_is_one_line_without_the_password(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], postgres: PostgresServer
+) -> None:
+    for url in (
+        "postgresql://rd:s3cret-pw@127.0.0.1:1/rd",  # nothing listens on port 1
+        postgres.database_url("no_such_database").replace("postgres@", "postgres:s3cret-pw@"),
+    ):
+        monkeypatch.setenv("RELEASE_DIGEST_DB", url)
+        assert main(["releases"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: cannot open the PostgreSQL store at 127.0.0.1:") and err.count("\n") == 1
+        assert "s3cret-pw" not in err
