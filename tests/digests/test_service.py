@@ -124,10 +124,10 @@ async def test_quote_search_about_a_topic_binds_no_variable_per_release(service:
         body = f'Release {n} about the harbour. "The harbour reopens on day {n}," said Ann Lee, the harbour master.'
         await service.ingest_draft(ReleaseDraft(canonical_id=f"h{n}", body=body))
     # SQLite's default build allows 32,766 variables; with a limit of 20 a 30-release topic must still work.
+    # (PostgreSQL's limit is 65,535 parameters: the same query is checked there as it is.)
     engine = db.engine
-    if not isinstance(engine, SQLiteEngine):
-        pytest.skip("SQLite's variable limit")
-    conn = engine.conn
-    await conn._execute(conn._conn.setlimit, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 20)  # aiosqlite's own thread
+    if isinstance(engine, SQLiteEngine):
+        conn = engine.conn
+        await conn._execute(conn._conn.setlimit, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 20)  # aiosqlite's own thread
     hits = await service.search_quotes("reopens", topic="harbour", limit=5)
     assert len(hits) == 5 and all(hit.quote.speaker == "Ann Lee" for hit in hits)
