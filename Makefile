@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale clean
+.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale clean soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,6 @@ bench-scale: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak  # SIGKILLs ingest and delivery at random moments, then checks; not in make test

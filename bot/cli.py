@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from bot.app import Services, load_settings, open_services
 from digests.analyse import analyse
 from digests.config import Settings
+from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.periods import parse_since
 from digests.render import (
@@ -249,11 +250,15 @@ def _extract(settings: Settings, args: argparse.Namespace) -> int:
     for path in collect(args.paths):
         try:
             draft = read_release(path, settings.max_release_bytes, settings.tz)
+            analysis = analyse(draft.body, draft.title, draft.tags, settings.algorithm)
         except ReleaseFileError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed = True
             continue
-        analysis = analyse(draft.body, draft.title, draft.tags, settings.algorithm)
+        except Exception as exc:  # whatever one file provokes is that file's error; the others still go
+            print(f"error: {path}: {describe(exc)}", file=sys.stderr)
+            failed = True
+            continue
         if args.json:
             print(json.dumps(extraction_json(str(path), draft.title, analysis, count), ensure_ascii=False))
         else:

@@ -1,0 +1,287 @@
+"""Soak: SIGKILL ingest and delivery at random moments, then check that nothing was lost and nothing went out twice.
+
+Run by hand from the project root: ``.venv/bin/python -m bench.soak [--cycles 30] [--seed 1]`` (``make soak``).
+Loopback only: delivery goes to the local fake Discord (tests/fake_discord) served from this process.
+
+1. Ingest: ``release-digest ingest`` over a folder of good release files and the hostile corpus
+   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed at a random moment each time, then run once
+   to the end. Checked: ``PRAGMA integrity_check`` is ok, every good file is stored exactly once (one release,
+   one version), the final run prints its summary line.
+2. Delivery: many subscriptions share one channel (and a few have their own); a delivery process
+   (``python -m bench.soak --deliver``: the bot's real :class:`~bot.delivery.Deliverer` over real HTTP) is started
+   ``--cycles`` times and SIGKILLed at a random moment; between cycles people post in the shared channel too.
+   Discord's nonce memory is switched off (the fake forgets nonces at once), so exactly-once rests on the ledger
+   and the channel look-back alone. Then one run goes to the end. Checked: integrity ok, every
+   (subscription, release) posted exactly once, nothing pending, nothing undelivered.
+
+Printed: cycles, kills, items, duplicates, losses, and the most posts that had landed in the shared channel since
+the oldest unconfirmed claim (less the look-back's one-minute clock-skew slack) at a kill: the look-back the next
+run had to make.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+TOKEN = "soak-token"
+TOPIC = "tidewater"
+_QUOTES_ID = re.compile(r"rd:quotes:(\d+)")
+_POSTED_BY = re.compile(r"daily digest #(\d+)$")
+
+
+def release_text(n: int) -> str:
+    """A distinct release about the soak's topic, with a quote."""
+    return (
+        f"Tidewater project {n}\n\n"
+        f"The Tidewater port authority announced project number {n} on Monday. "
+        f"Officials said phase {n} of the work would continue through the spring and into the summer. "
+        f"“We are committed to project {n} for every family in the region,” said Director Ana Ruiz. "
+        f"The authority will publish further details about project {n} next week.\n"
+    )
+
+
+def child_env(db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASE_DIGEST_", "DISCORD_"))}
+    quiet = {"RELEASE_DIGEST_LOG_LEVEL": "WARNING"}
+    return {**env, "PYTHONPATH": str(ROOT), "RELEASE_DIGEST_DB": str(db), **quiet, **extra}
+
+
+async def run_and_maybe_kill(args: list[str], env: dict[str, str], cwd: Path, log: Path, delay: float | None) -> bool:
+    """Start a process; SIGKILL it after ``delay`` seconds unless it ended. Whether it was killed."""
+    with log.open("ab") as sink:
+        process = await asyncio.create_subprocess_exec(*args, env=env, cwd=cwd, stdout=sink, stderr=sink)
+        try:
+            await asyncio.wait_for(process.wait(), delay)
+            return False
+        except TimeoutError:
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            return True
+
+
+def integrity(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+async def soak_ingest(folder: Path, cycles: int, good: int, rng: random.Random) -> dict[str, object]:
+    files = folder / "files"
+    files.mkdir()
+    for n in range(good):
+        (files / f"release_{n:04}.txt").write_text(release_text(n), "utf-8")
+    hostile = [p for p in HOSTILE.iterdir() if p.suffix in (".txt", ".md")]
+    for path in hostile:
+        shutil.copy(path, files / path.name)
+    db = folder / "soak.db"
+    env = child_env(db)
+    command = [sys.executable, "-m", "bot.cli", "ingest", str(files)]
+    kills = 0
+    for _ in range(cycles):
+        kills += await run_and_maybe_kill(command, env, folder, folder / "ingest.log", rng.uniform(0.5, 8.0))
+    final = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=folder, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await final.communicate()
+    summary = out.decode().strip().splitlines()[-1] if out.strip() else "(no summary line)"
+    (folder / "ingest-final.log").write_bytes(out + err)
+    failures = Counter(line.split(": ", 2)[-1][:80] for line in err.decode().splitlines() if line.startswith("error: "))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT r.canonical_id, COUNT(v.id) FROM releases r JOIN release_versions v ON v.release_id = r.id "
+            "GROUP BY r.id"
+        ).fetchall()
+    stored = Counter(canonical for canonical, _ in rows)
+    expected = {f"file:release_{n:04}" for n in range(good)}
+    return {
+        "cycles": cycles,
+        "kills": kills,
+        "files": good + len(hostile),
+        "good files": good,
+        "integrity": integrity(db),
+        "good files missing": len(expected - set(stored)),
+        "stored more than once": sum(1 for canonical, _ in rows if stored[canonical] > 1),
+        "releases with more than one version": sum(1 for _, versions in rows if versions > 1),
+        "final summary": summary,
+        "final run's errors, by reason": dict(failures.most_common()),
+        "db": db,
+    }
+
+
+async def soak_delivery(
+    folder: Path, db: Path, cycles: int, shared: int, own: int, rng: random.Random
+) -> dict[str, object]:
+    from bot.app import open_services
+    from digests.config import Settings
+    from tests.fake_discord import server as fake_server
+    from tests.fake_discord.server import FakeDiscord
+
+    fake_server.NONCE_WINDOW_S = 0  # Discord has forgotten every nonce: the ledger and the look-back must hold
+    settings = Settings(_env_file=None, db=db)  # type: ignore[call-arg]
+    async with FakeDiscord(token=TOKEN) as fake:
+        channel = fake.channel
+        own_channels = [fake.guild.add_channel(f"own-{n}") for n in range(own)]
+        async with open_services(settings) as services:
+            subscriptions = []
+            for target in [channel] * shared + own_channels:
+                subscriptions.append(
+                    await services.subscriptions.create(
+                        guild_id=int(fake.guild.id),
+                        channel_id=int(target.id),
+                        topic=TOPIC,
+                        time_of_day="09:00",
+                        timezone="UTC",
+                        created_by=1,
+                    )
+                )
+            matching = {r.id for r in await services.digests.repo.for_topic(TOPIC, None, 1_000_000)}
+        env = child_env(db, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, RELEASE_DIGEST_LEASE_SECONDS="2")
+        command = [sys.executable, "-m", "bench.soak", "--deliver"]
+        kills, lookbacks = 0, []
+        for _ in range(cycles):
+            killed = await run_and_maybe_kill(command, env, folder, folder / "deliver.log", rng.uniform(1.0, 8.0))
+            kills += killed
+            lookbacks.append(posts_since_oldest_claim(fake, db, channel.id))
+            for n in range(rng.randint(0, 30)):  # people talk in the shared channel too
+                await fake._create_message(channel, fake.member, {"content": f"chatter {n}"}, [])
+        finished = await run_and_maybe_kill(command, env, folder, folder / "deliver.log", 900.0)
+        posted: Counter[tuple[int, int]] = Counter()
+        for target in [channel, *own_channels]:
+            for message in fake.bot_messages(target.id):
+                author = (message.get("embeds") or [{}])[0].get("author", {}).get("name", "")
+                who = _POSTED_BY.search(author)
+                if who is None:
+                    continue
+                for row in message.get("components", []):
+                    for component in row["components"]:
+                        if match := _QUOTES_ID.fullmatch(component.get("custom_id", "")):
+                            posted[(int(who.group(1)), int(match.group(1)))] += 1
+    expected = {(s.id, r) for s in subscriptions for r in matching}
+    with sqlite3.connect(db) as conn:
+        pending = conn.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+        ledger = conn.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'posted'").fetchone()[0]
+    return {
+        "cycles": cycles,
+        "kills": kills,
+        "final run ended": not finished,
+        "subscriptions (shared channel / own)": f"{shared} / {own}",
+        "releases per subscription": len(matching),
+        "(subscription, release) pairs": len(expected),
+        "integrity": integrity(db),
+        "duplicates": sum(count - 1 for count in posted.values() if count > 1),
+        "losses (never posted)": len(expected - set(posted)),
+        "unexpected posts": len(set(posted) - expected),
+        "pending in the ledger": pending,
+        "posted in the ledger": ledger,
+        "kills with over 100 posts since the oldest unconfirmed claim": sum(n > 100 for n in lookbacks),
+        "most posts since the oldest unconfirmed claim at a kill": max(lookbacks, default=0),
+    }
+
+
+def posts_since_oldest_claim(fake: object, db: Path, channel_id: str) -> int:
+    """Messages in the channel since the oldest claim still unconfirmed there, less the look-back's clock-skew
+    slack (what the next run has to look back over)."""
+    from bot.delivery import HISTORY_SLACK
+
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT MIN(d.claimed_at) FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
+            "WHERE d.state = 'pending' AND s.channel_id = ?",
+            (int(channel_id),),
+        ).fetchone()
+    if row is None or row[0] is None:
+        return 0
+    since = (datetime.fromisoformat(row[0]) - HISTORY_SLACK).timestamp()
+    return sum(m["_created"] >= since for m in fake.messages_in(channel_id))  # type: ignore[attr-defined]
+
+
+async def deliver_until_done() -> int:
+    """The delivery process: run every subscription, again and again, until nothing is due or pending."""
+    import discord
+
+    from bot.app import open_services
+    from bot.client import use_api_base
+    from bot.delivery import Deliverer
+    from digests.config import Settings
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    use_api_base(settings.discord_api_base)
+    async with open_services(settings) as services:
+        client = discord.Client(intents=discord.Intents.none())
+        await client.login(TOKEN)
+        deliverer = Deliverer(client, services.subscriptions, services.leases, retry_delays=(0.2, 0.5, 1.0))
+        try:
+            while True:
+                ids = [s.id for s in await services.subscriptions.active()]
+                outcomes = await asyncio.gather(*(deliverer.run(i) for i in ids))
+                idle = all(not o.busy and not o.messages and not o.waiting for o in outcomes)
+                if idle and not await services.subscriptions.with_pending():
+                    return 0
+                if any(o.busy for o in outcomes):  # a killed process's lease: wait for it to expire
+                    await asyncio.sleep(0.5)
+        finally:
+            await client.close()
+
+
+def report(title: str, figures: dict[str, object]) -> None:
+    print(title)
+    for name, value in figures.items():
+        if name != "db":
+            print(f"  {name}: {value}")
+
+
+async def main(cycles: int, good: int, shared: int, own: int, seed: int) -> int:
+    rng = random.Random(seed)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ingest = await soak_ingest(folder, cycles, good, rng)
+        report(f"ingest soak (seed {seed})", ingest)
+        delivery = await soak_delivery(folder, Path(str(ingest["db"])), cycles, shared, own, rng)
+        report("delivery soak", delivery)
+        logs = [folder / "ingest.log", folder / "deliver.log"]
+        tracebacks = sum(log.read_text(errors="replace").count("Traceback") for log in logs if log.exists())
+    print(f"tracebacks in the killed processes' output: {tracebacks}")
+    print(f"took {time.monotonic() - started:.0f} s")
+    ok = (
+        ingest["integrity"] == "ok"
+        and ingest["good files missing"] == 0
+        and ingest["stored more than once"] == 0
+        and ingest["releases with more than one version"] == 0
+        and delivery["integrity"] == "ok"
+        and delivery["duplicates"] == 0
+        and delivery["losses (never posted)"] == 0
+        and delivery["unexpected posts"] == 0
+        and delivery["pending in the ledger"] == 0
+        and delivery["final run ended"]
+    )
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=30, help="SIGKILLed runs of ingest, then of delivery")
+    parser.add_argument("--files", type=int, default=150, help="good release files (all about the soak's topic)")
+    parser.add_argument("--shared", type=int, default=12, help="subscriptions sharing one channel")
+    parser.add_argument("--own", type=int, default=3, help="subscriptions with a channel of their own")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--deliver", action="store_true", help=argparse.SUPPRESS)  # the delivery child process
+    options = parser.parse_args()
+    if options.deliver:
+        sys.exit(asyncio.run(deliver_until_done()))
+    sys.exit(asyncio.run(main(options.cycles, options.files, options.shared, options.own, options.seed)))
