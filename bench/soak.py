@@ -4,9 +4,9 @@ Run by hand from the project root: ``.venv/bin/python -m bench.soak [--cycles 30
 Loopback only: delivery goes to the local fake Discord (tests/fake_discord) served from this process.
 
 1. Ingest: ``release-digest ingest`` over a folder of good release files and the hostile corpus
-   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed at a random moment each time, then run once
-   to the end. Checked: ``PRAGMA integrity_check`` is ok, every good file is stored exactly once (one release,
-   one version), the final run prints its summary line.
+   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed at a random moment after its start-up each
+   time, then run once to the end. Checked: ``PRAGMA integrity_check`` is ok, every good file is stored exactly
+   once (one release, one version), the final run prints its summary line.
 2. Delivery: many subscriptions share one channel (and a few have their own); a delivery process
    (``python -m bench.soak --deliver``: the bot's real :class:`~bot.delivery.Deliverer` over real HTTP) is started
    ``--cycles`` times and SIGKILLed at a random moment; between cycles people post in the shared channel too.
@@ -44,11 +44,11 @@ _QUOTES_ID = re.compile(r"rd:quotes:(\d+)")
 _POSTED_BY = re.compile(r"daily digest #(\d+)$")
 
 
-def release_text(n: int) -> str:
-    """A distinct release about the soak's topic, with a quote."""
+def release_text(n: int, place: str = "Tidewater") -> str:
+    """A distinct release about ``place`` (the soak's topic by default), with a quote."""
     return (
-        f"Tidewater project {n}\n\n"
-        f"The Tidewater port authority announced project number {n} on Monday. "
+        f"{place} project {n}\n\n"
+        f"The {place} port authority announced project number {n} on Monday. "
         f"Officials said phase {n} of the work would continue through the spring and into the summer. "
         f"“We are committed to project {n} for every family in the region,” said Director Ana Ruiz. "
         f"The authority will publish further details about project {n} next week.\n"
@@ -79,20 +79,38 @@ def integrity(db: Path) -> str:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-async def soak_ingest(folder: Path, cycles: int, good: int, rng: random.Random) -> dict[str, object]:
+async def startup_seconds(folder: Path, env: dict[str, str]) -> float:
+    """How long `release-digest ingest` takes to start and end on an empty folder (imports, opening the store)."""
+    empty = folder / "empty"
+    empty.mkdir()
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "ingest", str(empty), env=env, cwd=folder,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await process.wait()
+    return time.monotonic() - started
+
+
+async def soak_ingest(folder: Path, cycles: int, good: int, on_topic: int, rng: random.Random) -> dict[str, object]:
     files = folder / "files"
     files.mkdir()
     for n in range(good):
-        (files / f"release_{n:04}.txt").write_text(release_text(n), "utf-8")
+        text = release_text(n) if n < on_topic else release_text(n, "Northgate")
+        (files / f"release_{n:04}.txt").write_text(text, "utf-8")
     hostile = [p for p in HOSTILE.iterdir() if p.suffix in (".txt", ".md")]
     for path in hostile:
         shutil.copy(path, files / path.name)
     db = folder / "soak.db"
     env = child_env(db)
     command = [sys.executable, "-m", "bot.cli", "ingest", str(files)]
+    # Kill while files are being read and stored, not while Python is still importing: after the start-up time
+    # (measured on an empty folder) plus a random 0-4 s.
+    startup = await startup_seconds(folder, env)
     kills = 0
     for _ in range(cycles):
-        kills += await run_and_maybe_kill(command, env, folder, folder / "ingest.log", rng.uniform(0.5, 8.0))
+        delay = startup + rng.uniform(0.0, 4.0)
+        kills += await run_and_maybe_kill(command, env, folder, folder / "ingest.log", delay)
     final = await asyncio.create_subprocess_exec(
         *command, env=env, cwd=folder, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -106,16 +124,19 @@ async def soak_ingest(folder: Path, cycles: int, good: int, rng: random.Random) 
             "GROUP BY r.id"
         ).fetchall()
     stored = Counter(canonical for canonical, _ in rows)
+    added_at_the_end = int(summary.split(": ", 1)[1].split(" added")[0]) if " added" in summary else -1
     expected = {f"file:release_{n:04}" for n in range(good)}
     return {
         "cycles": cycles,
         "kills": kills,
+        "start-up time (s)": round(startup, 1),
         "files": good + len(hostile),
         "good files": good,
         "integrity": integrity(db),
         "good files missing": len(expected - set(stored)),
         "stored more than once": sum(1 for canonical, _ in rows if stored[canonical] > 1),
         "releases with more than one version": sum(1 for _, versions in rows if versions > 1),
+        "stored by the killed runs": len(rows) - added_at_the_end,
         "final summary": summary,
         "final run's errors, by reason": dict(failures.most_common()),
         "db": db,
@@ -244,12 +265,12 @@ def report(title: str, figures: dict[str, object]) -> None:
             print(f"  {name}: {value}")
 
 
-async def main(cycles: int, good: int, shared: int, own: int, seed: int) -> int:
+async def main(cycles: int, good: int, on_topic: int, shared: int, own: int, seed: int) -> int:
     rng = random.Random(seed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ingest = await soak_ingest(folder, cycles, good, rng)
+        ingest = await soak_ingest(folder, cycles, good, on_topic, rng)
         report(f"ingest soak (seed {seed})", ingest)
         delivery = await soak_delivery(folder, Path(str(ingest["db"])), cycles, shared, own, rng)
         report("delivery soak", delivery)
@@ -276,7 +297,8 @@ async def main(cycles: int, good: int, shared: int, own: int, seed: int) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=30, help="SIGKILLed runs of ingest, then of delivery")
-    parser.add_argument("--files", type=int, default=150, help="good release files (all about the soak's topic)")
+    parser.add_argument("--files", type=int, default=400, help="good release files")
+    parser.add_argument("--on-topic", type=int, default=150, help="how many of them the subscriptions follow")
     parser.add_argument("--shared", type=int, default=12, help="subscriptions sharing one channel")
     parser.add_argument("--own", type=int, default=3, help="subscriptions with a channel of their own")
     parser.add_argument("--seed", type=int, default=1)
@@ -284,4 +306,6 @@ if __name__ == "__main__":
     options = parser.parse_args()
     if options.deliver:
         sys.exit(asyncio.run(deliver_until_done()))
-    sys.exit(asyncio.run(main(options.cycles, options.files, options.shared, options.own, options.seed)))
+    sys.exit(
+        asyncio.run(main(options.cycles, options.files, options.on_topic, options.shared, options.own, options.seed))
+    )
