@@ -38,6 +38,7 @@ bench-stories: $(STAMP)
 
 bench-delivery: $(STAMP)
 	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports
+	$(BIN)/python -m bench.delivery --shard-processes 2
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale  # builds a 100,000-release store under .cache/scale/ on first run

@@ -111,9 +111,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--channels", type=int, default=None, help="default: one per subscription")
+    parser.add_argument(
+        "--shard-processes", type=int, choices=[1, 2], default=1,
+        help="2: two release-digest bot processes (shards 0 and 1) on PostgreSQL; see bench/delivery_shards.py",
+    )  # fmt: skip
+    parser.add_argument("--rate", type=float, default=48.0, help="with --shard-processes 2: the bot's posts/s")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.ERROR)  # one warning per 429 would drown the numbers
+    if args.shard_processes == 2:
+        from bench.delivery_shards import main as across_processes
+
+        across_processes(args.subscriptions, args.rate)
+        return
     asyncio.run(bench(args.subscriptions, args.channels or args.subscriptions))
 
 

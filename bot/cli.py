@@ -19,6 +19,7 @@ from digests.analyse import analyse
 from digests.config import Settings
 from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
+from digests.leases import POLLER_LEASE
 from digests.periods import parse_since
 from digests.render import (
     digest_heading,
@@ -287,7 +288,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "sources":
             return await _sources(services)
         if args.command == "poll":
-            results = await services.sources.poll_due()
+            async with services.leases.holding(POLLER_LEASE) as polling:
+                # One poller at a time, also with cron: a running bot or worker may hold the lease.
+                results = await services.sources.poll_due() if polling else []
+            if not polling:
+                print("Another process is polling the feeds (it holds the poller lease); nothing to do.")
+                return 0
             if not results:
                 print("No sources are due.")
             failures = [_print_poll(result) for result in results]

@@ -6,15 +6,20 @@ posts a subscription at a time, also while another restarts and finds the first 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from digests.store.leases import LeaseRepository
 
 POLLER_LEASE = "poller"
+
+log = logging.getLogger(__name__)
 
 
 def new_owner_id() -> str:
@@ -48,3 +53,27 @@ class Leases:
     async def release(self, name: str) -> None:
         """Give ``name`` up (if ours) so another process need not wait for it to expire."""
         await self.repo.release(name, self.owner)
+
+    @contextlib.asynccontextmanager
+    async def holding(self, name: str) -> AsyncIterator[bool]:
+        """Hold ``name`` for the block (``True``), renewing it every quarter of its life, and release it after;
+        ``False`` (and nothing held) when another owner has it."""
+        if not await self.hold(name):
+            yield False
+            return
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.ttl.total_seconds() / 4)
+                if not await self.hold(name):
+                    log.warning("lost the lease %r to another process", name)
+                    return
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield True
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await self.release(name)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from digests.leases import POLLER_LEASE
+from digests.store.db import Database
+from digests.store.leases import LeaseRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_da8454c17ebe68c9.md"
@@ -214,10 +219,20 @@ def test_feeds_sources_why_and_poll(
     assert code == 1 and "Never seen" in out
     code, out, _ = run(capsys, "poll")
     assert code == 0 and "unchanged" in out
+    asyncio.run(hold_the_poller_lease(workdir / "test.db"))  # a bot or worker is polling
+    code, out, _ = run(capsys, "poll")
+    assert code == 0 and "Another process is polling" in out
     code, out, err = run(capsys, "ingest", "--url", f"{feed_site}/missing")
     assert code == 1 and "404" in err
     code, _, err = run(capsys, "ingest")
     assert code == 2 and "give files or folders" in err
+
+
+async def hold_the_poller_lease(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    now = datetime.now(UTC)
+    assert await LeaseRepository(db).acquire(POLLER_LEASE, "another-process", now + timedelta(minutes=1), now)
+    await db.close()
 
 
 def test_hostile_files_fail_alone_and_the_summary_is_printed(
