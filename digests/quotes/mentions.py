@@ -49,7 +49,7 @@ class Mention:
 
 def is_name_token(token: Token) -> bool:
     bare = token.bare
-    if bare in NAME_SUFFIXES or bare in PARTICLES or (len(token.text) == 2 and token.text[1] == "."):
+    if bare in NAME_SUFFIXES or bare in PARTICLES or _is_initial(token):
         return True  # "Jr.", "III", "al", and initials such as "J."
     if not token.is_capitalised:
         return False
@@ -190,7 +190,7 @@ def leading_phrase(tokens: list[Token], *, after_verb: bool = False) -> list[Tok
         cut < len(tokens)
         and not (named and tokens[cut].bare in CONNECTORS)
         and (
-            (tokens[cut].is_capitalised and tokens[cut].bare not in NOT_NAME)
+            (tokens[cut].is_capitalised and (tokens[cut].bare not in NOT_NAME or _is_initial(tokens[cut])))
             or tokens[cut].bare in TITLE_WORDS_AND_PARTICLES
             or tokens[cut].text[0].isdigit()
             # a few lower-case words of a title ("pollster", "host") before the name
@@ -255,10 +255,15 @@ def _before_verb_order(segments: list[list[Token]]) -> list[list[Token]]:
         # "Michael Seaman, who lives outside the state capital, Sacramento, said": what follows the relative
         # clause's first comma still belongs to it.
         segments = segments[: clause + 1]
-    # Skip relative clauses and ages: "Graham, who says …, tweeted", "Butz, 49, told".
-    return [
-        seg for seg in reversed(segments) if seg[0].bare not in PREPOSITIONS_AND_RELATIVES and not seg[0].text.isdigit()
-    ]
+    # Skip relative clauses, ages and participle phrases: "Graham, who says …, tweeted", "Butz, 49, told",
+    # "Larry David, playing Sanders on NBC's Saturday Night Live, said".
+    return [seg for seg in reversed(segments) if not _aside(seg)]
+
+
+def _aside(segment: list[Token]) -> bool:
+    first = segment[0]
+    participle = first.text.islower() and first.bare.endswith("ing")
+    return first.bare in PREPOSITIONS_AND_RELATIVES or first.text.isdigit() or participle
 
 
 def _after_verb_order(segments: list[list[Token]]) -> list[list[Token]]:
@@ -290,3 +295,8 @@ def plausible(mention: Mention | None, name_words: frozenset[str]) -> bool:
     if mention.name is None:
         return mention.pronoun in PRONOUN_GENDER
     return " " in mention.name or mention.title is not None or mention.name in name_words
+
+
+def _is_initial(token: Token) -> bool:
+    """An initial such as "A." in "Jock A. Finlayson" (not the article "A")."""
+    return len(token.text) == 2 and token.text[1] == "."

@@ -205,6 +205,12 @@ def test_apposition_and_appositive_place_are_skipped() -> None:
             "Republican front-runner Donald Trump is questioning whether he would go “if it were held in a mosque.”",
             "Donald Trump",
         ),
+        # a middle initial is part of the name, a participle phrase in apposition is not the speaker
+        ("“We were not very happy when it was first announced,” said Jock A. Finlayson.", "Jock A. Finlayson"),
+        (
+            "“The young people love me because I'm like them,” Larry David, playing Sanders on NBC's SNL, said.",
+            "Larry David",
+        ),
         # two apostrophes with a space before the closing pair
         ("''The reason he has been so successful is that he built coalitions, '' said Mr. Gunnels.", "Gunnels"),
     ],
