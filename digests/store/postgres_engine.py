@@ -55,7 +55,8 @@ async def migrate(conn: Any) -> int:
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            '(version INTEGER NOT NULL, applied_at TEXT COLLATE "C" NOT NULL)'
         )
         current = int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
         available = migrations("postgresql")

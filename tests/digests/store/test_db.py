@@ -94,3 +94,17 @@ def test_repositories_hold_no_dialect_specific_sql() -> None:
         text = (store / name).read_text(encoding="utf-8")
         for word in (" MATCH ", "bm25", "tsvector", "tsquery", "ILIKE", "PRAGMA", "lastrowid", "$1"):
             assert word not in text, f"{word!r} in {name}: dialect SQL belongs in dialect.py / fts_*.py"
+
+
+async def test_postgres_times_and_terms_compare_bytewise_as_in_sqlite(pg_url: str) -> None:
+    # ISO 8601 text is time order only bytewise; a server's default collation (e.g. en_US) may order otherwise.
+    db = await Database.open(pg_url)
+    try:
+        rows = await db.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND data_type = 'text' AND (column_name LIKE '%\\_at' OR column_name IN ('term', 'speaker', 'key')) "
+            "AND collation_name IS DISTINCT FROM 'C' ORDER BY table_name, column_name"
+        )
+    finally:
+        await db.close()
+    assert [(row["table_name"], row["column_name"]) for row in rows] == []

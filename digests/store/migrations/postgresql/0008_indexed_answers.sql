@@ -2,7 +2,7 @@
 -- Terms and speakers compare bytewise (COLLATE "C"), as in SQLite: a prefix is a key range.
 
 -- Newest first is an index range scan: the sort key (publication date, else first stored) is stored and indexed.
-ALTER TABLE releases ADD COLUMN sort_at TEXT;
+ALTER TABLE releases ADD COLUMN sort_at TEXT COLLATE "C";  -- ISO 8601 UTC: byte order is time order
 UPDATE releases SET sort_at = COALESCE(published_at, created_at);
 CREATE INDEX releases_newest ON releases (sort_at, id);
 
