@@ -13,7 +13,7 @@ from digests.ingest.fetch import Fetcher
 from digests.leases import Leases, new_owner_id
 from digests.service import DigestService
 from digests.sources import SourceService
-from digests.store.db import Database, migrations
+from digests.store.db import Database
 from digests.store.deliveries import DeliveryLedger
 from digests.store.leases import LeaseRepository
 from digests.store.releases import ReleaseRepository
@@ -76,7 +76,7 @@ async def open_services(
         subscription_repo, ledger = SubscriptionRepository(db), DeliveryLedger(db)
         subscriptions = SubscriptionService(subscription_repo, ledger, service, clock)
         health = HealthService(
-            service.repo, sources.repo, subscription_repo, ledger, schema_version=len(migrations()), clock=clock
+            service.repo, sources.repo, subscription_repo, ledger, db, clock=clock
         )
         yield Services(
             settings=settings,

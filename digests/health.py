@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from digests.config import Settings
 from digests.models import Subscription
+from digests.store.db import Database
 from digests.store.deliveries import DeliveryLedger
 from digests.store.releases import ReleaseRepository
 from digests.store.sources import Source, SourceRepository
@@ -96,8 +97,8 @@ def feed_check(source: Source, tz: tzinfo) -> Check:
 
 
 class HealthService:
-    """Reads what the doctor reports about the store; ``schema_version`` is the version the store was migrated
-    to when it was opened (opening migrates, or refuses a store newer than this program)."""
+    """Reads what the doctor reports about the store (opening a store migrates it, or refuses one newer than this
+    program, so its schema is normally current here; another process's older program could still lag)."""
 
     def __init__(
         self,
@@ -105,19 +106,22 @@ class HealthService:
         sources: SourceRepository,
         subscriptions: SubscriptionRepository,
         ledger: DeliveryLedger,
+        db: Database,
         *,
-        schema_version: int,
         clock: Callable[[], datetime],
     ) -> None:
         self._releases = releases
         self._sources = sources
         self._subscriptions = subscriptions
         self._ledger = ledger
-        self.schema_version = schema_version
+        self._db = db
         self.clock = clock
 
     async def store(self, location: str) -> Check:
         """The store answered, its schema is current, and what it holds."""
+        current, latest = await self._db.schema_version()
+        if current != latest:
+            return Check("FAIL", "store", f"{location} is at schema version {current}; this program needs {latest}")
         releases = await self._releases.count()
         sources = await self._sources.all()
         subscriptions = await self._subscriptions.all()
@@ -126,7 +130,7 @@ class HealthService:
         return Check(
             "ok",
             "store",
-            f"{location} reachable, schema version {self.schema_version} (current); {plural(releases, 'release')}, "
+            f"{location} reachable, schema version {current} (current); {plural(releases, 'release')}, "
             f"{plural(len(sources), 'feed')}, {plural(len(subscriptions), 'subscription')} ({paused} paused), "
             f"deliveries {deliveries.get('posted', 0)} posted, {deliveries.get('pending', 0)} pending",
         )

@@ -78,6 +78,10 @@ class Database:
         """Close every connection."""
         await self.engine.close()
 
+    async def schema_version(self) -> tuple[int, int]:
+        """The schema version the database is at, and the latest this program knows (equal once migrated)."""
+        return await self.engine.schema_version(), len(migrations(self.engine.dialect))
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """Run the block's statements as one transaction: committed at the end, rolled back on an exception."""

@@ -43,6 +43,9 @@ class Engine(Protocol):
     async def close(self) -> None:
         """Close every connection."""
 
+    async def schema_version(self) -> int:
+        """The number of the last migration applied to the database."""
+
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """The block's statements as one transaction (a nested block joins the outer one)."""
 

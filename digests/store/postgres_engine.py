@@ -110,6 +110,10 @@ class PostgresEngine:
         """Close every connection of the pool."""
         await self.pool.close()
 
+    async def schema_version(self) -> int:
+        """The number of the last migration applied (the ``schema_version`` table)."""
+        return int(await self.pool.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+
     def _connection(self) -> Any:
         """The current transaction's connection, else the pool."""
         current = current_transaction.get()

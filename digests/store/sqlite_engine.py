@@ -73,6 +73,12 @@ class SQLiteEngine:
         """Close the connection."""
         await self.conn.close()
 
+    async def schema_version(self) -> int:
+        """The number of the last migration applied (``PRAGMA user_version``)."""
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     def _in_transaction(self) -> bool:
         current = current_transaction.get()
         return current is not None and current[0] is self

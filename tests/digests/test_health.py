@@ -58,7 +58,7 @@ async def test_store_counts(db: Database) -> None:
         SourceRepository(db),
         SubscriptionRepository(db),
         DeliveryLedger(db),
-        schema_version=len(migrations()),
+        db,
         clock=lambda: NOW,
     )
     subscriptions = SubscriptionRepository(db)
@@ -75,3 +75,4 @@ async def test_store_counts(db: Database) -> None:
         "2 subscriptions (1 paused), deliveries 0 posted, 0 pending"
     )
     assert [s.topic for s in await health.subscriptions()] == ["hmc", "iraq"]
+    assert await db.schema_version() == (len(migrations()), len(migrations()))

@@ -149,3 +149,14 @@ async def test_a_server_the_bot_cannot_read_fails_its_subscriptions(
     assert code == 1
     assert "cannot read server Release Digest Test Guild (GET" in line(lines, "FAIL  subscription #1")
     assert "403" in line(lines, "FAIL  subscription #1")
+
+
+async def test_the_doctor_on_postgresql(fake_discord: FakeDiscord, settings: Settings, pg_url: str) -> None:
+    on_postgres = settings.model_copy(update={"db": pg_url})
+    await arrange(on_postgres, fake_discord)
+    code, lines = await doctor(on_postgres)
+    assert code == 0, lines
+    store = line(lines, "ok    store")
+    assert "@" not in store.split(" reachable")[0]  # the URL's user and password are not shown
+    assert "1 release, 1 feed, 1 subscription (0 paused)" in store
+    assert lines[-1].startswith("ok    subscription #1")
