@@ -1,12 +1,13 @@
 """What per-server visibility costs the answers when 100,000 releases are stored (SQLite).
 
-Builds a synthetic store (default N = 100,000 releases; kept in a cache file between runs): three sentences and
-one quote each (speakers from a pool of 300), two topic terms (acronyms from a pool of 2,000), bodies of made-up
-words so full text matches a few hundred releases per word. 90% of the releases are global (files); the other
-10% come from 20 per-server feeds, each followed by its own server. Then runs each read of ReleaseRepository
-(what /digest, /releases, /quote and the autocompletes ask) as three viewers: the operator (``guild_id=None``,
-no filter), a server following one feed (about 500 own releases) and a server following nothing (global only),
-``--repeat`` times each, interleaved, and prints the median and p99 wall time per query and viewer.
+Builds a synthetic store through ReleaseRepository.save (default N = 100,000 releases; kept in a cache file between
+runs): three sentences and one quote each (speakers from a pool of 300), an acronym (pool of 2,000) with its
+expansion and a keyword, bodies of made-up words so full text matches a few hundred releases per word. 90% of the
+releases are global (files); the other 10% come from 20 per-server feeds, each followed by its own server. Then runs
+each read of ReleaseRepository (what /digest, /releases, /quote and the autocompletes ask) as three viewers: the
+operator (``guild_id=None``, no filter), a server following one feed (about 500 own releases) and a server following
+nothing (global only), ``--repeat`` times each, interleaved, and prints the median and p99 wall time per query and
+viewer.
 
 Run: python bench/scope_cost.py [--stored N] [--repeat R]
 """
@@ -24,14 +25,15 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from digests.models import Analysis, Quote, ReleaseDraft, Sentence, Summary, TopicTerms
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
+from digests.store.sources import SourceRepository
 
-CACHE = Path(tempfile.gettempdir()) / "release-digest-scope-cost"
+CACHE = Path(tempfile.gettempdir()) / "release-digest-scope-cost-2"  # -2: built through the repository
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 FEEDS = 20
 FOLLOWER = 1  # follows feed 1
@@ -42,74 +44,44 @@ def vocabulary(rng: random.Random, size: int) -> list[str]:
     return ["".join(rng.choices(string.ascii_lowercase, k=7)) for _ in range(size)]
 
 
+def analysis(sentences: list[str], speaker: str, acronym: str, keyword: str) -> Analysis:
+    built, offset = [], 0
+    for n, sentence in enumerate(sentences):
+        built.append(Sentence(n, n, sentence, offset, offset + len(sentence)))
+        offset += len(sentence) + 1
+    quote_at = built[1].start
+    quote = Quote(sentences[1][:-1], speaker, "spokesperson", 1, 1, quote_at, quote_at + len(sentences[1]) - 1, 1.0, 0)
+    return Analysis(
+        sentences=tuple(built),
+        summary=Summary(tuple(1.0 for _ in built), tuple(range(len(built))), "lead"),
+        quotes=(quote,),
+        topics=TopicTerms(acronyms={acronym.upper(): f"{keyword} {acronym}"}, keywords=(keyword,)),
+    )
+
+
 async def build(path: Path, stored: int) -> None:
+    """Every release is stored through ReleaseRepository.save, so links and every count the reads use are kept
+    exactly as the bot keeps them."""
     rng = random.Random(11)
     words = vocabulary(rng, 3000)
     speakers = [f"{w.title()} {v.title()}" for w, v in zip(vocabulary(rng, 300), vocabulary(rng, 300), strict=True)]
     acronyms = ["".join(rng.choices(string.ascii_lowercase, k=4)) for _ in range(2000)]
     db = await Database.open(path)
-    at = NOW.isoformat()
-    async with db.transaction():
-        await db.executemany(
-            "INSERT INTO sources (id, url, key, created_at) VALUES (?, ?, ?, ?)",
-            [(s, f"https://feed{s}.test/rss", f"feed{s}", at) for s in range(1, FEEDS + 1)],
-        )
-        await db.executemany(
-            "INSERT INTO source_follows (source_id, guild_id, channel_id, created_at) VALUES (?, ?, ?, ?)",
-            [(s, s, 100 + s, at) for s in range(1, FEEDS + 1)],
-        )
-    for start in range(1, stored + 1, 2000):
-        rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in ("r", "v", "s", "q", "t", "rf", "qf", "rs")}
-        for i in range(start, min(start + 2000, stored + 1)):
-            sentences = [" ".join(rng.choices(words, k=12)) + "." for _ in range(3)]
-            body = "\n".join(sentences)
-            published = (NOW - timedelta(minutes=i)).isoformat()
-            source = (i // 10) % FEEDS + 1 if i % 10 == 0 else None  # 10%: 20 feeds, 500 releases each
-            rows["r"].append((i, f"r{i}", f"T{i}", published, at, at, i, 0 if source else 1, i))
-            rows["v"].append((i, i, 1, body, f"h{i}", "lead", 3, at))
-            offset = 0
-            for n, sentence in enumerate(sentences):
-                rows["s"].append((i, n, n, sentence, offset, offset + len(sentence), 1.0, n))
-                offset += len(sentence) + 1
-            quote = sentences[1][:-1]
-            speaker = rng.choice(speakers)
-            rows["q"].append((i, i, i, quote, speaker, "spokesperson", 1, 1, 0, len(quote), 1.0, 0))
-            acronym = rng.choice(acronyms)
-            rows["t"] += [(i, acronym, "acronym", None), (i, rng.choice(words), "keyword", None)]
-            rows["rf"].append((i, f"T{i}", body))
-            rows["qf"].append((i, quote, speaker, "spokesperson"))
-            if source:
-                rows["rs"].append((i, source))
-        async with db.transaction():
-            await db.executemany(
-                "INSERT INTO releases (id, canonical_id, title, published_at, created_at, updated_at, "
-                "current_version_id, is_global, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows["r"],
-            )
-            await db.executemany(
-                "INSERT INTO release_versions (id, release_id, version, body, body_hash, algorithm, sentence_count, "
-                "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows["v"],
-            )
-            await db.executemany(
-                "INSERT INTO sentences (version_id, idx, paragraph, text, start_pos, end_pos, score, rank) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows["s"],
-            )
-            await db.executemany(
-                "INSERT INTO quotes (id, version_id, release_id, text, speaker, speaker_title, sentence_idx, "
-                "paragraph, start_pos, end_pos, score, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows["q"],
-            )
-            await db.executemany(
-                "INSERT OR IGNORE INTO topic_terms (release_id, term, kind, alias) VALUES (?, ?, ?, ?)", rows["t"]
-            )
-            await db.executemany("INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)", rows["rf"])
-            await db.executemany(
-                "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) VALUES (?, ?, ?, ?)", rows["qf"]
-            )
-            await db.executemany("INSERT INTO release_sources (release_id, source_id) VALUES (?, ?)", rows["rs"])
-        print(f"\rbuilding: {min(start + 1999, stored):,} stored", end="", flush=True)
+    sources = SourceRepository(db)
+    for feed in range(1, FEEDS + 1):
+        source, _ = await sources.add(f"https://feed{feed}.test/rss", f"feed{feed}", NOW)
+        await sources.follow(source.id, feed, 100 + feed, None, NOW)  # server n follows feed n
+    repo = ReleaseRepository(db)
+    for start in range(1, stored + 1, 1000):
+        async with db.transaction():  # the saves of a thousand releases commit together
+            for i in range(start, min(start + 1000, stored + 1)):
+                sentences = [" ".join(rng.choices(words, k=12)) + "." for _ in range(3)]
+                body = "\n".join(sentences)
+                draft = ReleaseDraft(f"r{i}", body, title=f"T{i}", published_at=NOW - timedelta(minutes=i))
+                found = analysis(sentences, rng.choice(speakers), rng.choice(acronyms), rng.choice(words))
+                source = (i // 10) % FEEDS + 1 if i % 10 == 0 else None  # 10%: 20 feeds, 500 releases each
+                await repo.save(draft, found, "lead", NOW, source_id=source, is_global=source is None)
+        print(f"\rbuilding: {min(start + 999, stored):,} stored", end="", flush=True)
     await db.execute("ANALYZE")
     print()
     await db.close()

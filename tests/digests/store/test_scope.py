@@ -116,8 +116,12 @@ async def test_a_release_from_two_sources_is_seen_by_both_followers(world: World
 
 
 async def test_a_release_becomes_global_from_a_file_and_stays_global(world: World) -> None:
+    assert "hsb" not in await world.releases.known_topics(guild_id=B)
     await world.releases.save(HARBOR, None, "lead", NOW)  # the operator ingests the same release from a file
     assert world.harbor_id in await visible_ids(world, B)
+    assert "hsb" in await world.releases.known_topics(guild_id=B) and "Ames" in await world.releases.speakers(
+        guild_id=B
+    )
     await world.releases.save(HARBOR, None, "lead", NOW, source_id=world.feed_id, is_global=False)
     assert world.harbor_id in await visible_ids(world, B)
 
@@ -126,6 +130,9 @@ async def test_the_operator_adding_a_feed_makes_it_and_its_releases_global(world
     again, created = await world.sources.add("https://a.test/rss", "https://a.test/rss", NOW, is_global=True)
     assert not created and again.is_global and again.followers == 1
     assert world.harbor_id in await visible_ids(world, B)
+    assert "hsb" in await world.releases.known_topics(guild_id=B) and "Ames" in await world.releases.speakers(
+        guild_id=B
+    )
     # A server following a global feed later does not narrow it.
     kept, _ = await world.sources.add("https://a.test/rss", "https://a.test/rss", NOW)
     assert kept.is_global
