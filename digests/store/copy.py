@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digests.store.db import Database
+from digests.store.postgres_engine import PostgresEngine
 
-BATCH = 2_000
+BATCH = 5_000
 # The full-text tables, rebuilt through the dialect's index statements rather than copied column by column.
 FULL_TEXT = {"releases_fts": "index_release", "quotes_fts": "index_quote"}
 _FTS_COLUMNS = {"releases_fts": "rowid, title, body", "quotes_fts": "rowid, text, speaker, speaker_title"}
@@ -92,8 +93,12 @@ async def _key(src: Database, table: str) -> list[str]:
     return [f'"{column["name"]}"' for column in columns]
 
 
-async def _copy_rows(src: Database, dst: Database, table: str, read: str, insert: str, width: int) -> None:
-    """Copy in batches in key order (keyset pagination), so memory and time stay linear however large the table."""
+async def _copy_rows(
+    src: Database, dst: Database, table: str, read: str, width: int, insert: str | None, columns: list[str]
+) -> None:
+    """Copy in batches in key order (keyset pagination), so memory and time stay linear however large the table:
+    with COPY, or through ``insert`` (the full-text tables, whose documents PostgreSQL computes)."""
+    assert isinstance(dst.engine, PostgresEngine)
     key = await _key(src, table)
     order = ", ".join(key)
     after = f"WHERE ({order}) > ({', '.join('?' for _ in key)}) "
@@ -105,7 +110,11 @@ async def _copy_rows(src: Database, dst: Database, table: str, read: str, insert
         )
         if not rows:
             return
-        await dst.executemany(insert, [tuple(row[len(key) + i] for i in range(width)) for row in rows])
+        batch = [tuple(row[len(key) + i] for i in range(width)) for row in rows]
+        if insert is None:
+            await dst.engine.copy_rows(table, columns, batch)
+        else:
+            await dst.executemany(insert, batch)
         last = [rows[-1][i] for i in range(len(key))]
 
 
@@ -165,13 +174,12 @@ async def _copy(src: Database, dst: Database, progress: Callable[[str], None]) -
     counts: list[TableCount] = []
     async with dst.transaction():
         for table, (read, write) in plan.items():
-            insert = f"INSERT INTO {table} ({_quoted(write)}) VALUES ({', '.join('?' for _ in write)})"
-            await _copy_rows(src, dst, table, _quoted(read), insert, len(read))
+            await _copy_rows(src, dst, table, _quoted(read), len(read), None, write)
             progress(table)
         for table, statement in FULL_TEXT.items():
             insert = getattr(dst.dialect.fts, statement)
             columns = _FTS_COLUMNS[table]
-            await _copy_rows(src, dst, table, columns, insert, len(columns.split(", ")))
+            await _copy_rows(src, dst, table, columns, len(columns.split(", ")), insert, [])
             progress(table)
         await _reset_identities(dst)
         for table in [*tables, *FULL_TEXT]:

@@ -151,6 +151,15 @@ class PostgresEngine:
         if batch:
             await self._connection().executemany(placeholders(sql), batch)
 
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk-load rows with COPY (much faster than INSERTs), in the current transaction if any."""
+        target = self._connection()
+        if target is self.pool:
+            async with self.pool.acquire() as conn:
+                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        else:
+            await target.copy_records_to_table(table, records=rows, columns=list(columns))
+
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an ``INSERT``; the new row's id."""
         return int(await self._connection().fetchval(placeholders(f"{sql} RETURNING id"), *params))
