@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +30,7 @@ DATA = next(
     Path("../shared/data"),
 )
 RECIPE = 1  # bump when the way releases are made changes: the cached store is rebuilt
+ANALYSIS = 2  # bump when Analysis changes: the cached analyses are redone
 SOURCES = (
     "U.S. Department of Defense",
     "Prime Minister's Office",
@@ -83,7 +85,7 @@ def _analyse(draft: ReleaseDraft) -> Analysis:
 
 def analyses(cache: Path, drafts: list[ReleaseDraft]) -> list[Analysis]:
     """Each text's analysis (tags aside: tags only add topic terms, added per release), cached in ``cache``."""
-    path = cache / f"analyses-{len(drafts)}.pickle"
+    path = cache / f"analyses-a{ANALYSIS}-{len(drafts)}.pickle"
     if path.exists():
         loaded: list[Analysis] = pickle.loads(path.read_bytes())
         return loaded
@@ -136,7 +138,7 @@ async def build(path: Path, count: int, cache: Path) -> None:
         if draft.tags:
             extra = tuple(normalise(tag) for tag in draft.tags)
             topics = TopicTerms(analysis.topics.acronyms, tuple(dict.fromkeys(extra + analysis.topics.keywords)))
-            analysis = Analysis(analysis.sentences, analysis.summary, analysis.quotes, topics)
+            analysis = replace(analysis, topics=topics)
         batch.append((draft, analysis, ingested))
         if len(batch) == 500 or n == count:
             await repo.save_many(batch, "news")

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, tzinfo
@@ -16,6 +18,7 @@ from pydantic import ValidationError
 
 from bot.app import Services, load_settings, open_services
 from digests.analyse import analyse
+from digests.bulk import ingest_files
 from digests.config import Settings
 from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
@@ -33,11 +36,12 @@ from digests.render import (
     render_quote_hits,
     render_releases,
 )
-from digests.service import IngestReport, UnknownTopicError
+from digests.service import IngestOutcome, IngestReport, UnknownTopicError
 from digests.sources import PollResult
 from digests.store.db import StoreError
 
 DEMO_TOPIC = "hmc"
+PROGRESS_SECONDS = 5.0
 DEMO_QUERY = "withdrawal"
 
 
@@ -108,12 +112,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_outcome(outcome: IngestOutcome) -> None:
+    stream = sys.stderr if outcome.status == "failed" else sys.stdout
+    print(("error: " if outcome.status == "failed" else "") + outcome.detail, file=stream)
+
+
+def _print_counts(counts: Counter[str], noun: str) -> None:
+    listed = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed"))
+    print(f"{counts.total()} {noun}: {listed}")
+
+
 def _print_report(report: IngestReport, noun: str = "file(s)") -> None:
     for outcome in report.outcomes:
-        stream = sys.stderr if outcome.status == "failed" else sys.stdout
-        print(("error: " if outcome.status == "failed" else "") + outcome.detail, file=stream)
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "metadata", "unchanged", "failed"))
-    print(f"{len(report.outcomes)} {noun}: {counts}")
+        _print_outcome(outcome)
+    _print_counts(Counter(outcome.status for outcome in report.outcomes), noun)
+
+
+async def _ingest_files(services: Services, paths: list[Path]) -> bool:
+    """Ingest files and folders, printing each outcome as it is saved and, on long runs, a progress line on
+    stderr every PROGRESS_SECONDS; ``True`` if any file failed."""
+    counts: Counter[str] = Counter()
+    started = last = time.monotonic()
+    async for outcome in ingest_files(services.digests, paths):
+        _print_outcome(outcome)
+        counts[outcome.status] += 1
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS:
+            done = counts.total()
+            print(f"… {done:,} file(s) so far, {done / (now - started):.0f}/s", file=sys.stderr, flush=True)
+            last = now
+    _print_counts(counts, "file(s)")
+    return counts["failed"] > 0
 
 
 def _print_poll(result: PollResult) -> bool:
@@ -137,9 +166,7 @@ async def _ingest(services: Services, args: argparse.Namespace) -> int:
         return 2
     failed = False
     if args.paths:
-        report = await services.digests.ingest_paths(args.paths)
-        _print_report(report)
-        failed = report.failed
+        failed = await _ingest_files(services, args.paths)
     for url in args.feed:
         try:
             _, _, result = await services.sources.add(url)

@@ -5,17 +5,15 @@ Both the command line and the Discord bot call these; neither talks to the store
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from digests.analyse import analyse
-from digests.failures import describe
+from digests.analysers import Analyser, ThreadAnalyser
 from digests.ingest.dates import DateRangeError, checked
-from digests.ingest.files import ReleaseFileError, collect, read_release
+from digests.ingest.files import ReleaseFileError
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
 from digests.store.scope import NO_GUILD
@@ -71,7 +69,8 @@ class IngestReport:
         return count_status(self.outcomes, status)
 
 
-def _describe(result: SaveResult, draft: ReleaseDraft) -> str:
+def describe_save(result: SaveResult, draft: ReleaseDraft) -> str:
+    """One line saying what saving a release did."""
     name = draft.title or draft.canonical_id
     return {
         "added": f"added {name!r}",
@@ -131,8 +130,10 @@ class DigestService:
         max_release_bytes: int = 2_000_000,
         tz: tzinfo = UTC,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        analyser: Analyser | None = None,
     ) -> None:
         self.repo = repo
+        self.analyser: Analyser = analyser or ThreadAnalyser()
         self.algorithm = algorithm
         self.summary_sentences = summary_sentences
         self.key_quotes = key_quotes
@@ -152,6 +153,19 @@ class DigestService:
         too, a non-global source with the same text is only linked to it (its title, date and link stay), and
         one with a different text gets its own copy (:func:`forked_id`), seen only by its followers.
         """
+        draft, needs_analysis = await self.prepare(draft, source_id=source_id, is_global=is_global)
+        analysis = await self.analyser.analyse(draft.body, draft.title, draft.tags, self.algorithm) if (
+            needs_analysis
+        ) else None
+        return await self.repo.save(
+            draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global
+        )
+
+    async def prepare(
+        self, draft: ReleaseDraft, *, source_id: int | None = None, is_global: bool = True
+    ) -> tuple[ReleaseDraft, bool]:
+        """A draft checked and completed as it will be saved (see :meth:`ingest_draft`), and whether its body is
+        new or changed (so it needs analysing); :class:`ReleaseFileError` when it cannot be stored."""
         # Lone surrogates (from escapes in a feed or page) cannot be stored as UTF-8: they become U+FFFD.
         draft = replace(draft, body=encodable(draft.body), title=encodable(draft.title) if draft.title else None)
         if len(draft.body.encode("utf-8")) > self.max_release_bytes:
@@ -166,12 +180,7 @@ class DigestService:
             draft, stored = await self._scoped(draft, stored, source_id)
         if stored is not None:
             draft = keep_known_metadata(draft, stored[0])
-        analysis = None
-        if stored is None or stored[1] != body_hash(draft.body):
-            analysis = await asyncio.to_thread(analyse, draft.body, draft.title, draft.tags, self.algorithm)
-        return await self.repo.save(
-            draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global
-        )
+        return draft, stored is None or stored[1] != body_hash(draft.body)
 
     async def _scoped(
         self, draft: ReleaseDraft, stored: tuple[Release, str], source_id: int
@@ -199,20 +208,9 @@ class DigestService:
         Any exception from one file (a parser's RecursionError, a MemoryError in analysis, ...) is that file's
         one-line failure; only cancellation, KeyboardInterrupt and SystemExit stop the batch.
         """
-        report = IngestReport()
-        for path in collect(paths):
-            try:
-                draft = read_release(path, self.max_release_bytes, self.tz)
-                result = await self.ingest_draft(draft)
-            except ReleaseFileError as exc:
-                report.outcomes.append(IngestOutcome(str(path), "failed", str(exc)))
-                continue
-            except Exception as exc:
-                log.debug("ingesting %s failed", path, exc_info=True)
-                report.outcomes.append(IngestOutcome(str(path), "failed", f"{path}: {describe(exc)}"))
-                continue
-            report.outcomes.append(IngestOutcome(str(path), result.status, _describe(result, draft), result.release_id))
-        return report
+        from digests.bulk import ingest_files  # the bulk pipeline builds on this service
+
+        return IngestReport([outcome async for outcome in ingest_files(self, paths)])
 
     async def load_seeds_if_empty(self, seeds_dir: Path) -> IngestReport | None:
         """On a fresh database, ingest the shipped seeds so ``/digest hmc`` works out of the box."""

@@ -1,0 +1,154 @@
+"""Ingesting many release files fast, in bounded memory.
+
+Files are read one by one; the ones whose body is new or changed are analysed several at a time (in a process
+pool when there are many: analysis is pure Python, so only processes use every core); results are saved in input
+order, ``BATCH`` releases to a transaction, and each file's outcome is handed on as soon as it is saved. At most
+a few analyses per worker are in flight, so memory does not grow with the number of files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digests.analysers import Analyser, ProcessAnalyser
+from digests.failures import describe
+from digests.ingest.files import ReleaseFileError, collect, read_release
+from digests.models import Analysis, ReleaseDraft
+from digests.service import DigestService, IngestOutcome, describe_save
+from digests.store.releases import SaveResult
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # releases saved per transaction
+IN_FLIGHT_PER_WORKER = 4  # analyses queued per worker: enough to keep it busy, few enough to bound memory
+POOL_FROM = 50  # files: from this many on, analysis runs in a process pool of its own
+
+
+@dataclass(slots=True)
+class _Item:
+    path: Path
+    draft: ReleaseDraft | None = None
+    analysis: asyncio.Future[Analysis] | None = None
+    error: str | None = None
+    done: list[IngestOutcome] = field(default_factory=list)
+
+
+def _failure(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, ReleaseFileError):
+        return str(exc)
+    log.debug("ingesting %s failed", path, exc_info=exc)
+    return f"{path}: {describe(exc)}"
+
+
+class _Pipeline:
+    def __init__(self, service: DigestService, analyser: Analyser) -> None:
+        self.service = service
+        self.analyser = analyser
+        self.window: deque[_Item] = deque()
+        self.batch: list[_Item] = []
+        self.in_flight: set[str] = set()  # canonical ids read but not saved yet
+
+    async def add(self, path: Path) -> list[IngestOutcome]:
+        """Read one file and start its analysis; the outcomes of earlier files that are now saved."""
+        ready: list[IngestOutcome] = []
+        item = _Item(path)
+        try:
+            draft = read_release(path, self.service.max_release_bytes, self.service.tz)
+            if draft.canonical_id in self.in_flight:  # the same release again: let the first be saved first
+                ready += await self.drain()
+            draft, needs_analysis = await self.service.prepare(draft)
+            item.draft = draft
+            self.in_flight.add(draft.canonical_id)
+            if needs_analysis:
+                item.analysis = asyncio.ensure_future(
+                    self.analyser.analyse(draft.body, draft.title, draft.tags, self.service.algorithm)
+                )
+        except Exception as exc:
+            item.error = _failure(path, exc)
+        self.window.append(item)
+        while len(self.window) > self.analyser.workers * IN_FLIGHT_PER_WORKER:
+            ready += await self._next()
+        return ready
+
+    async def _next(self) -> list[IngestOutcome]:
+        """Wait for the oldest file's analysis; save the batch when it is full."""
+        item = self.window.popleft()
+        self.batch.append(item)
+        if item.analysis is not None:
+            try:
+                await item.analysis
+            except Exception as exc:
+                item.error = _failure(item.path, exc)
+        return await self._save() if len(self.batch) >= BATCH else []
+
+    async def drain(self) -> list[IngestOutcome]:
+        """Finish and save everything read so far."""
+        ready: list[IngestOutcome] = []
+        while self.window:
+            ready += await self._next()
+        return ready + await self._save()
+
+    async def _save(self) -> list[IngestOutcome]:
+        batch, self.batch = self.batch, []
+        good = [item for item in batch if item.error is None and item.draft is not None]
+        results: dict[int, SaveResult | str] = {}
+        now = self.service.clock()
+        try:
+            saved = await self.service.repo.save_many(
+                [(item.draft, _analysis(item), now) for item in good if item.draft], self.service.algorithm
+            )
+            results = {id(item): result for item, result in zip(good, saved, strict=True)}
+        except Exception:  # one bad release must not sink the batch: save them one by one
+            for item in good:
+                assert item.draft is not None
+                try:
+                    results[id(item)] = await self.service.repo.save(
+                        item.draft, _analysis(item), self.service.algorithm, now
+                    )
+                except Exception as exc:
+                    results[id(item)] = _failure(item.path, exc)
+        outcomes = []
+        for item in batch:
+            found = results.get(id(item), item.error or "")
+            if isinstance(found, SaveResult) and item.draft is not None:
+                outcomes.append(
+                    IngestOutcome(str(item.path), found.status, describe_save(found, item.draft), found.release_id)
+                )
+            else:
+                detail = found if isinstance(found, str) and found else f"{item.path}: not saved"
+                outcomes.append(IngestOutcome(str(item.path), "failed", detail))
+            if item.draft is not None:
+                self.in_flight.discard(item.draft.canonical_id)
+        return outcomes
+
+
+def _analysis(item: _Item) -> Analysis | None:
+    return item.analysis.result() if item.analysis is not None else None
+
+
+async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIterator[IngestOutcome]:
+    """Ingest files and folders, yielding each file's outcome in input order as soon as it is saved.
+
+    A bad file is its own one-line failure and the rest go on; nothing read is lost if one release of a batch
+    cannot be saved (the batch is saved one by one then).
+    """
+    files = collect(paths)
+    owned = ProcessAnalyser() if len(files) >= POOL_FROM else None
+    pipeline = _Pipeline(service, owned or service.analyser)
+    try:
+        for path in files:
+            for outcome in await pipeline.add(path):
+                yield outcome
+        for outcome in await pipeline.drain():
+            yield outcome
+    finally:
+        for item in pipeline.window:
+            if item.analysis is not None:
+                item.analysis.cancel()
+        if owned is not None:
+            await owned.close()
