@@ -130,7 +130,8 @@ async def build(path: Path, count: int, cache: Path) -> None:
     done = analyses(cache, corpus)
     db = await Database.open(path)
     repo = ReleaseRepository(db)
-    await db.conn.execute("PRAGMA synchronous = NORMAL")
+    conn = db.engine.conn  # type: ignore[attr-defined]  # the SQLite engine's connection
+    await conn.execute("PRAGMA synchronous = NORMAL")
     started = time.monotonic()
     batch: list[tuple[ReleaseDraft, Analysis, datetime]] = []
     for n, (index, draft, ingested) in enumerate(releases(count, corpus), 1):
@@ -145,8 +146,8 @@ async def build(path: Path, count: int, cache: Path) -> None:
             batch.clear()
         if n % 10_000 == 0:
             print(f"built {n:,} of {count:,} ({n / (time.monotonic() - started):.0f}/s)", flush=True)
-    await db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    await db.conn.execute("ANALYZE")
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await conn.execute("ANALYZE")
     await db.close()
 
 

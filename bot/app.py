@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from digests.analysers import Analyser, ProcessAnalyser, ThreadAnalyser
 from digests.config import Settings
 from digests.health import HealthService
 from digests.ingest.fetch import Fetcher
@@ -49,6 +50,8 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the database (migrating it) and build the services; close the database on the way out."""
     db = await Database.open(settings.db)
+    # CPU work (analysis, feed and page parsing) in worker processes, off the event loop's process.
+    analyser: Analyser = ProcessAnalyser(settings.analysis_workers) if settings.analysis_workers else ThreadAnalyser()
     try:
         service = DigestService(
             ReleaseRepository(db),
@@ -58,6 +61,7 @@ async def open_services(
             max_release_bytes=settings.max_release_bytes,
             tz=settings.tz,
             clock=clock,
+            analyser=analyser,
         )
         sources = SourceService(
             SourceRepository(db),
@@ -95,4 +99,5 @@ async def open_services(
             clock=clock,
         )
     finally:
+        await analyser.close()
         await db.close()

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     poll_minutes: int = Field(default=15, ge=1, le=1440)
     feed_max_failures: int = Field(default=5, ge=1, le=100)
     fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=10_000)
+    analysis_workers: int = Field(default=2, ge=0)
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     user_agent: str = DEFAULT_USER_AGENT
     # A daily digest missed while the bot was down is made up at start when it is less late than this;

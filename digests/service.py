@@ -17,7 +17,7 @@ from digests.ingest.files import ReleaseFileError
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, ReleaseDraft
 from digests.store.releases import ReleaseRepository, SaveResult, body_hash
 from digests.store.scope import NO_GUILD
-from digests.topics import closest
+from digests.topics import closest, topic_terms
 from digests.userinput import MAX_NAME_CHARS, MAX_QUERY_CHARS, bounded, encodable, partial
 
 log = logging.getLogger(__name__)
@@ -154,11 +154,13 @@ class DigestService:
         one with a different text gets its own copy (:func:`forked_id`), seen only by its followers.
         """
         draft, needs_analysis = await self.prepare(draft, source_id=source_id, is_global=is_global)
-        analysis = await self.analyser.analyse(draft.body, draft.title, draft.tags, self.algorithm) if (
-            needs_analysis
-        ) else None
+        analysis = topics = None
+        if needs_analysis:
+            analysis = await self.analyser.analyse(draft.body, draft.title, draft.tags, self.algorithm)
+        elif await self.repo.metadata_changed(draft):  # new title or tags: new topic terms, worked out off the loop
+            topics = await self.analyser.run(topic_terms, draft.title, draft.body, draft.tags)
         return await self.repo.save(
-            draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global
+            draft, analysis, self.algorithm, self.clock(), source_id=source_id, is_global=is_global, topics=topics
         )
 
     async def prepare(

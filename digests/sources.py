@@ -136,7 +136,13 @@ class SourceService:
         try:
             async with self.fetcher() as fetcher:
                 feed = await fetch_feed_releases(
-                    fetcher, source.url, source.etag, source.last_modified, source.name, known_ids=known
+                    fetcher,
+                    source.url,
+                    source.etag,
+                    source.last_modified,
+                    source.name,
+                    known_ids=known,
+                    offload=self.digests.analyser.run,
                 )
         except (FetchError, FeedError, ValueError) as exc:
             return await self._failed(source, str(exc))
@@ -168,7 +174,9 @@ class SourceService:
         """Fetch one release page and store it; a failure is an outcome, not an exception."""
         try:
             async with self.fetcher() as fetcher:
-                draft = await fetch_page_release(fetcher, url, source_name=_host(url))
+                draft = await fetch_page_release(
+                    fetcher, url, source_name=_host(url), offload=self.digests.analyser.run
+                )
         except Exception as exc:  # FetchError, PageError, ValueError, or anything a hostile page provokes
             if not isinstance(exc, (FetchError, PageError)):
                 log.debug("reading %s failed", url, exc_info=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Container
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from digests.failures import describe
@@ -19,6 +20,9 @@ from digests.models import ReleaseDraft
 PAGE_CONCURRENCY = 4
 
 log = logging.getLogger(__name__)
+
+# Runs a pure CPU-heavy function with picklable arguments away from the event loop (a thread, or a worker process).
+Offload = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,9 @@ class FeedFetch:
     errors: list[FeedProblem] = field(default_factory=list)
 
 
-async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str, *, teaser: bool) -> ReleaseDraft:
+async def _entry_draft(
+    fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str, *, teaser: bool, offload: Offload
+) -> ReleaseDraft:
     """The draft for one entry, reading its page when the feed gives only a ``teaser``."""
     link = entry.link
     title, body, published = entry.title, entry.summary_text, entry.published_at
@@ -58,7 +64,7 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
         if not link:
             raise PageError("only a teaser, and no link to the full release")
         page = await fetcher.get(link)
-        article = await asyncio.to_thread(extract_article, page.body, page.url, charset=page.charset)
+        article = await offload(extract_article, page.body, page.url, page.charset)
         title, body = title or article.title, article.text
         published = published or article.published_at
         origin = page.url
@@ -73,6 +79,11 @@ async def _entry_draft(fetcher: Fetcher, entry: FeedEntry, key: str, source_name
     )
 
 
+def _teasers(entries: list[FeedEntry]) -> list[bool]:
+    """:func:`~digests.ingest.feeds.is_teaser` of each entry."""
+    return [is_teaser(entry) for entry in entries]
+
+
 async def fetch_feed_releases(
     fetcher: Fetcher,
     feed_url: str,
@@ -81,6 +92,7 @@ async def fetch_feed_releases(
     source_name: str,
     *,
     known_ids: Container[str] = frozenset(),
+    offload: Offload = asyncio.to_thread,
 ) -> FeedFetch:
     """Poll a feed and build a draft for each of its releases.
 
@@ -98,15 +110,18 @@ async def fetch_feed_releases(
     content_type = result.content_type
     if content_type and result.charset:
         content_type = f"{content_type}; charset={result.charset}"
-    # Parsing is CPU work: on a thread, so a bot's event loop (gateway heartbeats, interactions) never waits on it.
-    feed = await asyncio.to_thread(parse_feed, result.body, result.url, content_type)
+    # Parsing is CPU work: ``offload`` runs it elsewhere (a worker process in the bot: a thread would still hold
+    # the GIL through long regular-expression scans), so the event loop never waits on it.
+    feed = await offload(parse_feed, result.body, result.url, content_type)
     errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
     if source_name == feed_url and feed.title:  # first poll: the feed's own name, not its address
         source_name = feed.title
 
     keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
     seen: set[str] = set()
-    for entry in feed.entries:
+    # Telling a teaser splits each entry's text into sentences: CPU work, done by ``offload`` too.
+    teasers = await offload(_teasers, feed.entries)
+    for index, entry in enumerate(feed.entries):
         try:
             key = release_key(entry.link, entry.guid)
         except ValueError as exc:
@@ -114,7 +129,7 @@ async def fetch_feed_releases(
             continue
         if key in seen:
             continue
-        teaser = is_teaser(entry)  # splits the entry's text into sentences: once per entry
+        teaser = teasers[index]
         if key in known_ids and teaser:
             continue
         seen.add(key)
@@ -125,7 +140,7 @@ async def fetch_feed_releases(
     async def build(key: str, entry: FeedEntry, teaser: bool) -> ReleaseDraft | FeedProblem:
         async with limit:
             try:
-                return await _entry_draft(fetcher, entry, key, source_name, teaser=teaser)
+                return await _entry_draft(fetcher, entry, key, source_name, teaser=teaser, offload=offload)
             except (FetchError, PageError) as exc:
                 return FeedProblem(entry.link or key, str(exc))
             except Exception as exc:  # one hostile teaser page is that entry's problem, never the feed's
@@ -148,7 +163,9 @@ async def fetch_feed_releases(
     )
 
 
-async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> ReleaseDraft:
+async def fetch_page_release(
+    fetcher: Fetcher, url: str, source_name: str, *, offload: Offload = asyncio.to_thread
+) -> ReleaseDraft:
     """Fetch one release page and extract it.
 
     The release key comes from the URL as given, like a feed entry's link, so a page ingested by hand and the
@@ -158,7 +175,7 @@ async def fetch_page_release(fetcher: Fetcher, url: str, source_name: str) -> Re
     :class:`~digests.ingest.fetch.FetchError` or :class:`~digests.ingest.pages.PageError`.
     """
     page = await fetcher.get(url)
-    article = await asyncio.to_thread(extract_article, page.body, page.url, charset=page.charset)
+    article = await offload(extract_article, page.body, page.url, page.charset)
     same_host = urlsplit(canonical_or_raw(article.canonical_url)).netloc == urlsplit(canonical_or_raw(page.url)).netloc
     return ReleaseDraft(
         canonical_id=release_key(url),

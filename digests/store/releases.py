@@ -66,6 +66,17 @@ def _release(row: Row) -> Release:
     )
 
 
+def _metadata(draft: ReleaseDraft) -> tuple[Any, ...]:
+    """A draft's title, link, source, date and tags as stored."""
+    return (
+        draft.title,
+        draft.url,
+        draft.source,
+        to_db_time_or_none(draft.published_at),
+        json.dumps(list(draft.tags)),
+    )
+
+
 def _quote(row: Row) -> Quote:
     return Quote(
         text=row["text"],
@@ -111,17 +122,30 @@ class ReleaseRepository:
         *,
         source_id: int | None = None,
         is_global: bool = True,
+        topics: TopicTerms | None = None,
     ) -> SaveResult:
         """Store a release: new, a new version of a stored one (changed body), new metadata, or nothing.
 
-        ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`with_body_hash`).
+        ``analysis`` may be ``None`` only when the body is unchanged (callers check :meth:`with_body_hash`);
+        ``topics`` are then the draft's topic terms if its metadata changed (worked out before, off the event loop;
+        without them they are worked out here).
         ``source_id`` is the feed it came from (linked even when nothing else changed); ``is_global`` makes it
         visible in every server (files, pages and global sources) — a release once global stays global.
         """
         async with self._db.transaction():
-            result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), is_global)
+            result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), is_global, topics)
             await self._scope(result.release_id, source_id, is_global)
             return result
+
+    async def metadata_changed(self, draft: ReleaseDraft) -> bool:
+        """Whether saving ``draft`` (same body as stored) would change the stored title, link, source, date or
+        tags."""
+        row = await self._one(
+            "SELECT title, url, source, published_at, tags FROM releases WHERE canonical_id = ?", (draft.canonical_id,)
+        )
+        if row is None:
+            return True
+        return (row["title"], row["url"], row["source"], row["published_at"], row["tags"]) != _metadata(draft)
 
     async def save_many(
         self, items: Sequence[tuple[ReleaseDraft, Analysis | None, datetime]], algorithm: str
@@ -155,26 +179,21 @@ class ReleaseRepository:
         now: datetime,
         digest: str,
         is_global: bool,
+        topics: TopicTerms | None = None,
     ) -> SaveResult:
         row = await self._one(
             "SELECT r.id, r.title, r.url, r.source, r.published_at, r.tags, v.version, v.body_hash, v.id AS vid "
             f"FROM {_RELEASE_FROM} WHERE r.canonical_id = ?",
             (draft.canonical_id,),
         )
-        metadata = (
-            draft.title,
-            draft.url,
-            draft.source,
-            to_db_time_or_none(draft.published_at),
-            json.dumps(list(draft.tags)),
-        )
+        metadata = _metadata(draft)
         if row is not None and row["body_hash"] == digest:
             stored = (row["title"], row["url"], row["source"], row["published_at"], row["tags"])
             if stored == metadata:
                 return SaveResult("unchanged", row["id"], row["version"])
             await self._update_metadata(row["id"], metadata, now)
             await self._index_release(row["id"], draft.title, draft.body)
-            await self._store_topics(row["id"], topic_terms(draft.title, draft.body, draft.tags))
+            await self._store_topics(row["id"], topics or topic_terms(draft.title, draft.body, draft.tags))
             return SaveResult("metadata", row["id"], row["version"])
         if analysis is None:
             raise ValueError("a new or changed release needs its analysis")

@@ -12,7 +12,7 @@ from digests.failures import describe
 from digests.models import ReleaseDraft
 from digests.service import DigestService
 from digests.store.db import Database
-from digests.store.releases import ReleaseRepository, SaveResult
+from digests.store.releases import ReleaseRepository
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -24,10 +24,13 @@ class FaultyService(DigestService):
         super().__init__(repo, clock=lambda: NOW)
         self.fault = fault
 
-    async def ingest_draft(self, draft: ReleaseDraft) -> SaveResult:
+    async def prepare(
+        self, draft: ReleaseDraft, *, source_id: int | None = None, is_global: bool = True
+    ) -> tuple[ReleaseDraft, bool]:
+        # every ingest (one draft, or the bulk pipeline's files) goes through prepare
         if Path(draft.origin or "").name.startswith("bad"):
             raise self.fault
-        return await super().ingest_draft(draft)
+        return await super().prepare(draft, source_id=source_id, is_global=is_global)
 
 
 def write_batch(folder: Path, good: int) -> None:

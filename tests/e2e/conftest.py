@@ -24,7 +24,9 @@ BotFactory = Callable[..., AbstractAsyncContextManager[DigestBot]]
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for one test: its own database file, the shipped seeds, no .env."""
-    return Settings(_env_file=None, db=tmp_path / "bot.db", seeds_dir=ROOT / "seeds")  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, db=tmp_path / "bot.db", seeds_dir=ROOT / "seeds", analysis_workers=0
+    )
 
 
 class FakeClock:
