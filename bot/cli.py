@@ -129,15 +129,16 @@ def _print_report(report: IngestReport, noun: str = "file(s)") -> None:
 
 
 async def _ingest_files(services: Services, paths: list[Path]) -> bool:
-    """Ingest files and folders, printing each outcome as it is saved and, on long runs, a progress line on
-    stderr every PROGRESS_SECONDS; ``True`` if any file failed."""
+    """Ingest files and folders, printing each outcome as it is saved and, on long runs at a terminal, a progress
+    line on stderr every PROGRESS_SECONDS; ``True`` if any file failed."""
     counts: Counter[str] = Counter()
     started = last = time.monotonic()
+    progress = sys.stderr.isatty()  # a person watching; logs and pipes get only the outcomes
     async for outcome in ingest_files(services.digests, paths):
         _print_outcome(outcome)
         counts[outcome.status] += 1
         now = time.monotonic()
-        if now - last >= PROGRESS_SECONDS:
+        if progress and now - last >= PROGRESS_SECONDS:
             done = counts.total()
             print(f"… {done:,} file(s) so far, {done / (now - started):.0f}/s", file=sys.stderr, flush=True)
             last = now
