@@ -30,6 +30,7 @@ bot: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/cnndm_check.py
 	$(BIN)/python bench/analysis_bounds.py
 
 bench-stories: $(STAMP)

@@ -8,7 +8,7 @@ sentences at two lengths — the reference's sentence count and
 3 — are scored against the reference with rouge-score (ROUGE-1, ROUGE-2, ROUGE-Lsum; Porter stemming;
 sentences joined by newlines for Lsum).
 
-"news" has hand-set weights. The checks made while choosing them used only the ``tune`` split (every 5th article
+"news" has weights chosen by grid searches (``bench/tune_news.py``) that used only the ``tune`` split (every 5th article
 of each category, 444 pairs); the default ``eval`` split is everything else (1,781 pairs), so its numbers are
 held out. Under the table: news's margin over the best other algorithm in each column, with its paired standard
 error, and how strongly news and TextRank keep the lead. ``--check-sumy`` also runs sumy's own LexRank and
@@ -163,7 +163,7 @@ def main() -> None:
     limit = f", first {args.limit}" if args.limit else ""
     print(f"BBC News Summary, split={args.split}{sample}{limit}: {len(chosen)} article/summary pairs")
     if args.split == "eval":
-        print(f"(held out: the tune split, every {TUNE_EVERY}th article, used to check news's hand-set weights)")
+        print(f"(held out: the tune split, every {TUNE_EVERY}th article, is the only BBC data news was tuned on)")
     print("ROUGE F1 x 100 (rouge-score, Porter stemmer); @ref = reference's sentence count, @3 = 3 sentences")
     print("* = best in column; margin = news minus the best other algorithm of the column, ± paired standard error\n")
     columns = [

@@ -8,9 +8,10 @@ sumy's own power method, so they pick the same sentences as sumy's summarizers.
 
 ``"news"`` (the default) is built for news releases: TextRank on sumy's edge weights but, as the TextRank paper
 has it, without sumy's self-loops, run as a personalised PageRank whose random jumps favour the lead and the
-sentences that echo the headline (news puts the story first and titles it by its point), a preference for longer
+sentences that echo the headline (news puts the story first and titles it by its point), plus an explicit prior
+for the lead sentences (a later sentence must be clearly more central to displace one), a preference for longer
 sentences, a penalty for very short ones, redundancy control (MMR against near-duplicates on LexRank's cosine
-similarity) and quote continuation fragments ranked last.
+similarity); quote continuation fragments and boiler-plate (by-lines, stamps, "Click here …") are ranked last.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from digests.boilerplate import boilerplate
 from digests.models import Sentence, Summary
 from digests.text import OfflineTokenizer
 
@@ -53,18 +55,25 @@ stem = lru_cache(maxsize=1 << 16)(Stemmer(LANGUAGE))
 
 _TOKENIZER = OfflineTokenizer()
 
-# "news" weights, hand-set, not fitted: chosen on the BBC set's tune split only (see bench/summary_quality.py).
-# TextRank's random jumps land where a reader starts more often than uniformly (as in sumy): 60% by position with
-# weight 1/position, as PositionRank (Florescu & Caragea 2017) biases PageRank, so the lead draws the most by far;
-# 10% by headline echo; the other 30% uniformly, as in sumy. Centrality still comes from the graph, so the lead
-# is a prior, not a rule.
-# Relevance is centrality (a percentile) plus a quarter of the length percentile: a digest is counted in
-# sentences, and a longer sentence carries more of the story. A sentence under 6 words rarely says anything on
-# its own. Redundancy: the usual MMR balance of 0.7 relevance to 0.3 similarity, i.e. 0.3/0.7, but only against
-# near-duplicates (cosine ≥ 0.3), as the sentences of one story share its topic words.
-POSITION_JUMP = 0.6
+# "news" weights: the walk's position share, the lead prior and the length weight were chosen by bench/tune_news.py,
+# a grid search on BBC's tune split and PolNeAR train (headlines as references) under a rule fixed before the run;
+# nothing was tuned on BBC eval, PolNeAR dev or the CNN/Daily Mail sample. The title share, the short-sentence
+# penalty and the MMR settings are conventional values, not searched.
+# TextRank's random jumps land where a reader starts more often than uniformly (as in sumy): 30% by position with
+# weight 1/position, as PositionRank (Florescu & Caragea 2017) biases PageRank; 10% by headline echo; the other
+# 60% uniformly, as in sumy.
+# Relevance is centrality (a percentile) plus a quarter of the length percentile (a digest is counted in sentences,
+# and a longer sentence carries more of the story) plus a lead prior of 1.5 / √(1 + place), place counting only
+# sentences that are not boiler-plate: inverted-pyramid news puts its point first, and editors' headlines and
+# highlights follow the lead, so a later sentence must be clearly more central and longer to displace a lead one.
+# A sentence under 6 words rarely says anything on its own. Redundancy: the usual MMR balance of 0.7 relevance to
+# 0.3 similarity, i.e. 0.3/0.7, but only against near-duplicates (cosine ≥ 0.3), as one story's sentences share
+# its topic words.
+POSITION_JUMP = 0.3
 TITLE_JUMP = 0.1
 LENGTH_WEIGHT = 0.25
+LEAD_WEIGHT = 1.5
+LEAD_DECAY = 0.5
 SHORT_SENTENCE_WORDS = 6
 SHORT_SENTENCE_FACTOR = 0.3
 REDUNDANCY_WEIGHT = 0.3 / 0.7
@@ -367,44 +376,95 @@ def _distribution(weights: Matrix) -> Matrix:
     return weights / total if total > 0 else np.full(len(weights), 1.0 / len(weights))
 
 
-def _news(
-    document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]], title: str | None
-) -> Summary:
-    """The ``"news"`` ranking (see the module docstring and the weights above)."""
+@dataclass(frozen=True, slots=True)
+class NewsWeights:
+    """The weights of ``"news"`` (see the constants above): a value object, so that a tuning script can vary them."""
+
+    position_jump: float = POSITION_JUMP
+    title_jump: float = TITLE_JUMP
+    length: float = LENGTH_WEIGHT
+    lead: float = LEAD_WEIGHT
+    lead_decay: float = LEAD_DECAY
+
+
+@dataclass(frozen=True, slots=True)
+class NewsFeatures:
+    """What ``"news"`` knows of each sentence of a release, before the weights of the final score."""
+
+    centrality: Matrix  # percentile of the personalised TextRank score
+    length: Matrix  # percentile of the word count
+    place: Matrix  # position among the sentences that are not boiler-plate (0 = the lead)
+    short: npt.NDArray[np.bool_]  # under SHORT_SENTENCE_WORDS words
+    excluded: npt.NDArray[np.bool_]  # quote continuation fragments and boiler-plate: never candidates
+    similarity: Matrix  # LexRank cosine, near-duplicates only (for redundancy control)
+
+
+def news_features(
+    document: Any,
+    sentences: Sequence[Sentence],
+    quote_spans: Sequence[tuple[int, int]],
+    title: str | None,
+    weights: NewsWeights = NewsWeights(),
+) -> NewsFeatures:
+    """The features of :class:`NewsFeatures` (the jumps of the walk use ``weights``)."""
     n = len(sentences)
     terms = term_counts(document)
-    position = 1.0 / np.arange(1, n + 1, dtype=np.float64)
-    uniform = 1.0 - POSITION_JUMP - TITLE_JUMP
+    noise = np.array(boilerplate([s.text for s in sentences]), dtype=bool)
+    place = (np.cumsum(~noise) - ~noise).astype(np.float64)  # content sentences before each one
+    position = np.where(noise, 0.0, 1.0 / (1.0 + place))
+    uniform = 1.0 - weights.position_jump - weights.title_jump
     jumps = (
-        POSITION_JUMP * _distribution(position)
-        + TITLE_JUMP * _distribution(title_echo(terms, title))
+        weights.position_jump * _distribution(position)
+        + weights.title_jump * _distribution(title_echo(terms, title))
         + uniform * np.full(n, 1.0 / n)
     )
     lengths = np.array([len(s.words) for s in document.sentences], dtype=np.float64)
-    relevance = percentiles(news_centrality(terms, jumps)) + LENGTH_WEIGHT * percentiles(lengths)
-    short = lengths < SHORT_SENTENCE_WORDS
-    relevance[short] *= SHORT_SENTENCE_FACTOR
     fragment_idxs = quote_fragments(sentences, quote_spans)
-    fragment = np.array([s.idx in fragment_idxs for s in sentences])
-    relevance[fragment] = 0.0
-
-    # MMR: repeatedly take the sentence whose relevance, less its similarity to the closest sentence already
-    # chosen, is highest, counting only near-duplicates. Very short sentences come after all the others (on a
-    # few sentences, percentiles can leave them well placed despite the penalty); quote fragments are not
-    # candidates and go last, in document order.
+    fragment = np.array([s.idx in fragment_idxs for s in sentences], dtype=bool)
     similarity = lexrank_similarity(terms)
     similarity[similarity < NEAR_DUPLICATE] = 0.0
+    return NewsFeatures(
+        centrality=percentiles(news_centrality(terms, jumps)),
+        length=percentiles(lengths),
+        place=place,
+        short=lengths < SHORT_SENTENCE_WORDS,
+        excluded=fragment | noise,
+        similarity=similarity,
+    )
+
+
+def news_ranking(features: NewsFeatures, weights: NewsWeights = NewsWeights()) -> tuple[Matrix, list[int]]:
+    """Relevance of each sentence and the selection order (best first) from its features and the weights.
+
+    MMR: repeatedly take the sentence whose relevance, less its similarity to the closest sentence already chosen,
+    is highest, counting only near-duplicates. Very short sentences come after all the others (on a few sentences,
+    percentiles can leave them well placed despite the penalty); fragments and boiler-plate are not candidates and
+    go last, in document order.
+    """
+    lead = weights.lead * (1.0 + features.place) ** -weights.lead_decay
+    relevance = features.centrality + weights.length * features.length + lead
+    relevance[features.short] *= SHORT_SENTENCE_FACTOR
+    relevance[features.excluded] = 0.0
+    n = len(relevance)
     redundancy = np.zeros(n)
     order: list[int] = []
-    for pool in (~short & ~fragment, short & ~fragment):
+    for pool in (~features.short & ~features.excluded, features.short & ~features.excluded):
         candidates = pool.copy()
         for _ in range(int(pool.sum())):
             gain = np.where(candidates, relevance - REDUNDANCY_WEIGHT * redundancy, -np.inf)
             best = int(np.argmax(gain))  # ties go to the earlier sentence
             order.append(best)
             candidates[best] = False
-            redundancy = np.maximum(redundancy, similarity[best])
-    order.extend(int(i) for i in np.flatnonzero(fragment))
+            redundancy = np.maximum(redundancy, features.similarity[best])
+    order.extend(int(i) for i in np.flatnonzero(features.excluded))
+    return relevance, order
+
+
+def _news(
+    document: Any, sentences: Sequence[Sentence], quote_spans: Sequence[tuple[int, int]], title: str | None
+) -> Summary:
+    """The ``"news"`` ranking (see the module docstring and the weights above)."""
+    relevance, order = news_ranking(news_features(document, sentences, quote_spans, title))
     return Summary(tuple(float(r) for r in relevance), tuple(order), "news")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+from digests.boilerplate import content_start
 from digests.models import Sentence
 
 # Word lists shared with the quote extractor, lower case.
@@ -189,6 +190,7 @@ def split_sentences(body: str) -> tuple[Sentence, ...]:
     for paragraph, (p_start, p_end) in enumerate(paragraph_spans(body)):
         text = body[p_start:p_end]
         for s_start, s_end in sentence_spans(text):
+            s_start = content_start(text, s_start, s_end)
             sentences.append(
                 Sentence(
                     idx=len(sentences),

@@ -103,15 +103,12 @@ TWO_STORIES = [
 
 
 def test_news_favours_sentences_that_echo_the_title() -> None:
-    # Neither story links to the other, so the random jumps alone share the walk between them: untitled, the
-    # story with the lead leads (by 1/position, sentences 0 and 3 draw more jumps than 1 and 2); a headline on
-    # the other story lifts it past the rest of the lead's story, though not past the lead itself.
+    # Neither story links to the other, so the random jumps and the lead prior share the ranking: the first two
+    # sentences lead whatever the title; after them, a headline on one story lifts that story's other sentence.
     sentences = make_sentences(TWO_STORIES)
-    assert set(summarize(sentences).order[:2]) == {0, 3}
-    budget = summarize(sentences, title="County budget adds road repairs and bus routes").order
-    assert budget[:2] == (0, 1)
-    clinic = summarize(sentences, title="New veterans clinic opens in Tucson").order
-    assert set(clinic[:2]) == {0, 3}
+    assert summarize(sentences).order[:2] == (0, 1)
+    assert summarize(sentences, title="County budget adds road repairs and bus routes").order[2] == 2
+    assert summarize(sentences, title="New veterans clinic opens in Tucson").order[2] == 3
 
 
 @pytest.mark.parametrize("title", [None, "", "The", "2024", "Zebras"])
@@ -296,3 +293,17 @@ def test_quote_fragments_with_nested_and_overlapping_spans() -> None:
     assert quote_fragments(sentences, [(5, 25), (12, 14), (38, 39)]) == {1, 2}
     assert quote_fragments(sentences, [(10, 45)]) == {2, 3, 4}  # the sentence opening the quote is not one
     assert quote_fragments(sentences, []) == set()
+
+
+def test_news_never_picks_boilerplate() -> None:
+    body = (
+        "By . Rob Cooper . PUBLISHED: . 03:53 EST, 23 July 2013 . | . UPDATED: . 11:25 EST, 23 July 2013 . "
+        "Retailers are selling bizarre souvenirs of the royal baby across the country this week. "
+        "Scroll down for video. "
+        "A knitted baby doll and a potty chair are among the souvenirs that retailers are selling. "
+        "Click here to see the full range of royal baby souvenirs on sale. "
+        "Shoppers said the souvenirs of the royal baby were selling well in the shops."
+    )
+    sentences = split_sentences(body)
+    picked = [sentences[i].text for i in summarize(sentences).pick(3)]
+    assert picked == [s.text for s in sentences if "souvenirs" in s.text and "Click" not in s.text]

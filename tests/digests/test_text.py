@@ -91,3 +91,10 @@ def test_a_huge_paragraph_of_short_sentences_splits_like_short_ones() -> None:
     paragraph = " ".join(f"Item {i} is ready." for i in range(3000))  # about 60,000 characters, one line
     assert len(paragraph) > CHUNK_LIMIT
     assert texts(paragraph) == [f"Item {i} is ready." for i in range(3000)]
+
+
+def test_an_agency_tag_is_left_out_of_the_lead_sentence() -> None:
+    body = "WASHINGTON (CNN) -- The talks ended on Monday. Both sides left."
+    sentences = split_sentences(body)
+    assert [s.text for s in sentences] == ["The talks ended on Monday.", "Both sides left."]
+    assert body[sentences[0].start : sentences[0].end] == sentences[0].text
