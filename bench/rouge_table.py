@@ -26,16 +26,19 @@ def rouge_table(
     yield header
     yield "-" * len(header)
     means = {key: np.mean(values, axis=0) for key, values in scores.items()}
-    for algorithm in ALGORITHMS:
+    run = [a for a in ALGORITHMS if any(key[0] == a for key in means)]  # the algorithms scored, in table order
+    for algorithm in run:
         cells = []
         for _, length, i in columns:
             value = means[algorithm, length][i]
-            mark = "*" if value == max(means[a, length][i] for a in ALGORITHMS) else " "
+            mark = "*" if value == max(means[a, length][i] for a in run) else " "
             cells.append(f"  {100 * value:>11.2f}{mark}")
         yield f"{algorithm:<10}" + "".join(cells)
-    rows = (("margin", [a for a in ALGORITHMS if a != "news"]), ("vs sumy", SUMY), ("vs lead", ["lead"]),
-            ("vs lexrank", ["lexrank"]))  # fmt: skip
+    rows = (("margin", [a for a in run if a != "news"]), ("vs sumy", [a for a in SUMY if a in run]),
+            ("vs lead", ["lead"]), ("vs lexrank", ["lexrank"]))  # fmt: skip
     for label, rivals in rows:
+        if not set(rivals) <= set(run) or not rivals:
+            continue
         cells = []
         for _, length, i in columns:
             rival = max(rivals, key=lambda a: means[a, length][i])

@@ -107,14 +107,17 @@ def _sumy_disagreements(sentences: tuple[Sentence, ...], lengths: tuple[int, ...
     return found
 
 
-def evaluate(job: tuple[Path, Path, bool]) -> tuple[dict[tuple[str, str], tuple[float, ...]], dict[str, int]]:
+Job = tuple[Path, Path, bool, tuple[str, ...]]  # article, summary, --check-sumy, algorithms to score
+
+
+def evaluate(job: Job) -> tuple[dict[tuple[str, str], tuple[float, ...]], dict[str, int]]:
     """ROUGE F1 of every algorithm on one article at both lengths, keyed by (algorithm, length name).
 
     The second dict holds the sumy disagreement flags (with ``--check-sumy``) and, for "news" and "textrank",
     ``lead <algorithm>`` (1 when its top 3 has the article's first sentence) and ``lead3 <algorithm>`` (how many
     of its top 3 are among the first three sentences).
     """
-    article, summary, check_sumy = job
+    article, summary, check_sumy, algorithms = job
     title, body = article_title_and_body(article)
     sentences = split_sentences(body)
     reference = reference_sentences(summary)
@@ -122,7 +125,7 @@ def evaluate(job: tuple[Path, Path, bool]) -> tuple[dict[tuple[str, str], tuple[
     spans = quote_spans(body)
     results: dict[tuple[str, str], tuple[float, ...]] = {}
     counts: dict[str, int] = {}
-    for algorithm in ALGORITHMS:
+    for algorithm in algorithms:
         ranking = summarize(sentences, algorithm, spans, title=title)
         for length_name, count in lengths.items():
             picked = [sentences[i].text for i in ranking.pick(count)]
@@ -143,15 +146,17 @@ def main() -> None:
     parser.add_argument("--split", choices=("eval", "tune", "all"), default="eval")
     parser.add_argument("--check-sumy", action="store_true", help="compare lexrank/textrank with sumy's own")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--algorithms", default=",".join(ALGORITHMS), help="comma-separated; news always included")
     args = parser.parse_args()
 
     chosen = pairs(args.split, args.sample_per_category, args.limit)
+    algorithms = tuple(a for a in ALGORITHMS if a in {"news", *args.algorithms.split(",")})
     started = time.perf_counter()
     scores: dict[tuple[str, str], list[tuple[float, ...]]] = defaultdict(list)
     disagreements: dict[str, int] = defaultdict(int)
     with Pool(args.workers) as pool:
         for results, disagreed in pool.imap_unordered(
-            evaluate, [(a, s, args.check_sumy) for a, s in chosen], chunksize=8
+            evaluate, [(a, s, args.check_sumy, algorithms) for a, s in chosen], chunksize=8
         ):
             for key, article_scores in results.items():
                 scores[key].append(article_scores)

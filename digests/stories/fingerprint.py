@@ -29,6 +29,7 @@ SEED = 1  # fixed: signatures are stored and compared across processes and versi
 CONTAINMENT_THRESHOLD = 0.6
 # Too few shingles to tell a copy from a coincidence (a one-line release): never merged.
 MIN_SHINGLES = 20
+SHINGLE_BATCH = 10_000
 
 _WORD = re.compile(r"\w+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: shingle hash = polynomial of its word hashes
@@ -81,8 +82,11 @@ def fingerprint(body: str) -> Fingerprint:
     """The fingerprint of a body (pure; linear in its length)."""
     found = shingles(body)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32")
-    if len(found):
-        minhash.update_batch(found.tolist())
+    hashes = found.tolist()
+    # datasketch hashes a batch into a batch × NUM_PERM array: batches of bounded size keep a 2 MB body's peak memory
+    # flat; the signature is the same minimum either way.
+    for start in range(0, len(hashes), SHINGLE_BATCH):
+        minhash.update_batch(hashes[start : start + SHINGLE_BATCH])
     values = np.asarray(minhash.hashvalues).astype("<u4")
     return Fingerprint(signature=values.tobytes(), shingles=len(found))
 

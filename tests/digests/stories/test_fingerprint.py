@@ -1,3 +1,6 @@
+import pytest
+
+from digests.stories import fingerprint as fingerprint_module
 from digests.stories.fingerprint import BANDS, containment, fingerprint, same_story, shingles
 
 PARAGRAPHS = [
@@ -45,3 +48,10 @@ def test_shingles_ignore_case_and_punctuation() -> None:
     assert list(shingles("One two, THREE four five!")) == list(shingles("one two three four five"))
     assert len(shingles("one two three four five six")) == 2
     assert len(shingles("")) == 0 and len(shingles("two words")) == 1
+
+
+def test_shingles_hashed_in_batches_give_the_same_signature(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = " ".join(f"word{i} of the release" for i in range(60))
+    whole = fingerprint_module.fingerprint(body)
+    monkeypatch.setattr(fingerprint_module, "SHINGLE_BATCH", 7)
+    assert fingerprint_module.fingerprint(body) == whole
