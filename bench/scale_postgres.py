@@ -60,11 +60,11 @@ def main() -> None:
     args = parser.parse_args()
     cached = asyncio.run(ensure(Path(args.cache), args.releases))
     server = PostgresServer()
-    server.start()
     with tempfile.TemporaryDirectory() as folder:
         sqlite_file = Path(folder) / cached.name
         shutil.copyfile(cached, sqlite_file)
         try:
+            server.start()
             asyncio.run(run(args, sqlite_file, server.acquire()))
         finally:
             server.stop()

@@ -23,9 +23,11 @@ def seed_text() -> str:
 def postgres() -> Iterator[PostgresServer]:
     """One throw-away PostgreSQL server for the session (started when a test first needs it)."""
     server = PostgresServer()
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()  # also after a failed start, so no server outlives the session
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

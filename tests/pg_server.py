@@ -138,9 +138,10 @@ class PostgresServer:
         self._free.append(url.rsplit("/", 1)[1])
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) and remove its files."""
+        """Stop the server (fast shutdown) if it runs, and remove its files."""
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
 
