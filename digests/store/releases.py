@@ -404,12 +404,22 @@ class ReleaseRepository:
         if search and match is None:
             return []
         where, params = visible_release(guild_id)
+        plan = ""
         if match:
-            ids, match_params = self._fts.release_ids(match)
-            where += f" AND r.id IN ({ids})"
+            # Many matches: read newest first along the index, checking each release alone; few: by id, sorted.
+            counted, count_params = self._fts.count_releases(match)
+            row = await self._one(counted, count_params)
+            if row is not None and int(row["n"]) > _DENSE_TOPIC:
+                condition, match_params = self._fts.release_matches(match, "r.id")
+                plan = self._plans.newest_first
+            else:
+                ids, match_params = self._fts.release_ids(match)
+                condition, plan = f"r.id IN ({ids})", self._plans.by_id
+            where += f" AND {condition}"
             params.extend(match_params)
         rows = await self._all(
-            f"SELECT {_RELEASE_COLUMNS} FROM {_RELEASE_FROM} WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+            f"SELECT {_RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
+            f"WHERE {where} ORDER BY {_NEWEST_FIRST} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_release(row) for row in rows]
