@@ -4,12 +4,14 @@ Run by hand from the project root: ``.venv/bin/python -m bench.soak [--cycles 30
 Loopback only: delivery goes to the local fake Discord (tests/fake_discord) served from this process.
 
 1. Ingest: ``release-digest ingest`` over a folder of good release files and the hostile corpus
-   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed at a random moment after its start-up each
-   time, then run once to the end. Checked: ``PRAGMA integrity_check`` is ok, every good file is stored exactly
-   once (one release, one version), the final run prints its summary line.
+   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed a random 0-2 s after it has stored something
+   (so while it works, whatever the machine's load), then run once to the end. Checked: ``PRAGMA
+   integrity_check`` is ok, every good file is stored exactly once (one release, one version), the final run
+   prints its summary line.
 2. Delivery: many subscriptions share one channel (and a few have their own); a delivery process
    (``python -m bench.soak --deliver``: the bot's real :class:`~bot.delivery.Deliverer` over real HTTP) is started
-   ``--cycles`` times and SIGKILLed at a random moment; between cycles people post in the shared channel too.
+   ``--cycles`` times and SIGKILLed a random 0-3 s after its first post; between cycles people post in the shared
+   channel too.
    Discord's nonce memory is switched off (the fake forgets nonces at once), so exactly-once rests on the ledger
    and the channel look-back alone. Then one run goes to the end. Checked: integrity ok, every
    (subscription, release) posted exactly once, nothing pending, nothing undelivered.
@@ -33,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -74,6 +77,43 @@ async def run_and_maybe_kill(args: list[str], env: dict[str, str], cwd: Path, lo
             return True
 
 
+async def run_and_kill_while_working(
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    progress: Callable[[], int],
+    extra: float,
+    patience: float,
+) -> bool:
+    """Start a process and SIGKILL it ``extra`` seconds after it has made progress (``progress()`` grew), so that
+    it dies while working, whatever the machine's load; after ``patience`` seconds without progress it is killed
+    all the same. Whether it was killed (it may end first)."""
+    with log.open("ab") as sink:
+        process = await asyncio.create_subprocess_exec(*args, env=env, cwd=cwd, stdout=sink, stderr=sink)
+        start, began = progress(), time.monotonic()
+        while process.returncode is None and progress() == start and time.monotonic() - began < patience:
+            await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(process.wait(), extra)
+            return False
+        except TimeoutError:
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            return True
+
+
+def count_rows(db: Path, sql: str) -> int:
+    """One count from the store (0 before it exists)."""
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db, timeout=30) as conn:
+        try:
+            return int(conn.execute(sql).fetchone()[0])
+        except sqlite3.OperationalError:  # not migrated yet
+            return 0
+
+
 def integrity(db: Path) -> str:
     with sqlite3.connect(db) as conn:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
@@ -104,13 +144,20 @@ async def soak_ingest(folder: Path, cycles: int, good: int, on_topic: int, rng: 
     db = folder / "soak.db"
     env = child_env(db)
     command = [sys.executable, "-m", "bot.cli", "ingest", str(files)]
-    # Kill while files are being read and stored, not while Python is still importing: after the start-up time
-    # (measured on an empty folder) plus a random 0-4 s.
+    # Kill while files are being read and stored, not while Python is still importing: a random 0-2 s after the
+    # run has stored something (or, once everything is stored, after twice the start-up time).
     startup = await startup_seconds(folder, env)
     kills = 0
     for _ in range(cycles):
-        delay = startup + rng.uniform(0.0, 4.0)
-        kills += await run_and_maybe_kill(command, env, folder, folder / "ingest.log", delay)
+        kills += await run_and_kill_while_working(
+            command,
+            env,
+            folder,
+            folder / "ingest.log",
+            lambda: count_rows(db, "SELECT COUNT(*) FROM release_versions"),
+            rng.uniform(0.0, 2.0),
+            2 * startup,
+        )
     final = await asyncio.create_subprocess_exec(
         *command, env=env, cwd=folder, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -174,7 +221,16 @@ async def soak_delivery(
         command = [sys.executable, "-m", "bench.soak", "--deliver"]
         kills, lookbacks = 0, []
         for _ in range(cycles):
-            killed = await run_and_maybe_kill(command, env, folder, folder / "deliver.log", rng.uniform(1.0, 8.0))
+            # Killed a random 0-3 s after its first post of the cycle: in the middle of posting.
+            killed = await run_and_kill_while_working(
+                command,
+                env,
+                folder,
+                folder / "deliver.log",
+                lambda: sum(len(fake.bot_messages(c.id)) for c in [channel, *own_channels]),
+                rng.uniform(0.0, 3.0),
+                120.0,
+            )
             kills += killed
             lookbacks.append(posts_since_oldest_claim(fake, db, channel.id))
             for n in range(rng.randint(0, 30)):  # people talk in the shared channel too
