@@ -3,9 +3,9 @@
 Run by hand from the project root: ``.venv/bin/python -m bench.soak [--cycles 30] [--seed 1]`` (``make soak``).
 Loopback only: delivery goes to the local fake Discord (tests/fake_discord) served from this process.
 
-1. Ingest: ``release-digest ingest`` over a folder of good release files and the hostile corpus
-   (tests/data/hostile) is started ``--cycles`` times and SIGKILLed a random 0-2 s after it has stored something
-   (so while it works, whatever the machine's load), then run once to the end. Checked: ``PRAGMA
+1. Ingest: ``release-digest ingest`` over a folder of good release files (arriving a share before each cycle) and
+   the hostile corpus (tests/data/hostile) is started ``--cycles`` times and SIGKILLed a random 0-2 s after it
+   has stored something (so while it works, whatever the machine's load), then run once to the end. Checked: ``PRAGMA
    integrity_check`` is ok, every good file is stored exactly once (one release, one version), the final run
    prints its summary line.
 2. Delivery: many subscriptions share one channel (and a few have their own); a delivery process
@@ -135,9 +135,16 @@ async def startup_seconds(folder: Path, env: dict[str, str]) -> float:
 async def soak_ingest(folder: Path, cycles: int, good: int, on_topic: int, rng: random.Random) -> dict[str, object]:
     files = folder / "files"
     files.mkdir()
-    for n in range(good):
-        text = release_text(n) if n < on_topic else release_text(n, "Northgate")
-        (files / f"release_{n:04}.txt").write_text(text, "utf-8")
+    # The files arrive over the cycles (a share before each), so that every killed run has new files to store.
+    per_cycle = good // (cycles + 1)
+    topical = set(random.Random(0).sample(range(good), on_topic))
+
+    def arrive(first: int, count: int) -> None:
+        for n in range(first, min(first + count, good)):
+            text = release_text(n) if n in topical else release_text(n, "Northgate")
+            (files / f"release_{n:04}.txt").write_text(text, "utf-8")
+
+    arrive(0, good - per_cycle * cycles)
     hostile = [p for p in HOSTILE.iterdir() if p.suffix in (".txt", ".md")]
     for path in hostile:
         shutil.copy(path, files / path.name)
@@ -145,10 +152,11 @@ async def soak_ingest(folder: Path, cycles: int, good: int, on_topic: int, rng: 
     env = child_env(db)
     command = [sys.executable, "-m", "bot.cli", "ingest", str(files)]
     # Kill while files are being read and stored, not while Python is still importing: a random 0-2 s after the
-    # run has stored something (or, once everything is stored, after twice the start-up time).
+    # run has stored something (or, if it stores nothing, after twice the start-up time).
     startup = await startup_seconds(folder, env)
     kills = 0
-    for _ in range(cycles):
+    for cycle in range(cycles):
+        arrive(good - per_cycle * (cycles - cycle), per_cycle)
         kills += await run_and_kill_while_working(
             command,
             env,
