@@ -199,10 +199,11 @@ async def soak_ingest(folder: Path, cycles: int, good: int, on_topic: int, rng: 
 
 
 async def soak_delivery(
-    folder: Path, db: Path, cycles: int, shared: int, own: int, rng: random.Random
+    folder: Path, db: Path, cycles: int, shared: int, own: int, fresh: int, rng: random.Random
 ) -> dict[str, object]:
     from bot.app import open_services
     from digests.config import Settings
+    from digests.models import ReleaseDraft
     from tests.fake_discord import server as fake_server
     from tests.fake_discord.server import FakeDiscord
 
@@ -224,25 +225,32 @@ async def soak_delivery(
                         created_by=1,
                     )
                 )
-            matching = {r.id for r in await services.digests.repo.for_topic(TOPIC, None, 1_000_000)}
-        env = child_env(db, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, RELEASE_DIGEST_LEASE_SECONDS="2")
-        command = [sys.executable, "-m", "bench.soak", "--deliver"]
-        kills, lookbacks = 0, []
-        for _ in range(cycles):
-            # Killed a random 0-3 s after its first post of the cycle: in the middle of posting.
-            killed = await run_and_kill_while_working(
-                command,
-                env,
-                folder,
-                folder / "deliver.log",
-                lambda: sum(len(fake.bot_messages(c.id)) for c in [channel, *own_channels]),
-                rng.uniform(0.0, 3.0),
-                120.0,
+            env = child_env(
+                db, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, RELEASE_DIGEST_LEASE_SECONDS="2"
             )
-            kills += killed
-            lookbacks.append(posts_since_oldest_claim(fake, db, channel.id))
-            for n in range(rng.randint(0, 30)):  # people talk in the shared channel too
-                await fake._create_message(channel, fake.member, {"content": f"chatter {n}"}, [])
+            command = [sys.executable, "-m", "bench.soak", "--deliver"]
+            kills, lookbacks = 0, []
+            for cycle in range(cycles):
+                if cycle:  # new releases between cycles, so that every delivery process has posting to do
+                    for n in range(fresh):
+                        body = release_text(10_000 + cycle * 100 + n).split("\n\n", 1)[1]
+                        draft = ReleaseDraft(canonical_id=f"soak-{cycle}-{n}", title=f"Tidewater {n}", body=body)
+                        await services.digests.ingest_draft(draft)
+                # Killed a random 0-1.5 s after its first post of the cycle: in the middle of posting.
+                killed = await run_and_kill_while_working(
+                    command,
+                    env,
+                    folder,
+                    folder / "deliver.log",
+                    lambda: sum(len(fake.bot_messages(c.id)) for c in [channel, *own_channels]),
+                    rng.uniform(0.0, 1.5),
+                    120.0,
+                )
+                kills += killed
+                lookbacks.append(posts_since_oldest_claim(fake, db, channel.id))
+                for n in range(rng.randint(0, 30)):  # people talk in the shared channel too
+                    await fake._create_message(channel, fake.member, {"content": f"chatter {n}"}, [])
+            matching = {r.id for r in await services.digests.repo.for_topic(TOPIC, None, 1_000_000)}
         finished = await run_and_maybe_kill(command, env, folder, folder / "deliver.log", 900.0)
         posted: Counter[tuple[int, int]] = Counter()
         for target in [channel, *own_channels]:
@@ -264,7 +272,7 @@ async def soak_delivery(
         "kills": kills,
         "final run ended": not finished,
         "subscriptions (shared channel / own)": f"{shared} / {own}",
-        "releases per subscription": len(matching),
+        "releases per subscription (from the files, and arriving between cycles)": len(matching),
         "(subscription, release) pairs": len(expected),
         "integrity": integrity(db),
         "duplicates": sum(count - 1 for count in posted.values() if count > 1),
@@ -329,14 +337,14 @@ def report(title: str, figures: dict[str, object]) -> None:
             print(f"  {name}: {value}")
 
 
-async def main(cycles: int, good: int, on_topic: int, shared: int, own: int, seed: int) -> int:
+async def main(cycles: int, good: int, on_topic: int, shared: int, own: int, fresh: int, seed: int) -> int:
     rng = random.Random(seed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ingest = await soak_ingest(folder, cycles, good, on_topic, rng)
         report(f"ingest soak (seed {seed})", ingest)
-        delivery = await soak_delivery(folder, Path(str(ingest["db"])), cycles, shared, own, rng)
+        delivery = await soak_delivery(folder, Path(str(ingest["db"])), cycles, shared, own, fresh, rng)
         report("delivery soak", delivery)
         logs = [folder / "ingest.log", folder / "deliver.log"]
         tracebacks = sum(log.read_text(errors="replace").count("Traceback") for log in logs if log.exists())
@@ -365,11 +373,22 @@ if __name__ == "__main__":
     parser.add_argument("--on-topic", type=int, default=150, help="how many of them the subscriptions follow")
     parser.add_argument("--shared", type=int, default=12, help="subscriptions sharing one channel")
     parser.add_argument("--own", type=int, default=3, help="subscriptions with a channel of their own")
+    parser.add_argument("--fresh", type=int, default=20, help="new releases on the topic before each delivery cycle")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--deliver", action="store_true", help=argparse.SUPPRESS)  # the delivery child process
     options = parser.parse_args()
     if options.deliver:
         sys.exit(asyncio.run(deliver_until_done()))
     sys.exit(
-        asyncio.run(main(options.cycles, options.files, options.on_topic, options.shared, options.own, options.seed))
+        asyncio.run(
+            main(
+                options.cycles,
+                options.files,
+                options.on_topic,
+                options.shared,
+                options.own,
+                options.fresh,
+                options.seed,
+            )
+        )
     )
