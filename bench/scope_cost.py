@@ -2,14 +2,14 @@
 
 Builds a synthetic store through ReleaseRepository.save (default N = 100,000 releases; kept in a cache file between
 runs): three sentences and one quote each (speakers from a pool of 300), an acronym (pool of 2,000) with its
-expansion and a keyword, bodies of made-up words so full text matches a few hundred releases per word. 90% of the
-releases are global (files); the other 10% come from 20 per-server feeds, each followed by its own server. Then runs
-each read of ReleaseRepository (what /digest, /releases, /quote and the autocompletes ask) as three viewers: the
-operator (``guild_id=None``, no filter), a server following one feed (about 500 own releases) and a server following
-nothing (global only), ``--repeat`` times each, interleaved, and prints the median and p99 wall time per query and
-viewer.
+expansion and a keyword, bodies of made-up words so full text matches a few hundred releases per word. By default
+90% of the releases are global (files) and the other 10% come from 20 per-server feeds, each followed by its own
+server (``--global-percent``, a multiple of 10, changes the share). Then runs each read of ReleaseRepository (what
+/digest, /releases, /quote and the autocompletes ask) as three viewers: the operator (``guild_id=None``, no filter),
+a server following one feed (1/20 of the feeds' releases) and a server following nothing (global only), ``--repeat``
+times each, interleaved, and prints the median and p99 wall time per query and viewer.
 
-Run: python bench/scope_cost.py [--stored N] [--repeat R]
+Run: python bench/scope_cost.py [--stored N] [--repeat R] [--global-percent P]
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def analysis(sentences: list[str], speaker: str, acronym: str, keyword: str) -> 
     )
 
 
-async def build(path: Path, stored: int) -> None:
+async def build(path: Path, stored: int, global_percent: int) -> None:
     """Every release is stored through ReleaseRepository.save, so links and every count the reads use are kept
     exactly as the bot keeps them."""
     rng = random.Random(11)
@@ -79,7 +79,8 @@ async def build(path: Path, stored: int) -> None:
                 body = "\n".join(sentences)
                 draft = ReleaseDraft(f"r{i}", body, title=f"T{i}", published_at=NOW - timedelta(minutes=i))
                 found = analysis(sentences, rng.choice(speakers), rng.choice(acronyms), rng.choice(words))
-                source = (i // 10) % FEEDS + 1 if i % 10 == 0 else None  # 10%: 20 feeds, 500 releases each
+                # in every ten, the first (100 - global_percent) / 10 go round the feeds, the rest are global
+                source = (i // 10) % FEEDS + 1 if i % 10 < (100 - global_percent) // 10 else None
                 await repo.save(draft, found, "lead", NOW, source_id=source, is_global=source is None)
         print(f"\rbuilding: {min(start + 999, stored):,} stored", end="", flush=True)
     await db.execute("ANALYZE")
@@ -91,11 +92,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stored", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--global-percent",
+        type=int,
+        default=90,
+        choices=range(0, 101, 10),
+        help="share of global releases (the rest: feeds)",
+    )
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"stored-{args.stored}.db"
+    path = CACHE / f"stored-{args.stored}-{args.global_percent}.db"
     if not path.exists():
-        await build(path, args.stored)
+        await build(path, args.stored, args.global_percent)
     db = await Database.open(path)
     repo = ReleaseRepository(db)
     rng = random.Random(5)
@@ -117,7 +125,8 @@ async def main() -> None:
         "get (Quotes button)": lambda g: repo.get(rng.randrange(1, args.stored + 1), guild_id=g),
     }
     viewers = {"operator": None, "follower": FOLLOWER, "no feeds": NOBODY}
-    print(f"{args.stored:,} releases (10% from 20 per-server feeds); {args.repeat} runs per cell; ms median / p99")
+    shown = f"{args.stored:,} releases, {args.global_percent}% global, the rest from 20 per-server feeds"
+    print(f"{shown}; {args.repeat} runs per cell; ms median / p99")
     print(f"{'query':<30}" + "".join(f"{name:>20}" for name in viewers))
     for name, query in queries.items():
         times: dict[str, list[float]] = {v: [] for v in viewers}
