@@ -47,10 +47,12 @@ def busiest_second(times: list[float]) -> int:
     return best
 
 
-async def bench(subscriptions: int, channels: int) -> None:
+async def bench(subscriptions: int, channels: int, rate: float | None = None) -> None:
     """Create the subscriptions, run the bot until all are delivered, print the numbers."""
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(_env_file=None, db=Path(folder) / "bench.db", seeds_dir=ROOT / "seeds")  # type: ignore[call-arg]
+        if rate is not None:
+            settings = settings.model_copy(update={"delivery_requests_per_second": rate})
         async with FakeDiscord(global_rate_limit=DISCORD_LIMIT) as fake, open_services(settings) as services:
             await services.digests.load_seeds_if_empty(settings.seeds_dir)
             targets = [fake.channel] + [fake.guild.add_channel(f"digest-{n}") for n in range(1, channels)]
@@ -115,16 +117,16 @@ def main() -> None:
         "--shard-processes", type=int, choices=[1, 2], default=1,
         help="2: two release-digest bot processes (shards 0 and 1) on PostgreSQL; see bench/delivery_shards.py",
     )  # fmt: skip
-    parser.add_argument("--rate", type=float, default=48.0, help="with --shard-processes 2: the bot's posts/s")
+    parser.add_argument("--rate", type=float, default=None, help="the bot's posts/s (default 45; 48 with 2)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(logging.ERROR)  # one warning per 429 would drown the numbers
     if args.shard_processes == 2:
         from bench.delivery_shards import main as across_processes
 
-        across_processes(args.subscriptions, args.rate)
+        across_processes(args.subscriptions, args.rate or 48.0)
         return
-    asyncio.run(bench(args.subscriptions, args.channels or args.subscriptions))
+    asyncio.run(bench(args.subscriptions, args.channels or args.subscriptions, args.rate))
 
 
 if __name__ == "__main__":

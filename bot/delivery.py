@@ -263,8 +263,10 @@ class Deliverer:
             view.stop()
         for delay in (0.0, *self.retry_delays):
             await asyncio.sleep(delay)
-            await self.limiter.acquire()
+            # The lease first: a token is spent right before its request, or requests held up by a slow database
+            # would go out together and burst past Discord's per-second limit.
             await lease.keep()
+            await self.limiter.acquire()
             try:
                 return await channel.send(
                     content, embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
