@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--cache", default=".cache/scale")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()}; {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory(dir=args.cache) as tmp:
+    with tempfile.TemporaryDirectory(dir=Path(args.cache).resolve()) as tmp:
         folder = Path(tmp) / "files"
         folder.mkdir()
         write_files(folder, args.files)
