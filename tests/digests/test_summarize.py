@@ -11,6 +11,7 @@ from rouge_score.rouge_scorer import RougeScorer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
+from digests import sentence_graph
 from digests import summarize as summarize_module
 from digests.models import Sentence
 from digests.summarize import (
@@ -272,7 +273,7 @@ def test_shared_products_in_batches_equal_one_batch(
 ) -> None:
     terms = term_counts(build_document(seed))
     whole = terms.shared_products(terms.counts)
-    monkeypatch.setattr(summarize_module, "PAIR_BATCH", 3)  # a few terms per batch
+    monkeypatch.setattr(sentence_graph, "PAIR_BATCH", 3)  # a few terms per batch
     assert np.allclose(terms.shared_products(terms.counts), whole)
 
 
