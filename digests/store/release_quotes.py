@@ -1,0 +1,119 @@
+"""Reading summaries and quotes: a version's best sentences and quotes, quote search, speakers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from digests.models import Quote, QuoteHit
+from digests.store import counts, fts
+from digests.store.release_rows import (
+    QUOTE_COLUMNS,
+    RELEASE_COLUMNS,
+    content_words,
+    like_pattern,
+    quote_of,
+    release_of,
+)
+from digests.store.release_topics import TopicReads
+from digests.store.scope import visible_release
+from digests.userinput import search_words
+
+
+class QuoteReads(TopicReads):
+    """Quotes and summary sentences of stored versions, as a server sees them."""
+
+    async def best_quotes(self, version_ids: Sequence[int], limit: int) -> dict[int, tuple[Quote, ...]]:
+        """The ``limit`` best quotes of each version, best first, in one query."""
+        placeholders = ", ".join("?" for _ in version_ids) or "NULL"
+        rows = await self._all(
+            f"SELECT * FROM (SELECT {QUOTE_COLUMNS}, q.version_id, "
+            "ROW_NUMBER() OVER (PARTITION BY q.version_id ORDER BY q.rank) AS n "
+            f"FROM quotes q WHERE q.version_id IN ({placeholders})) AS ranked WHERE n <= ? ORDER BY version_id, rank",
+            [*version_ids, limit],
+        )
+        found: dict[int, list[Quote]] = {version_id: [] for version_id in version_ids}
+        for row in rows:
+            found[row["version_id"]].append(quote_of(row))
+        return {version_id: tuple(quotes) for version_id, quotes in found.items()}
+
+    async def quotes(
+        self, version_id: int, limit: int | None = None, *, guild_id: int | None = None
+    ) -> tuple[Quote, ...]:
+        """A version's quotes, best first (all of them unless ``limit``); none if the server does not see it."""
+        visible, params = visible_release(guild_id)
+        sql = (
+            f"SELECT {QUOTE_COLUMNS} FROM quotes q JOIN releases r ON r.id = q.release_id "
+            f"WHERE q.version_id = ? AND {visible} ORDER BY q.rank"
+        )
+        rows = (
+            await self._all(f"{sql} LIMIT ?", (version_id, *params, limit))
+            if limit
+            else await self._all(sql, (version_id, *params))
+        )
+        return tuple(quote_of(row) for row in rows)
+
+    async def search_quotes(
+        self,
+        query: str,
+        speaker: str | None = None,
+        release_ids: Sequence[int] | None = None,
+        limit: int = 10,
+        *,
+        guild_id: int | None = None,
+        topic: str | None = None,
+    ) -> list[QuoteHit]:
+        """Quotes of current versions of the releases the server sees, ranked by full-text relevance to ``query``.
+
+        Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
+        "what did Singh say about withdrawal" still finds the quote. ``topic`` keeps the releases about it.
+        """
+        about = await self._topic_ids(topic, guild_id) if topic else None
+        if topic and about is None:
+            return []
+        words = search_words(query)
+        for match in (fts.match_all(words), fts.match_any([w] for w in content_words(query))):
+            if match is None:
+                continue
+            hits = await self._search_quotes(match, speaker, release_ids, about, limit, guild_id)
+            if hits:
+                return hits
+        return []
+
+    async def _search_quotes(
+        self,
+        match: fts.Match,
+        speaker: str | None,
+        release_ids: Sequence[int] | None,
+        about: tuple[str, list[Any]] | None,
+        limit: int,
+        guild_id: int | None,
+    ) -> list[QuoteHit]:
+        hits, params = self._fts.quote_hits(match)
+        visible, visible_params = visible_release(guild_id)
+        clauses = ["q.version_id = r.current_version_id", visible]
+        params.extend(visible_params)
+        if speaker:
+            clauses.append(f"q.speaker {self._like} ? ESCAPE '\\'")
+            params.append(like_pattern(speaker.strip()))
+        if release_ids is not None:
+            clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
+            params.extend(release_ids)
+        if about is not None:
+            # The topic's releases as a subquery: never one bound variable per release.
+            clauses.append(f"q.release_id IN ({about[0]})")
+            params.extend(about[1])
+        rows = await self._all(
+            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM ({hits}) AS hit "
+            "JOIN quotes q ON q.id = hit.rowid JOIN releases r ON r.id = q.release_id "
+            "JOIN release_versions v ON v.id = r.current_version_id "
+            f"WHERE {' AND '.join(clauses)} ORDER BY hit.score DESC, q.rank LIMIT ?",
+            [*params, limit],
+        )
+        return [QuoteHit(quote=quote_of(row), quote_id=row["quote_id"], release=release_of(row)) for row in rows]
+
+    async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
+        """Speakers of current quotes of the releases the server sees, most quoted first, whose name contains
+        ``prefix`` (from the counts kept at write time)."""
+        buckets = await counts.viewer_buckets(self._db, guild_id)
+        return await counts.top_speakers(self._db, buckets, like_pattern(prefix.strip()), limit, self._like)

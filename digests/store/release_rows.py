@@ -1,0 +1,110 @@
+"""What the release repository's parts share: the connection, the dialect's SQL, the row mappers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from digests.models import Quote, Release, ReleaseDraft
+from digests.store.db import Database, Row, from_db_time, to_db_time_or_none
+from digests.topics import STOP_WORDS
+from digests.userinput import search_words
+
+SaveStatus = Literal["added", "updated", "metadata", "unchanged"]
+
+RELEASE_COLUMNS = """
+    r.id, r.canonical_id, r.title, r.url, r.source, r.published_at, r.tags, r.created_at, r.story_id,
+    v.id AS version_id, v.version, v.ingested_at, v.sentence_count
+"""
+QUOTE_COLUMNS = """
+    q.id AS quote_id, q.text, q.speaker, q.speaker_title, q.sentence_idx, q.paragraph, q.start_pos, q.end_pos,
+    q.score, q.rank
+"""
+RELEASE_FROM = "releases r JOIN release_versions v ON v.id = r.current_version_id"
+# Newest first: the publication date when known, else when we first stored it.
+NEWEST_FIRST = "r.sort_at DESC, r.id DESC"  # sort_at = COALESCE(published_at, created_at), indexed
+# Above this many matches a topic's page is read in index order (newest first) instead of sorting the matches.
+DENSE_TOPIC = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What saving a release did: ``added`` (new), ``updated`` (new version), ``metadata`` or ``unchanged``."""
+
+    status: SaveStatus
+    release_id: int
+    version: int
+
+
+def body_hash(body: str) -> str:
+    """The identity of a body's text, insensitive to trailing whitespace and line-ending style."""
+    lines = [line.rstrip() for line in body.replace("\r\n", "\n").strip().split("\n")]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def release_of(row: Row) -> Release:
+    return Release(
+        id=row["id"],
+        canonical_id=row["canonical_id"],
+        title=row["title"],
+        url=row["url"],
+        source=row["source"],
+        published_at=from_db_time(row["published_at"]),
+        tags=tuple(json.loads(row["tags"])),
+        version=row["version"],
+        version_id=row["version_id"],
+        ingested_at=datetime.fromisoformat(row["ingested_at"]),
+        sentence_count=row["sentence_count"],
+        story_id=row["story_id"] or 0,
+    )
+
+
+def metadata_of(draft: ReleaseDraft) -> tuple[Any, ...]:
+    """A draft's title, link, source, date and tags as stored."""
+    return (
+        draft.title,
+        draft.url,
+        draft.source,
+        to_db_time_or_none(draft.published_at),
+        json.dumps(list(draft.tags)),
+    )
+
+
+def quote_of(row: Row) -> Quote:
+    return Quote(
+        text=row["text"],
+        speaker=row["speaker"],
+        speaker_title=row["speaker_title"],
+        sentence_idx=row["sentence_idx"],
+        paragraph=row["paragraph"],
+        start=row["start_pos"],
+        end=row["end_pos"],
+        score=row["score"],
+        rank=row["rank"],
+    )
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def content_words(text: str) -> list[str]:
+    """The words of user text without stop words (all of them if only stop words remain)."""
+    words = search_words(text)
+    return [word for word in words if word not in STOP_WORDS] or words
+
+
+class RepositoryBase:
+    """The database and the dialect's SQL, for each part of :class:`~digests.store.releases.ReleaseRepository`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._fts = db.dialect.fts
+        self._plans = db.dialect.plans
+        self._like = db.dialect.like
+        self._all = db.fetch_all
+        self._one = db.fetch_one

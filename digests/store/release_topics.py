@@ -1,0 +1,176 @@
+"""Reading releases by topic: acronyms and expansions, pages newest first with a count, known topics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from digests.models import Release
+from digests.store import counts, fts
+from digests.store.db import to_db_time
+from digests.store.release_rows import (
+    DENSE_TOPIC,
+    NEWEST_FIRST,
+    RELEASE_COLUMNS,
+    RepositoryBase,
+    release_of,
+)
+from digests.store.scope import visible_release
+from digests.topics import normalise
+
+
+class TopicReads(RepositoryBase):
+    """Which releases a topic finds, as a server sees them."""
+
+    async def topic_aliases(self, term: str, *, guild_id: int | None = None) -> list[str]:
+        """The other side of every acronym definition of ``term`` (normalised), from any release the server
+        sees (another server's release must not change what a topic means here)."""
+        visible, params = visible_release(guild_id)
+        rows = await self._all(
+            "SELECT DISTINCT t.alias FROM topic_terms t JOIN releases r ON r.id = t.release_id "
+            f"WHERE t.term = ? AND t.alias IS NOT NULL AND {visible} ORDER BY t.alias",
+            (term, *params),
+        )
+        return [row["alias"] for row in rows]
+
+    async def _topic_match(self, topic: str, guild_id: int | None) -> tuple[fts.Match, list[str]] | None:
+        """What finds the releases about ``topic``: its words (or an acronym/expansion of it) in the text, and the
+        topic terms (the term and its aliases) stored for releases."""
+        term = normalise(topic)
+        if not term:
+            return None
+        phrases = [term, *await self.topic_aliases(term, guild_id=guild_id)]
+        match = fts.match_any(p.split() for p in phrases)
+        assert match is not None  # term is not empty
+        return match, phrases
+
+    async def _topic_ids(self, topic: str, guild_id: int | None) -> tuple[str, list[Any]] | None:
+        """A subquery of the ids of the releases about ``topic``; the caller adds the visibility condition."""
+        found = await self._topic_match(topic, guild_id)
+        if found is None:
+            return None
+        match, phrases = found
+        ids, match_params = self._fts.release_ids(match)
+        placeholders = ", ".join("?" for _ in phrases)
+        subquery = f"{ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders})"
+        return subquery, [*match_params, *phrases]
+
+    async def for_topic(
+        self,
+        topic: str,
+        since: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        guild_id: int | None = None,
+    ) -> list[Release]:
+        """Releases about ``topic`` that the server sees, newest first (``offset`` skips that many, to read them
+        in pages)."""
+        return (await self.topic_page(topic, since, limit, offset, guild_id=guild_id))[1]
+
+    async def topic_page(
+        self,
+        topic: str,
+        since: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        guild_id: int | None = None,
+    ) -> tuple[int, list[Release]]:
+        """How many releases about ``topic`` the server sees (since ``since``), and ``limit`` of them from
+        ``offset``, newest first.
+
+        A frequent topic is read along the newest-first index, each release checked on its own, until the page is
+        full; a rare one is looked up by id and its few matches sorted. Same rows in the same order either way.
+        """
+        found = await self._topic_match(topic, guild_id)
+        if found is None:
+            return 0, []
+        match, phrases = found
+        placeholders = ", ".join("?" for _ in phrases)
+        in_terms = f"r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))"
+        matches, match_params = self._fts.release_matches(match, "r.id")
+        each = (f"({matches} OR {in_terms})", [*match_params, *phrases])
+        ids, ids_params = self._fts.release_ids(match)
+        by_id = (
+            f"r.id IN ({ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))",
+            [*ids_params, *phrases],
+        )
+        visible, visible_params = visible_release(guild_id)
+        window = (" AND r.sort_at >= ?", [to_db_time(since)]) if since else ("", [])
+        total, dense = await self._count_topic(match, phrases, each, by_id, window, guild_id)
+        if total <= offset:
+            return total, []
+        about, about_params = each if dense else by_id
+        plan = self._plans.newest_first if dense else self._plans.by_id
+        rows = await self._all(
+            f"SELECT {RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
+            f"WHERE {about} AND {visible}{window[0]} ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",
+            [*about_params, *visible_params, *window[1], limit, offset],
+        )
+        return total, [release_of(row) for row in rows]
+
+    async def _count_topic(
+        self,
+        match: fts.Match,
+        phrases: list[str],
+        each: tuple[str, list[Any]],
+        by_id: tuple[str, list[Any]],
+        window: tuple[str, list[Any]],
+        guild_id: int | None,
+    ) -> tuple[int, bool]:
+        """How many releases about a topic the server sees, and whether they are many (read them newest first).
+
+        Counted along the full-text lists (no release read), plus the releases only the topic terms find; then,
+        only when needed, the server's hidden releases are taken off or the ``since`` window counted.
+        """
+        counted, params = self._fts.count_releases(match)
+        row = await self._one(counted, params)
+        in_text = int(row["n"]) if row else 0
+        placeholders = ", ".join("?" for _ in phrases)
+        row = await self._one(f"SELECT COUNT(*) AS n FROM topic_terms WHERE term IN ({placeholders})", phrases)
+        if row and row["n"]:  # releases the terms find that the text does not
+            ids, ids_params = self._fts.release_ids(match)
+            row = await self._one(
+                f"SELECT COUNT(DISTINCT t.release_id) AS n FROM topic_terms t WHERE t.term IN ({placeholders}) "
+                f"AND t.release_id NOT IN ({ids})",
+                [*phrases, *ids_params],
+            )
+            in_text += int(row["n"]) if row else 0
+        everywhere = in_text
+        dense = everywhere > DENSE_TOPIC
+        if guild_id is None and not window[0]:
+            return everywhere, dense
+        visible, visible_params = visible_release(guild_id)
+        if window[0] or not dense:
+            about, about_params = each if dense else by_id
+            plan = self._plans.newest_first if dense else self._plans.by_id
+            row = await self._one(
+                f"SELECT COUNT(*) AS n FROM releases r {plan} WHERE {about} AND {visible}{window[0]}",
+                [*about_params, *visible_params, *window[1]],
+            )
+            return (int(row["n"]) if row else 0), dense
+        # Many matches, no window: take off the server's hidden releases among them (non-global ones only).
+        about, about_params = each
+        row = await self._one(
+            f"SELECT COUNT(*) AS n FROM releases r WHERE r.is_global = 0 AND NOT {visible} AND {about}",
+            [*visible_params, *about_params],
+        )
+        return everywhere - (int(row["n"]) if row else 0), dense
+
+    async def has_topic(self, topic: str, *, guild_id: int | None = None) -> bool:
+        """Whether the server sees any release about ``topic``."""
+        found = await self._topic_ids(topic, guild_id)
+        if found is None:
+            return False
+        visible, params = visible_release(guild_id)
+        row = await self._one(
+            f"SELECT 1 FROM releases r WHERE r.id IN ({found[0]}) AND {visible} LIMIT 1", [*found[1], *params]
+        )
+        return row is not None
+
+    async def known_topics(self, prefix: str = "", limit: int = 200, *, guild_id: int | None = None) -> list[str]:
+        """Topic terms of the releases the server sees starting with ``prefix``, most widely used first; acronyms
+        before other kinds among equals (from the counts kept at write time)."""
+        buckets = await counts.viewer_buckets(self._db, guild_id)
+        return await counts.top_topics(self._db, buckets, normalise(prefix) if prefix else "", limit)
