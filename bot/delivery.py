@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.embeds import Page, clean_text, digest_pages, update_pages
+from bot.embed_text import clean_text
+from bot.embeds import Page, digest_pages, update_pages
 from bot.replies import NO_MENTIONS
 from bot.views import digest_view
 from digests.leases import Leases, run_lease

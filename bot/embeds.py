@@ -1,8 +1,8 @@
 """Discord embeds for digests, quotes and release lists.
 
 Pure functions: they only build :class:`discord.Embed` objects and never touch the network. Every builder
-keeps within Discord's documented limits (the ``*_LIMIT`` constants below), truncating at sentence or word
-boundaries with "…" rather than letting Discord reject the message.
+keeps within Discord's documented limits (the ``*_LIMIT`` constants of :mod:`bot.embed_text`), truncating at
+sentence or word boundaries with "…" rather than letting Discord reject the message.
 
 Third-party text (release titles, sentences, quotes, speakers) goes through :func:`clean_text`: Markdown is
 escaped and mention syntax is broken with a zero-width space. Every send must *also* use
@@ -11,28 +11,28 @@ escaped and mention syntax is broken with a zero-width space. Every send must *a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import discord
 
+from bot.embed_text import (
+    ELLIPSIS,
+    EMBED_AUTHOR_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_TITLE_LIMIT,
+    MESSAGE_EMBED_COUNT_LIMIT,
+    MESSAGE_EMBED_TOTAL_LIMIT,
+    WHITESPACE,
+    clean_text,
+    format_date,
+    neutralise_mentions,
+    safe_url,
+    truncate,
+)
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release
-
-# Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-EMBED_TITLE_LIMIT = 256
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_FIELD_COUNT_LIMIT = 25
-EMBED_FIELD_NAME_LIMIT = 256
-EMBED_FIELD_VALUE_LIMIT = 1024
-EMBED_FOOTER_LIMIT = 2048
-EMBED_AUTHOR_LIMIT = 256
-MESSAGE_EMBED_COUNT_LIMIT = 10
-# Summed over every embed of one message: title + description + fields + footer text + author name.
-MESSAGE_EMBED_TOTAL_LIMIT = 6000
 
 # Our own budgets, well inside the hard limits so that several releases share one message.
 DIGEST_SUMMARY_BUDGET = 2000
@@ -46,14 +46,8 @@ LIST_TITLE_BUDGET = 120
 MAX_LINK_URL_LENGTH = 512  # longer URLs are not linked; they would eat the character budget
 MAX_SUGGESTIONS = 10
 
-ELLIPSIS = "…"
-ZWSP = "\u200b"
 DIGEST_COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
-
-_WHITESPACE = re.compile(r"\s+")
-_EVERYONE_HERE = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_MENTION_OPEN = re.compile(r"<(@[!&]?|#)")  # <@user>, <@!user>, <@&role>, <#channel>
 
 T = TypeVar("T")
 
@@ -69,64 +63,6 @@ class Page:
     def release_ids(self) -> list[int]:
         """Ids of the releases on this page, in display order."""
         return [release.id for release in self.releases]
-
-
-def neutralise_mentions(text: str) -> str:
-    """Break ``@everyone``, ``@here`` and ``<@…>``/``<@&…>``/``<#…>`` with a zero-width space."""
-    text = _EVERYONE_HERE.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
-    return _MENTION_OPEN.sub(lambda m: f"<{m.group(1)[0]}{ZWSP}{m.group(1)[1:]}", text)
-
-
-def clean_text(text: str) -> str:
-    """Third-party text made safe to show: whitespace collapsed, Markdown escaped, mentions neutralised."""
-    collapsed = _WHITESPACE.sub(" ", text).strip()
-    return neutralise_mentions(discord.utils.escape_markdown(collapsed))
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, at a word boundary when one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:limit]
-    cut = text[: limit - len(ELLIPSIS)]
-    space = cut.rfind(" ")
-    # Prefer a word boundary unless it would throw away most of the room (one huge "word").
-    if space >= len(cut) // 2:
-        cut = cut[:space]
-    # A dangling backslash would escape the ellipsis; a dangling zero-width space is invisible noise.
-    cut = cut.rstrip(" \\" + ZWSP)
-    return cut + ELLIPSIS
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) URL Discord will accept, else ``None``."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        return None
-    return url
-
-
-def format_date(when: datetime | None, tz: tzinfo) -> str:
-    """``when`` shown in ``tz`` ("12 Mar 2026, 14:05 CET"); naive datetimes are taken as UTC.
-
-    A release dated by day only is stored at midnight: it shows as the day alone ("25 Jan 2024").
-    """
-    if when is None:
-        return "undated"
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    local = when.astimezone(tz)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{local:%d %b %Y}"
-    zone = local.tzname() or ""
-    return f"{local:%d %b %Y, %H:%M} {zone}".rstrip()
 
 
 def _link(text: str, url: str | None) -> str:
@@ -221,7 +157,7 @@ def _also_line(copies: Sequence[Release], budget: int) -> str:
 
 def _footer(*parts: str | None) -> str:
     """Footer text from the non-empty ``parts``; footers are plain text, so no Markdown escaping."""
-    text = " · ".join(neutralise_mentions(_WHITESPACE.sub(" ", p).strip()) for p in parts if p and p.strip())
+    text = " · ".join(neutralise_mentions(WHITESPACE.sub(" ", p).strip()) for p in parts if p and p.strip())
     return truncate(text, FOOTER_BUDGET)
 
 
@@ -241,7 +177,7 @@ def release_embed(item: DigestItem, tz: tzinfo) -> discord.Embed:
 def _page_author(digest: Digest, tz: tzinfo, label: str | None = None) -> str:
     """Header naming the digest (and ``label``, e.g. which subscription posted it), set as the author line of
     each page's first embed."""
-    text = f"Release Digest · {neutralise_mentions(_WHITESPACE.sub(' ', digest.topic).strip())}"
+    text = f"Release Digest · {neutralise_mentions(WHITESPACE.sub(' ', digest.topic).strip())}"
     if digest.since is not None:
         text += f" · since {format_date(digest.since, tz)}"
     if label:

@@ -18,7 +18,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Services
 from bot.delivery import RateLimiter
-from bot.embeds import ERROR_COLOUR, clean_text, truncate
+from bot.embed_text import clean_text, truncate
+from bot.embeds import ERROR_COLOUR
 from bot.replies import NO_MENTIONS
 from bot.scheduling import RunningJobs
 from digests.leases import POLLER_LEASE

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.embeds import error_embed, truncate
+from bot.embed_text import truncate
+from bot.embeds import error_embed
 from digests.service import UnknownTopicError
 
 log = logging.getLogger(__name__)

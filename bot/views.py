@@ -15,7 +15,8 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import discord
 
-from bot.embeds import Page, quote_list_pages, truncate
+from bot.embed_text import truncate
+from bot.embeds import Page, quote_list_pages
 from bot.replies import NO_MENTIONS, apologise, send_error
 from digests.models import Quote, Release
 

@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import DIGEST_COLOUR, clean_text, format_date, truncate
+from bot.embed_text import clean_text, format_date, truncate
+from bot.embeds import DIGEST_COLOUR
 from bot.replies import has_permission, id_choices, send, send_error
 from bot.views import PaginatorView
 from digests.service import server_scope

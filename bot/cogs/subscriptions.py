@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import DIGEST_COLOUR, clean_text, field_pages, truncate
+from bot.embed_text import clean_text, truncate
+from bot.embeds import DIGEST_COLOUR, field_pages
 from bot.replies import AUTOCOMPLETE_LIMIT, CHOICE_LIMIT, choices, has_permission, id_choices, send, send_error
 from bot.views import PaginatorView
 from digests.models import Subscription

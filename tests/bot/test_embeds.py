@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
+from bot import embed_text as T
 from bot import embeds as E
 from bot.embeds import Page, digest_pages, error_embed, quote_hits_embed, quote_list_pages, releases_pages
 from digests.models import Digest, DigestItem, Quote, QuoteHit, Release, Sentence
@@ -98,15 +99,15 @@ def make_digest(*items: DigestItem, topic: str = "rail") -> Digest:
 
 def assert_embed_limits(embed: discord.Embed) -> None:
     """Every per-embed limit Discord enforces, plus the 6000 total for the embed alone."""
-    assert len(embed.title or "") <= E.EMBED_TITLE_LIMIT
-    assert len(embed.description or "") <= E.EMBED_DESCRIPTION_LIMIT
-    assert len(embed.fields) <= E.EMBED_FIELD_COUNT_LIMIT
+    assert len(embed.title or "") <= T.EMBED_TITLE_LIMIT
+    assert len(embed.description or "") <= T.EMBED_DESCRIPTION_LIMIT
+    assert len(embed.fields) <= T.EMBED_FIELD_COUNT_LIMIT
     for f in embed.fields:
-        assert len(f.name or "") <= E.EMBED_FIELD_NAME_LIMIT
-        assert len(f.value or "") <= E.EMBED_FIELD_VALUE_LIMIT
-    assert len(embed.footer.text or "") <= E.EMBED_FOOTER_LIMIT
-    assert len(embed.author.name or "") <= E.EMBED_AUTHOR_LIMIT
-    assert len(embed) <= E.MESSAGE_EMBED_TOTAL_LIMIT
+        assert len(f.name or "") <= T.EMBED_FIELD_NAME_LIMIT
+        assert len(f.value or "") <= T.EMBED_FIELD_VALUE_LIMIT
+    assert len(embed.footer.text or "") <= T.EMBED_FOOTER_LIMIT
+    assert len(embed.author.name or "") <= T.EMBED_AUTHOR_LIMIT
+    assert len(embed) <= T.MESSAGE_EMBED_TOTAL_LIMIT
     if embed.url is not None:
         assert embed.url.startswith(("http://", "https://"))
     embed.to_dict()  # serialisable
@@ -114,10 +115,10 @@ def assert_embed_limits(embed: discord.Embed) -> None:
 
 def assert_message_limits(embeds: Sequence[discord.Embed]) -> None:
     """What one message may carry."""
-    assert 1 <= len(embeds) <= E.MESSAGE_EMBED_COUNT_LIMIT
+    assert 1 <= len(embeds) <= T.MESSAGE_EMBED_COUNT_LIMIT
     for embed in embeds:
         assert_embed_limits(embed)
-    assert sum(len(e) for e in embeds) <= E.MESSAGE_EMBED_TOTAL_LIMIT
+    assert sum(len(e) for e in embeds) <= T.MESSAGE_EMBED_TOTAL_LIMIT
 
 
 def assert_pages_ok(pages: list[Page], digest: Digest) -> None:
@@ -191,7 +192,7 @@ def test_many_large_releases_pack_by_characters() -> None:
     pages = digest_pages(digest, BERLIN)
     assert_pages_ok(pages, digest)
     # The 6000-character total, not the 10-embed count, is what splits these pages.
-    assert max(len(p.embeds) for p in pages) < E.MESSAGE_EMBED_COUNT_LIMIT
+    assert max(len(p.embeds) for p in pages) < T.MESSAGE_EMBED_COUNT_LIMIT
 
 
 def test_huge_sentence_and_500_quotes() -> None:
@@ -223,7 +224,7 @@ def test_long_titles_are_truncated() -> None:
     digest = make_digest(make_item(make_release(title=title)))
     [page] = digest_pages(digest, BERLIN)
     embed_title = page.embeds[0].title or ""
-    assert len(embed_title) <= E.EMBED_TITLE_LIMIT
+    assert len(embed_title) <= T.EMBED_TITLE_LIMIT
     assert embed_title.endswith("Word…")
     for embed in quote_list_pages(make_release(title=title), [make_quote()]):
         assert_embed_limits(embed)
@@ -329,7 +330,7 @@ def test_naive_and_missing_dates() -> None:
     ],
 )
 def test_truncate(text: str, limit: int, expected: str) -> None:
-    result = E.truncate(text, limit)
+    result = T.truncate(text, limit)
     assert result == expected
     assert len(result) <= limit
 

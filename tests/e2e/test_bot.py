@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from bot.embeds import (
+from bot.embed_text import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_COUNT_LIMIT,
     EMBED_TITLE_LIMIT,
