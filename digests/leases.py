@@ -65,7 +65,12 @@ class Leases:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self.ttl.total_seconds() / 4)
-                if not await self.hold(name):
+                try:
+                    held = await self.hold(name)
+                except Exception:
+                    log.exception("could not renew the lease %r", name)
+                    raise
+                if not held:
                     log.warning("lost the lease %r to another process", name)
                     return
 
@@ -74,6 +79,7 @@ class Leases:
             yield True
         finally:
             renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            # The renewal's own end (cancelled, or a failed renewal already logged) must neither replace the
+            # block's outcome nor swallow a cancellation of this task: gather returns it instead of raising it.
+            await asyncio.gather(renewing, return_exceptions=True)
             await self.release(name)

@@ -57,3 +57,34 @@ async def test_leases_service_uses_its_owner_ttl_and_clock(db: Database) -> None
     assert await mine.hold(run_lease(7))
     with pytest.raises(ValueError, match="positive"):
         Leases(LeaseRepository(db), owner="x", ttl=timedelta(0), clock=lambda: NOW)
+
+
+class _FailingRenewals(LeaseRepository):
+    """Takes a lease once; every renewal then fails as a lost database would."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.calls = 0
+        self.failed = asyncio.Event()
+
+    async def acquire(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
+        self.calls += 1
+        if self.calls > 1:
+            self.failed.set()
+            raise ConnectionError("the database went away")
+        return await super().acquire(name, owner, until, now)
+
+
+async def test_a_failed_renewal_does_not_replace_the_blocks_outcome(db: Database) -> None:
+    repo = _FailingRenewals(db)
+    leases = Leases(repo, owner="a", ttl=timedelta(milliseconds=40), clock=lambda: datetime.now(UTC))
+    async with leases.holding("poller") as held:
+        assert held
+        await repo.failed.wait()  # the renewal (every 10 ms) has failed while the block ran
+    assert await repo.get("poller") is None  # given up all the same
+    repo = _FailingRenewals(db)
+    leases = Leases(repo, owner="a", ttl=timedelta(milliseconds=40), clock=lambda: datetime.now(UTC))
+    with pytest.raises(KeyError):  # and the block's own error is the one that comes out
+        async with leases.holding("poller"):
+            await repo.failed.wait()
+            raise KeyError("the block's error")
