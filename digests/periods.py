@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, tzinfo
 
+from digests.ingest.dates import checked
+
 _DURATION = re.compile(r"^\s*(\d{1,5})\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -19,4 +21,5 @@ def parse_since(text: str, now: datetime, tz: tzinfo) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a time window: use e.g. 7d, 12h, 2w or a date like 2024-01-25") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    # 0001-01-01T00:00:00+14:00 parses but overflows when compared in UTC: a clear error, not a crash.
+    return checked(moment if moment.tzinfo else moment.replace(tzinfo=tz))

@@ -29,3 +29,9 @@ def test_dates_are_in_the_given_timezone() -> None:
 def test_nonsense_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="not a time window"):
         parse_since("yesterday-ish", NOW, UTC)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0500-01-01"])
+def test_a_date_out_of_range_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_since(text, NOW, UTC)
