@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        # OSError: a folder of the zone database ("America") or a name too long for the file system
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Paris") from exc
         return value
 

@@ -35,6 +35,9 @@ def test_env_example_as_is_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_values_are_refused() -> None:
     with pytest.raises(ValidationError, match="unknown timezone"):
         Settings(_env_file=None, timezone="Mars/Base")  # type: ignore[call-arg]
+    for folder_or_long in ("America", "a" * 300):
+        with pytest.raises(ValidationError, match="unknown timezone"):
+            Settings(_env_file=None, timezone=folder_or_long)  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="unknown algorithm"):
         Settings(_env_file=None, algorithm="magic")  # type: ignore[call-arg]
 
