@@ -90,3 +90,14 @@ def migrations(dialect: DialectName = "sqlite") -> list[tuple[int, str, str]]:
     if numbers != list(range(1, len(found) + 1)):
         raise MigrationError(f"{dialect} migration numbers must run 1..N without gaps, got {numbers}")
     return found
+
+
+def pending(dialect: DialectName, current: int) -> list[tuple[int, str, str]]:
+    """The migrations a store at schema version ``current`` still needs; :class:`MigrationError` if the store is
+    newer than this program."""
+    available = migrations(dialect)
+    if current > len(available):
+        raise MigrationError(
+            f"the database is at schema version {current}, newer than this program knows ({len(available)})"
+        )
+    return available[current:]

@@ -17,7 +17,7 @@ from digests.store.engine import (
     Row,
     StoreUnavailableError,
     current_transaction,
-    migrations,
+    pending,
 )
 
 # Any constant will do: every process migrating the same database takes the same lock, so they run one at a time.
@@ -59,12 +59,7 @@ async def migrate(conn: Any) -> int:
             '(version INTEGER NOT NULL, applied_at TEXT COLLATE "C" NOT NULL)'
         )
         current = int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-        available = migrations("postgresql")
-        if current > len(available):
-            raise MigrationError(
-                f"the database is at schema version {current}, newer than this program knows ({len(available)})"
-            )
-        for number, name, sql in available[current:]:
+        for number, name, sql in pending("postgresql", current):
             try:
                 async with conn.transaction():
                     await conn.execute(sql)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import aiosqlite
 
-from digests.store.engine import DialectName, MigrationError, Row, current_transaction, migrations
+from digests.store.engine import DialectName, MigrationError, Row, current_transaction, pending
 
 
 async def connect(path: Path | str) -> aiosqlite.Connection:
@@ -35,12 +35,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     current = int(row[0]) if row else 0
-    available = migrations("sqlite")
-    if current > len(available):
-        raise MigrationError(
-            f"the database is at schema version {current}, newer than this program knows ({len(available)})"
-        )
-    for number, name, sql in available[current:]:
+    for number, name, sql in pending("sqlite", current):
         try:
             await conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
         except Exception as exc:
