@@ -20,7 +20,7 @@ from bot.app import open_services
 from bot.client import use_api_base
 from bot.startup import ConfigurationError, Unreachable, configuration_problem, describe, is_outage, probe
 from digests.config import Settings
-from digests.health import Check, plural, settings_check, store_location
+from digests.health import Check, plural, settings_check, store_location, user_agent_check
 from digests.models import Subscription
 
 EXIT_FAILED = 1
@@ -197,6 +197,9 @@ async def run_doctor(
 
     use_api_base(settings.discord_api_base)
     report(settings_check(settings, clock()))
+    agent = user_agent_check(settings)
+    if agent is not None:
+        report(agent)
     subscriptions: list[Subscription] = []
     try:
         async with open_services(settings, clock) as services:

@@ -6,6 +6,7 @@ so the checks run the same on every store engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -22,6 +23,11 @@ from digests.store.sources import Source, SourceRepository
 from digests.store.subscriptions import SubscriptionRepository
 
 Status = Literal["ok", "warn", "FAIL", "skip"]
+
+# What .env.example's User-Agent says where the operator's contact belongs; the doctor warns while it is there.
+USER_AGENT_PLACEHOLDER = "REPLACE-WITH-YOUR-EMAIL-OR-URL"
+# Documentation-only domains (RFC 2606): an address there reaches nobody.
+_EXAMPLE_DOMAIN = re.compile(r"\bexample\.(?:com|net|org)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,20 @@ def settings_check(settings: Settings, now: datetime) -> Check:
         f"parsed; timezone {settings.timezone} (now {local} there); algorithm {settings.algorithm}; "
         f"store {store_location(settings.db)}",
     )
+
+
+def user_agent_check(settings: Settings) -> Check | None:
+    """A warning while the fetch User-Agent still holds .env.example's placeholder (or an example.org-style
+    address): site operators could not reach whoever runs the bot. ``None`` when it names a real contact."""
+    agent = settings.user_agent
+    if USER_AGENT_PLACEHOLDER in agent or _EXAMPLE_DOMAIN.search(agent):
+        return Check(
+            "warn",
+            "user agent",
+            f"RELEASE_DIGEST_USER_AGENT still holds the example contact ({agent!r}): put your email address or "
+            "URL there so that the sites the bot fetches from can reach you",
+        )
+    return None
 
 
 def plural(count: int, noun: str) -> str:

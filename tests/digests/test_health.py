@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from digests.health import Check, HealthService, feed_check, store_location
+from digests.config import Settings
+from digests.health import USER_AGENT_PLACEHOLDER, Check, HealthService, feed_check, store_location, user_agent_check
 from digests.store.db import Database, migrations
 from digests.store.deliveries import DeliveryLedger
 from digests.store.releases import ReleaseRepository
@@ -76,3 +78,31 @@ async def test_store_counts(db: Database) -> None:
     )
     assert [s.topic for s in await health.subscriptions()] == ["hmc", "iraq"]
     assert await db.schema_version() == (len(migrations()), len(migrations()))
+
+
+def _env_example_user_agent() -> str:
+    """RELEASE_DIGEST_USER_AGENT as .env.example ships it."""
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    key = "RELEASE_DIGEST_USER_AGENT="
+    (value,) = [line.removeprefix(key) for line in example.read_text().splitlines() if line.startswith(key)]
+    return value
+
+
+def test_the_shipped_user_agent_is_a_placeholder_the_doctor_warns_about() -> None:
+    shipped = _env_example_user_agent()
+    assert USER_AGENT_PLACEHOLDER in shipped and "@" not in shipped
+    check = user_agent_check(Settings(_env_file=None, user_agent=shipped))  # type: ignore[call-arg]
+    assert check is not None and check.status == "warn" and check.name == "user agent"
+    assert "RELEASE_DIGEST_USER_AGENT" in check.detail and USER_AGENT_PLACEHOLDER in check.detail
+
+
+def test_an_example_domain_warns_and_a_real_contact_does_not() -> None:
+    def check(agent: str) -> Check | None:
+        return user_agent_check(Settings(_env_file=None, user_agent=agent))  # type: ignore[call-arg]
+
+    example = check("ReleaseDigest/0.1 (news-release digest bot; ops@Example.org)")
+    assert example is not None and example.status == "warn"
+    assert check("ReleaseDigest/0.1 (+https://www.example.com/bot)") is not None
+    assert check("ReleaseDigest/0.1 (news-release digest bot; press-bot@harbortest.gov)") is None
+    assert check("ReleaseDigest/0.1 (+https://counterexample.org/bot)") is None
+    assert user_agent_check(Settings(_env_file=None)) is None  # type: ignore[call-arg]  # the built-in default

@@ -113,6 +113,13 @@ async def test_without_a_token_discord_is_skipped(fake_discord: FakeDiscord, set
     assert fake_discord.requests == []
 
 
+async def test_the_placeholder_user_agent_is_a_warning(settings: Settings) -> None:
+    agent = "ReleaseDigest/0.1 (news-release digest bot; REPLACE-WITH-YOUR-EMAIL-OR-URL)"
+    code, lines = await doctor(settings.model_copy(update={"user_agent": agent}), token=None)
+    assert code == 0 and [entry.split(":")[0] for entry in lines[:2]] == ["ok    settings", "warn  user agent"]
+    assert "put your email address or URL there" in line(lines, "warn  user agent")
+
+
 async def test_a_paused_feed_and_an_unopenable_store_fail(settings: Settings, tmp_path: Path) -> None:
     async with open_services(settings, lambda: NOW) as services:
         repo = services.sources.repo
