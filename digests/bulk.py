@@ -1,7 +1,8 @@
 """Ingesting many release files fast, in bounded memory.
 
 Files are read one by one; the ones whose body is new or changed are analysed several at a time (in a process
-pool when there are many: analysis is pure Python, so only processes use every core); results are saved in input
+pool when there are many: analysis is pure Python, so only processes use every core), and so are the topic terms of
+a release whose title or tags alone changed, never inside the write transaction; results are saved in input
 order, ``BATCH`` releases to a transaction, and each file's outcome is handed on as soon as it is saved. At most
 a few analyses per worker are in flight, so memory does not grow with the number of files.
 """
@@ -18,9 +19,10 @@ from pathlib import Path
 from digests.analysers import Analyser, ProcessAnalyser
 from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
-from digests.models import Analysis, ReleaseDraft
+from digests.models import Analysis, ReleaseDraft, TopicTerms
 from digests.service import DigestService, IngestOutcome, describe_save
 from digests.store.releases import SaveResult
+from digests.topics import topic_terms
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class _Item:
     path: Path
     draft: ReleaseDraft | None = None
     analysis: asyncio.Future[Analysis] | None = None
+    topics: asyncio.Future[TopicTerms] | None = None  # a metadata-only change's new topic terms
     error: str | None = None
     done: list[IngestOutcome] = field(default_factory=list)
 
@@ -68,6 +71,10 @@ class _Pipeline:
                 item.analysis = asyncio.ensure_future(
                     self.analyser.analyse(draft.body, draft.title, draft.tags, self.service.algorithm)
                 )
+            elif await self.service.repo.metadata_changed(draft):  # new title or tags: terms worked out off the loop
+                item.topics = asyncio.ensure_future(
+                    self.analyser.run(topic_terms, draft.title, draft.body, draft.tags)
+                )
         except Exception as exc:
             item.error = _failure(path, exc)
         self.window.append(item)
@@ -79,9 +86,11 @@ class _Pipeline:
         """Wait for the oldest file's analysis; save the batch when it is full."""
         item = self.window.popleft()
         self.batch.append(item)
-        if item.analysis is not None:
+        for pending in (item.analysis, item.topics):
+            if pending is None:
+                continue
             try:
-                await item.analysis
+                await pending
             except Exception as exc:
                 item.error = _failure(item.path, exc)
         return await self._save() if len(self.batch) >= BATCH else []
@@ -100,7 +109,9 @@ class _Pipeline:
         now = self.service.clock()
         try:
             saved = await self.service.repo.save_many(
-                [(item.draft, _analysis(item), now) for item in good if item.draft], self.service.algorithm
+                [(item.draft, _analysis(item), now) for item in good if item.draft],
+                self.service.algorithm,
+                [_topics(item) for item in good if item.draft],
             )
             results = {id(item): result for item, result in zip(good, saved, strict=True)}
         except Exception:  # one bad release must not sink the batch: save them one by one
@@ -108,7 +119,7 @@ class _Pipeline:
                 assert item.draft is not None
                 try:
                     results[id(item)] = await self.service.repo.save(
-                        item.draft, _analysis(item), self.service.algorithm, now
+                        item.draft, _analysis(item), self.service.algorithm, now, topics=_topics(item)
                     )
                 except Exception as exc:
                     results[id(item)] = _failure(item.path, exc)
@@ -131,6 +142,10 @@ def _analysis(item: _Item) -> Analysis | None:
     return item.analysis.result() if item.analysis is not None else None
 
 
+def _topics(item: _Item) -> TopicTerms | None:
+    return item.topics.result() if item.topics is not None else None
+
+
 async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIterator[IngestOutcome]:
     """Ingest files and folders, yielding each file's outcome in input order as soon as it is saved.
 
@@ -148,7 +163,8 @@ async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIt
             yield outcome
     finally:
         for item in pipeline.window:
-            if item.analysis is not None:
-                item.analysis.cancel()
+            for pending in (item.analysis, item.topics):
+                if pending is not None:
+                    pending.cancel()
         if owned is not None:
             await owned.close()

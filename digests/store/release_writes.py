@@ -58,13 +58,18 @@ class ReleaseWrites(RepositoryBase):
         return (row["title"], row["url"], row["source"], row["published_at"], row["tags"]) != metadata_of(draft)
 
     async def save_many(
-        self, items: Sequence[tuple[ReleaseDraft, Analysis | None, datetime]], algorithm: str
+        self,
+        items: Sequence[tuple[ReleaseDraft, Analysis | None, datetime]],
+        algorithm: str,
+        topics: Sequence[TopicTerms | None] | None = None,
     ) -> list[SaveResult]:
-        """Store several global releases (``(draft, analysis, now)`` each, as :meth:`save`) in one transaction."""
+        """Store several global releases (``(draft, analysis, now)`` each, as :meth:`save`) in one transaction;
+        ``topics[i]`` is item i's ``topics`` argument of :meth:`save` (worked out before, off the event loop)."""
+        each_topics = topics if topics is not None else [None] * len(items)
         async with self._db.transaction():
             results = []
-            for draft, analysis, now in items:
-                result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), True)
+            for (draft, analysis, now), terms in zip(items, each_topics, strict=True):
+                result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), True, terms)
                 await self._scope(result.release_id, None, True)
                 results.append(result)
             return results

@@ -1,12 +1,19 @@
-"""The bulk ingest pipeline: outcomes in input order, a release repeated in one run saved after its first copy."""
+"""The bulk ingest pipeline: outcomes in input order, a release repeated in one run saved after its first copy, and
+metadata-only changes whose topic terms are worked out before the write (the same terms as the per-release path)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from digests.bulk import ingest_files
+from digests.ingest.files import read_release
+from digests.models import TopicTerms
 from digests.service import DigestService
+from digests.store import release_writes
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
 
@@ -24,3 +31,46 @@ async def test_outcomes_in_input_order_and_a_repeat_sees_its_first_copy(db: Data
     assert [o.status for o in outcomes] == ["added"] * 5 + ["metadata", "failed"]
     assert (await service.repo.by_canonical_id("r1")).title == "Release 1, corrected"  # type: ignore[union-attr]
     assert await service.repo.count() == 5
+
+
+
+async def test_a_metadata_only_change_gets_its_terms_before_the_write(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk files r0..r2 and single releases s0..s2 (the per-release path) get the same new title and tags."""
+    body = "The Higher Military Commission (HMC) met in Baghdad. Harbor grants were announced by the minister.\n"
+
+    def write(title: str, tags: str) -> None:
+        for n in range(3):
+            (tmp_path / f"r{n}.md").write_text(f"---\nid: r{n}\ntitle: {title} {n}\ntags: [{tags}{n}]\n---\n{body}")
+
+    async def single() -> list[str]:
+        drafts = [read_release(tmp_path / f"r{n}.md", 10**6, UTC) for n in range(3)]
+        saved = [await service.ingest_draft(replace(d, canonical_id=f"s{d.canonical_id[1:]}")) for d in drafts]
+        return [result.status for result in saved]
+
+    service = DigestService(ReleaseRepository(db), clock=lambda: NOW)
+    write("Release", "old, tag")
+    assert [o.status async for o in ingest_files(service, [tmp_path])] == ["added"] * 3
+    assert await single() == ["added"] * 3
+    write("Coastal grants", "ports, tide")  # same body, new title and tags: a metadata-only change
+
+    def inside_the_transaction(*args: object) -> TopicTerms:
+        raise AssertionError("topic terms worked out inside the write transaction")
+
+    monkeypatch.setattr(release_writes, "topic_terms", inside_the_transaction)
+    assert [o.status async for o in ingest_files(service, [tmp_path])] == ["metadata"] * 3
+    assert await single() == ["metadata"] * 3
+    for n in range(3):
+        bulk, one = await stored_terms(db, f"r{n}"), await stored_terms(db, f"s{n}")
+        assert bulk == one and ("hmc", "acronym", "higher military commission") in bulk
+        assert (f"tide{n}", "keyword", None) in bulk and (f"tag{n}", "keyword", None) not in bulk
+
+
+async def stored_terms(db: Database, canonical_id: str) -> set[tuple[str, str, str | None]]:
+    rows = await db.fetch_all(
+        "SELECT t.term, t.kind, t.alias FROM topic_terms t JOIN releases r ON r.id = t.release_id "
+        "WHERE r.canonical_id = ?",
+        (canonical_id,),
+    )
+    return {(row["term"], row["kind"], row["alias"]) for row in rows}
