@@ -3,36 +3,60 @@
 It has no gateway connection. It polls while it holds the ``poller`` lease (so running two workers, or workers
 and bots that also poll, still polls each feed once) and posts feed-health notices over Discord's REST API.
 Fetching, parsing and analysis happen here, never in a shard's event loop.
+
+Starting it needs the store and Discord's REST API. While either cannot be reached (PostgreSQL not up yet, no
+network) it logs one line per attempt and tries again after the bot's backoff (:class:`bot.startup.Backoff`: 1 s
+doubling to a cap, jittered), with no traceback; a set-up error that retrying cannot fix — no token or a rejected
+one, a store refusing the URL's user, password or database — is one line and :data:`EXIT_CONFIG`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, timedelta
+from typing import Any, TypeVar
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import open_services
+from bot.app import Services, open_services
 from bot.client import use_api_base
 from bot.delivery import RateLimiter
 from bot.logs import configure_logging
 from bot.polling import FeedPoller
 from bot.scheduling import RunningJobs
-from bot.startup import EXIT_CONFIG
+from bot.startup import (
+    EXIT_CONFIG,
+    TOKEN_REJECTED,
+    Backoff,
+    ConfigurationError,
+    Unreachable,
+    describe,
+    is_outage,
+    no_voice,
+    seconds,
+)
 from digests.config import Settings
-from digests.store.db import url_secrets
+from digests.store.db import StoreRefusedError, StoreUnavailableError, url_secrets
 
 log = logging.getLogger(__name__)
 
 # Paused-feed notices are rare; a small slice of Discord's global 50 requests/s, which the shards mostly use.
 NOTICE_REQUESTS_PER_SECOND = 2.0
 
+T = TypeVar("T")
 
-async def run_worker(settings: Settings) -> int:
+
+class _Stopped(Exception):
+    """SIGTERM/SIGINT came while the worker was still starting."""
+
+
+async def run_worker(settings: Settings, *, backoff: Backoff | None = None) -> int:
     """Poll feeds (when this process holds the lease) until SIGTERM/SIGINT; return the process exit code."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
@@ -43,36 +67,96 @@ async def run_worker(settings: Settings) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log_level, secrets=[token, *url_secrets(settings.db)])
     use_api_base(settings.discord_api_base)
-    async with open_services(settings) as services:
-        client = discord.Client(intents=discord.Intents.default())  # never connects: intents unused
-        try:
-            await client.login(token)  # REST only: no gateway connection
-        except discord.LoginFailure:
-            await client.close()
-            print("error: Discord rejected DISCORD_TOKEN (401 Unauthorized); reset the token and try again.",
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_CONFIG
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        jobs = RunningJobs()
-        poller = FeedPoller(
-            client, services, scheduler, RateLimiter(NOTICE_REQUESTS_PER_SECOND), jobs, first_poll_delay=timedelta(0)
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
+    no_voice()
+    backoff = backoff or Backoff()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        while not stop.is_set():
+            try:
+                await _serve(settings, token, stop, backoff)
+            except _Stopped:
+                break
+            except ConfigurationError as exc:
+                log.error("%s", exc)
+                return EXIT_CONFIG
+            except Unreachable as exc:
+                delay = backoff.next_delay()
+                log.warning("%s; retrying in %s", exc, seconds(delay))
+                with contextlib.suppress(TimeoutError):  # the wait is over: try again
+                    await asyncio.wait_for(stop.wait(), delay)
+    finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            scheduler.start()
-            poller.start()
-            log.info("worker %s started: polling feeds while it holds the lease", services.leases.owner)
-            await stop.wait()
-        finally:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
-            await jobs.wait()
-            await poller.stop()
-            await client.close()
+            loop.remove_signal_handler(signum)
     log.info("worker stopped cleanly")
     return 0
+
+
+async def _serve(settings: Settings, token: str, stop: asyncio.Event, backoff: Backoff) -> None:
+    """Open the store, log in to Discord and poll until ``stop``; :class:`Unreachable` when the store or Discord
+    cannot be reached, :class:`ConfigurationError` for a set-up error, :class:`_Stopped` if stopped meanwhile."""
+    async with contextlib.AsyncExitStack() as stack:
+        services = await _unless_stopped(stop, _open_store(stack, settings))
+        client = discord.Client(intents=discord.Intents.default())  # never connects: intents unused
+        stack.push_async_callback(client.close)
+        await _unless_stopped(stop, _log_in(client, token))
+        backoff.reset()
+        await _poll_until(stop, client, services)
+
+
+async def _open_store(stack: contextlib.AsyncExitStack, settings: Settings) -> Services:
+    try:
+        return await stack.enter_async_context(open_services(settings))
+    except StoreRefusedError as exc:
+        raise ConfigurationError(f"{exc}: check RELEASE_DIGEST_DB") from None
+    except StoreUnavailableError as exc:
+        raise Unreachable(f"store unreachable ({exc})") from None
+
+
+async def _log_in(client: discord.Client, token: str) -> None:
+    """``GET /users/@me`` with the token: REST only, no gateway connection."""
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise ConfigurationError(TOKEN_REJECTED) from None
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        raise Unreachable(f"Discord unreachable (logging in: {describe(exc)})") from None
+
+
+async def _unless_stopped(stop: asyncio.Event, step: Coroutine[Any, Any, T]) -> T:
+    """``step``'s result, or :class:`_Stopped` (``step`` cancelled) if ``stop`` comes first: a connection attempt
+    can hang until its timeout, and SIGTERM must not wait for it."""
+    task = asyncio.ensure_future(step)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        raise _Stopped
+    return task.result()  # or what the step raised
+
+
+async def _poll_until(stop: asyncio.Event, client: discord.Client, services: Services) -> None:
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    jobs = RunningJobs()
+    poller = FeedPoller(
+        client, services, scheduler, RateLimiter(NOTICE_REQUESTS_PER_SECOND), jobs, first_poll_delay=timedelta(0)
+    )
+    try:
+        scheduler.start()
+        poller.start()
+        log.info("worker %s started: polling feeds while it holds the lease", services.leases.owner)
+        await stop.wait()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await jobs.wait()
+        await poller.stop()

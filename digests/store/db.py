@@ -10,13 +10,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from digests.store.dialect import DIALECTS, Dialect
-from digests.store.engine import Engine, MigrationError, Row, StoreError, StoreUnavailableError, migrations
+from digests.store.engine import (
+    Engine,
+    MigrationError,
+    Row,
+    StoreError,
+    StoreRefusedError,
+    StoreUnavailableError,
+    migrations,
+)
 
 __all__ = [
     "Database",
     "MigrationError",
     "Row",
     "StoreError",
+    "StoreRefusedError",
     "StoreUnavailableError",
     "is_postgres_url",
     "migrations",

@@ -31,6 +31,11 @@ class StoreUnavailableError(StoreError):
     """The database server could not be reached or refused the connection (the message holds no password)."""
 
 
+class StoreRefusedError(StoreUnavailableError):
+    """The database server answered but refused this program's user, password or database name: retrying cannot
+    help, the setting must change."""
+
+
 class MigrationError(StoreError):
     """The database is newer than this program, or a migration failed."""
 

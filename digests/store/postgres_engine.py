@@ -15,6 +15,7 @@ from digests.store.engine import (
     DialectName,
     MigrationError,
     Row,
+    StoreRefusedError,
     StoreUnavailableError,
     current_transaction,
     pending,
@@ -92,7 +93,10 @@ class PostgresEngine:
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             parts = urlsplit(url)  # named without user and password
             where = f"{parts.hostname or 'localhost'}{f':{parts.port}' if parts.port else ''}{parts.path}"
-            raise StoreUnavailableError(f"cannot open the PostgreSQL store at {where}: {exc}") from exc
+            # A wrong user, password or database name is the setting's fault: waiting for the server won't fix it.
+            refused = isinstance(exc, (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidCatalogNameError))
+            error = StoreRefusedError if refused else StoreUnavailableError
+            raise error(f"cannot open the PostgreSQL store at {where}: {exc}") from exc
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
