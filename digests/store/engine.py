@@ -8,12 +8,13 @@ transaction's connection: a context variable carries it, so repositories never p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from importlib import resources
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
+T = TypeVar("T")
 DialectName = Literal["sqlite", "postgresql"]
 
 
@@ -68,6 +69,10 @@ class Engine(Protocol):
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an ``INSERT`` into a table with an ``id`` key; the new row's id."""
+
+    async def batch(self, work: Callable[[Engine], Awaitable[T]]) -> T:
+        """``work`` run as one transaction against the engine it is given (which may be another, faster path to
+        the same database); ``work`` must await nothing but that engine."""
 
 
 # The engine and connection of the transaction the current task is in (one transaction per task at a time).

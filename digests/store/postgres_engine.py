@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -20,6 +20,8 @@ from digests.store.engine import (
     current_transaction,
     pending,
 )
+
+T = TypeVar("T")
 
 # Any constant will do: every process migrating the same database takes the same lock, so they run one at a time.
 MIGRATION_LOCK = 0x52_44_4D_49_47  # "RDMIG"
@@ -131,6 +133,11 @@ class PostgresEngine:
                 yield
             finally:
                 current_transaction.reset(token)
+
+    async def batch(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``work(self)`` as one transaction (statements already go straight to the server)."""
+        async with self.transaction():
+            return await work(self)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from digests.models import Analysis, ReleaseDraft, TopicTerms
 from digests.store import counts, stories
-from digests.store.db import to_db_time
+from digests.store.db import Database, to_db_time
 from digests.store.release_rows import (
     RELEASE_FROM,
     RepositoryBase,
@@ -42,10 +42,15 @@ class ReleaseWrites(RepositoryBase):
         ``source_id`` is the feed it came from (linked even when nothing else changed); ``is_global`` makes it
         visible in every server (files, pages and global sources) — a release once global stays global.
         """
-        async with self._db.transaction():
-            result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), is_global, topics)
-            await self._scope(result.release_id, source_id, is_global)
+        digest = body_hash(draft.body)
+
+        async def save(db: Database) -> SaveResult:
+            writes = ReleaseWrites(db)
+            result = await writes._save(draft, analysis, algorithm, now, digest, is_global, topics)
+            await writes._scope(result.release_id, source_id, is_global)
             return result
+
+        return await self._db.batch(save)
 
     async def metadata_changed(self, draft: ReleaseDraft) -> bool:
         """Whether saving ``draft`` (same body as stored) would change the stored title, link, source, date or
@@ -66,13 +71,21 @@ class ReleaseWrites(RepositoryBase):
         """Store several global releases (``(draft, analysis, now)`` each, as :meth:`save`) in one transaction;
         ``topics[i]`` is item i's ``topics`` argument of :meth:`save` (worked out before, off the event loop)."""
         each_topics = topics if topics is not None else [None] * len(items)
-        async with self._db.transaction():
+        hashed = [
+            (draft, analysis, now, body_hash(draft.body), terms)
+            for (draft, analysis, now), terms in zip(items, each_topics, strict=True)
+        ]
+
+        async def save(db: Database) -> list[SaveResult]:
+            writes = ReleaseWrites(db)
             results = []
-            for (draft, analysis, now), terms in zip(items, each_topics, strict=True):
-                result = await self._save(draft, analysis, algorithm, now, body_hash(draft.body), True, terms)
-                await self._scope(result.release_id, None, True)
+            for draft, analysis, now, digest, terms in hashed:
+                result = await writes._save(draft, analysis, algorithm, now, digest, True, terms)
+                await writes._scope(result.release_id, None, True)
                 results.append(result)
             return results
+
+        return await self._db.batch(save)
 
     async def _scope(self, release_id: int, source_id: int | None, is_global: bool) -> None:
         before = await counts.buckets_of(self._db, release_id)

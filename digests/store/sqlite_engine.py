@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
 from digests.store.engine import DialectName, MigrationError, Row, current_transaction, pending
+
+T = TypeVar("T")
 
 
 async def connect(path: Path | str) -> aiosqlite.Connection:
@@ -95,6 +98,21 @@ class SQLiteEngine:
             finally:
                 current_transaction.reset(token)
 
+    async def batch(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``work`` as one transaction, all of it on the connection's thread in one call.
+
+        aiosqlite hands every statement to its thread and the answer back to the loop: a release's save is dozens
+        of statements, and each hand-over costs more than the statement. Here ``work`` gets a
+        :class:`DirectEngine` on the same connection, so its coroutine runs to the end inside one hand-over
+        (it never really suspends). Inside a transaction of this task already, ``work`` joins it as usual.
+        """
+        if self._in_transaction():
+            return await work(self)
+        async with self._write_lock:
+            # aiosqlite has no public call for "run this on the connection's thread" (pinned in pyproject.toml).
+            run_on_thread = cast(Callable[..., Awaitable[T]], self.conn._execute)
+            return await run_on_thread(_run_direct, self.conn._conn, work)
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""
         async with self.conn.execute(sql, params) as cursor:
@@ -119,6 +137,78 @@ class SQLiteEngine:
         """Run an ``INSERT``; the new row's id (``RETURNING id``, SQLite 3.35+)."""
         async with self.transaction(), self.conn.execute(f"{sql} RETURNING id", params) as cursor:
             row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("INSERT … RETURNING id returned no row")
+        return int(row[0])
+
+
+def _run_direct(conn: sqlite3.Connection, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Drive ``work(DirectEngine(conn))`` to its end on the calling (connection's) thread; commit, or roll back."""
+    coroutine = cast(Any, work(DirectEngine(conn)))
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        conn.commit()
+        return cast(T, done.value)
+    except BaseException:
+        conn.rollback()
+        raise
+    coroutine.close()
+    conn.rollback()
+    raise RuntimeError("a database batch awaited something other than its database")
+
+
+class DirectEngine:
+    """The engine API straight on an sqlite3 connection, for a batch already running on that connection's thread
+    inside its transaction (see :meth:`SQLiteEngine.batch`): every call completes without suspending."""
+
+    dialect: DialectName = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def close(self) -> None:
+        """The batch's caller owns the connection."""
+
+    async def schema_version(self) -> int:
+        """``PRAGMA user_version``."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """The batch is the transaction: a block inside it joins it."""
+        yield
+
+    async def batch(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """A batch inside the batch joins it."""
+        return await work(self)
+
+    def _run(self, sql: str, params: Sequence[Any], fetch: int) -> Any:
+        cursor = self.conn.execute(sql, params)
+        try:
+            return cursor.fetchall() if fetch > 1 else cursor.fetchone() if fetch else cursor.rowcount
+        finally:
+            cursor.close()  # finishes the statement (an INSERT … RETURNING is only done once reset)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a query."""
+        return cast(list[Row], self._run(sql, params, 2))
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, if any."""
+        return cast(Row | None, self._run(sql, params, 1))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; how many rows it changed."""
+        return int(self._run(sql, params, 0))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row."""
+        self.conn.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT``; the new row's id."""
+        row = self._run(f"{sql} RETURNING id", params, 1)
         if row is None:
             raise RuntimeError("INSERT … RETURNING id returned no row")
         return int(row[0])

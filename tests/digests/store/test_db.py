@@ -108,3 +108,49 @@ async def test_postgres_times_and_terms_compare_bytewise_as_in_sqlite(pg_url: st
     finally:
         await db.close()
     assert [(row["table_name"], row["column_name"]) for row in rows] == []
+
+
+async def _insert_sources(db: Database, names: list[str], fail: bool = False) -> int:
+    for name in names:
+        assert await db.execute("INSERT INTO app_state (key, value, updated_at) VALUES (?, ?, ?)", (name, "v", "t"))
+    if fail:
+        raise ValueError("boom")
+    row = await db.fetch_one("SELECT COUNT(*) AS n FROM app_state")
+    assert row is not None
+    return int(row["n"])
+
+
+async def test_a_batch_commits_all_its_statements_together(db: Database) -> None:
+    assert await db.batch(lambda inner: _insert_sources(inner, ["a", "b"])) == 2
+    rows = await db.fetch_all("SELECT key FROM app_state ORDER BY key")
+    assert [row["key"] for row in rows] == ["a", "b"]
+
+
+async def test_a_failing_batch_leaves_nothing(db: Database) -> None:
+    with pytest.raises(ValueError, match="boom"):
+        await db.batch(lambda inner: _insert_sources(inner, ["a", "b"], fail=True))
+    assert await db.fetch_all("SELECT key FROM app_state") == []
+    assert await db.batch(lambda inner: _insert_sources(inner, ["c"])) == 1  # the connection is usable after
+
+
+async def test_a_batch_inside_a_transaction_joins_it(db: Database) -> None:
+    with pytest.raises(ValueError, match="later"):
+        async with db.transaction():
+            assert await db.batch(lambda inner: _insert_sources(inner, ["a"])) == 1
+            raise ValueError("later")
+    assert await db.fetch_all("SELECT key FROM app_state") == []
+
+
+async def test_a_sqlite_batch_that_awaits_anything_else_is_refused_and_rolled_back() -> None:
+    db = await Database.open(":memory:")
+
+    async def wanders(inner: Database) -> None:
+        await _insert_sources(inner, ["a"])
+        await asyncio.sleep(0)  # would suspend inside the database thread's call
+
+    try:
+        with pytest.raises(RuntimeError, match="awaited something other"):
+            await db.batch(wanders)
+        assert await db.fetch_all("SELECT key FROM app_state") == []
+    finally:
+        await db.close()
