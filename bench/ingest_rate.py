@@ -1,30 +1,40 @@
 """Ingest rate: `release-digest ingest FOLDER` of new release files into stores of 2k, 10k and 100k releases.
 
-Run by hand from the project root: ``.venv/bin/python -m bench.ingest_rate [--files 1000] [--stored 2000 10000
-100000] [--baseline PATH]``.
+Run by hand from the project root: ``.venv/bin/python -m bench.ingest_rate [--files 2000] [--stored 2000 10000
+100000] [--repeat 3] [--baseline PATH]``.
 
 The files are the shared corpus's texts (bench/scale_store.py) written with front matter (title, date, tags, a new
 id each), cycling through the texts. For each stored size a copy of the cached benchmark store (built first if
-missing) is ingested into by the real command in a child process; printed: files, wall seconds, releases/s, the
-child's peak RSS. ``--baseline`` runs the same with another checkout's code (e.g. a worktree of main before this
-change) on its own copy of the same store, in the same run, for comparison.
+missing) is ingested into by the real command in a child process. Printed per run: wall seconds and releases/s of
+the whole command (start-up included); the steady rate (outcomes after the first ``BATCH`` over the time between
+the first and the last outcome: what a long ingest sustains); the CPU seconds of the command and every process it
+started (analysis workers and their fork server included: this process adopts them as a sub-reaper), per release;
+the command process's own CPU and peak RSS; the load average. ``--baseline`` runs the same with another checkout's
+code (e.g. an export of main before a change) on its own copy of the same store, alternating with this code in
+each repeat; the medians of the repeats close each stored size.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.scale_store import ensure, releases, texts
 
 ROOT = Path(__file__).resolve().parents[1]
+BATCH = 100  # the command saves this many releases to a transaction: its first outcomes wait for the first batch
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def write_files(folder: Path, count: int) -> None:
@@ -44,52 +54,120 @@ _CHILD = (
     "try:\n"
     "    runpy.run_module('bot.cli', run_name='__main__')\n"
     "finally:\n"
-    "    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "    own = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    print('PEAK', own.ru_maxrss, own.ru_utime + own.ru_stime, file=sys.stderr)\n"
 )
 
 
-def run(code: Path, store: Path, folder: Path) -> tuple[float, float, int]:
-    """Wall seconds and the command process's own peak RSS (MB; analysis workers not included) of one ingest run
-    with ``code``, and its exit code."""
+@dataclass(frozen=True, slots=True)
+class Run:
+    files: int
+    wall: float  # the whole command
+    steady: float  # releases/s between the first and the last outcome, after the first batch
+    cpu: float  # seconds, the command and every process it started
+    own_cpu: float  # seconds, the command process alone
+    peak_mb: float  # the command process's peak RSS
+    load: float  # 1-minute load average at the end
+    exit: int
+
+    def line(self, name: str, stored: int) -> str:
+        return (
+            f"{name:8} stored {stored:>7,}  files {self.files:,}  {self.wall:6.1f} s  {self.files / self.wall:4.0f}/s"
+            f"  steady {self.steady:4.0f}/s  CPU {self.cpu:5.1f} s ({1000 * self.cpu / self.files:4.1f} ms/release,"
+            f" command {self.own_cpu:4.1f} s)  peak RSS {self.peak_mb:4.0f} MB  load {self.load:4.1f}  exit {self.exit}"
+        )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _reap_adopted() -> None:
+    """Wait for the processes the command left behind (a fork server exits once its parent is gone)."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def run(code: Path, store: Path, folder: Path, files: int) -> Run:
+    """One ingest run of ``folder`` into ``store`` with the code at ``code``."""
     env = {**os.environ, "PYTHONPATH": str(code), "RELEASE_DIGEST_DB": str(store)}
+    cpu_before = _children_cpu()
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(folder)], cwd=code, env=env, capture_output=True, check=False
-    )
+    stamps: list[float] = []
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(folder)], cwd=code, env=env, stdout=subprocess.PIPE, stderr=errors
+    ) as child:
+        assert child.stdout is not None
+        for _ in child.stdout:
+            stamps.append(time.monotonic())
+        code_rc = child.wait()
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
     wall = time.monotonic() - started
-    err = done.stderr.decode()
-    peaks = [line.split()[1] for line in err.splitlines() if line.startswith("PEAK ")]
-    if done.returncode:
+    _reap_adopted()
+    peaks = [line.split() for line in err.splitlines() if line.startswith("PEAK ")]
+    if code_rc:
         print(err[-2000:], file=sys.stderr)
-    return wall, int(peaks[-1]) / 1024 if peaks else float("nan"), done.returncode
+    outcomes = stamps[:-1]  # the last line is the summary
+    steady = (len(outcomes) - BATCH) / (outcomes[-1] - outcomes[BATCH - 1]) if len(outcomes) > 2 * BATCH else 0.0
+    return Run(
+        files=files,
+        wall=wall,
+        steady=steady,
+        cpu=_children_cpu() - cpu_before,
+        own_cpu=float(peaks[-1][2]) if peaks else float("nan"),
+        peak_mb=int(peaks[-1][1]) / 1024 if peaks else float("nan"),
+        load=os.getloadavg()[0],
+        exit=code_rc,
+    )
+
+
+def _median(runs: list[Run], name: str, stored: int) -> str:
+    files = runs[0].files
+    wall = statistics.median(r.wall for r in runs)
+    return (
+        f"{name:8} stored {stored:>7,}  MEDIAN of {len(runs)}: {wall:6.1f} s  {files / wall:4.0f}/s  steady "
+        f"{statistics.median(r.steady for r in runs):4.0f}/s  CPU {statistics.median(r.cpu for r in runs):5.1f} s "
+        f"({1000 * statistics.median(r.cpu for r in runs) / files:4.1f} ms/release)  peak RSS "
+        f"{statistics.median(r.peak_mb for r in runs):4.0f} MB"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--stored", type=int, nargs="+", default=[2000, 10000, 100000])
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="another checkout to time the same way (e.g. old main)")
     parser.add_argument("--cache", default=".cache/scale")
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()}; {os.cpu_count()} cores")
+    # Analysis workers are the fork server's children, and it is orphaned when the command exits: adopt them, so
+    # that their CPU time reaches this process's children's usage.
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    print(f"load average {os.getloadavg()}; {os.cpu_count()} cores", flush=True)
+    codes = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     with tempfile.TemporaryDirectory(dir=Path(args.cache).resolve()) as tmp:
         folder = Path(tmp) / "files"
         folder.mkdir()
         write_files(folder, args.files)
         for stored in args.stored:
             source = asyncio.run(ensure(Path(args.cache), stored))
-            for name, code in (("this", ROOT), ("baseline", args.baseline)):
-                if code is None:
-                    continue
-                copy = Path(tmp) / f"{name}-{stored}.db"
-                shutil.copyfile(source, copy)
-                wall, peak, code_rc = run(code, copy, folder)
-                print(
-                    f"{name:8} stored {stored:>7,}  files {args.files:,}  {wall:7.1f} s  "
-                    f"{args.files / wall:6.0f} releases/s  peak RSS {peak:5.0f} MB  exit {code_rc}",
-                    flush=True,
-                )
-                copy.unlink()
+            runs: dict[str, list[Run]] = {name: [] for name, _ in codes}
+            for _ in range(args.repeat):
+                for name, code in codes:
+                    copy = Path(tmp) / f"{name}-{stored}.db"
+                    shutil.copyfile(source, copy)
+                    done = run(code, copy, folder, args.files)
+                    print(done.line(name, stored), flush=True)
+                    runs[name].append(done)
+                    for leftover in Path(tmp).glob(f"{name}-{stored}.db*"):
+                        leftover.unlink()
+            for name, _ in codes:
+                print(_median(runs[name], name, stored), flush=True)
 
 
 if __name__ == "__main__":

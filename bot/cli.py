@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.app import Services, load_settings, open_services
-from digests.analyse import analyse
 from digests.bulk import ingest_files
 from digests.config import Settings
 from digests.failures import describe
@@ -274,6 +273,8 @@ async def _demo(services: Services) -> int:
 
 
 def _extract(settings: Settings, args: argparse.Namespace) -> int:
+    from digests.analyse import analyse  # NLTK and sumy load slowly: only the commands that analyse here pay
+
     failed = False
     count = args.sentences or settings.summary_sentences
     for path in collect(args.paths):

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from digests.analyse import analyse
 from digests.models import Analysis
 
 T = TypeVar("T")
@@ -47,7 +46,7 @@ class ThreadAnalyser:
 
     async def analyse(self, body: str, title: str | None, tags: Sequence[str], algorithm: str) -> Analysis:
         """:func:`digests.analyse.analyse` on a thread."""
-        return await asyncio.to_thread(analyse, body, title, tuple(tags), algorithm)
+        return await asyncio.to_thread(analyse_release, body, title, tuple(tags), algorithm)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` on a thread."""
@@ -113,7 +112,7 @@ class ProcessAnalyser:
 
     async def analyse(self, body: str, title: str | None, tags: Sequence[str], algorithm: str) -> Analysis:
         """:func:`digests.analyse.analyse` in a worker process."""
-        return await self.run(analyse, body, title, tuple(tags), algorithm)
+        return await self.run(analyse_release, body, title, tuple(tags), algorithm)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process."""
@@ -131,6 +130,14 @@ class ProcessAnalyser:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+
+def analyse_release(body: str, title: str | None, tags: Sequence[str], algorithm: str) -> Analysis:
+    """:func:`digests.analyse.analyse`, imported on first use: a process that only hands analyses to workers
+    (the ingest command, the bot) never loads NLTK, sumy and SciPy (over a second of start-up)."""
+    from digests.analyse import analyse
+
+    return analyse(body, title, tags, algorithm)
 
 
 def _ready() -> None:

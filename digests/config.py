@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from digests.algorithms import ALGORITHMS
 from digests.ingest.fetch import DEFAULT_USER_AGENT
 from digests.store.db import is_postgres_url
-from digests.summarize import ALGORITHMS
 
 
 class Settings(BaseSettings):

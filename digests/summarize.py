@@ -30,6 +30,7 @@ from sumy.summarizers.lsa import LsaSummarizer
 from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 
+from digests.algorithms import ALGORITHMS as ALGORITHMS
 from digests.boilerplate import boilerplate
 from digests.models import Sentence, Summary
 from digests.sentence_graph import (
@@ -52,9 +53,6 @@ from digests.sentence_graph import (
     term_counts,
     textrank_scores,
 )
-
-ALGORITHMS: tuple[str, ...] = ("news", "lead", "lexrank", "lsa", "textrank", "luhn", "sumbasic", "kl")
-
 
 # "news" weights: the walk's position share, the lead prior and the length weight were chosen by bench/tune_news.py,
 # a grid search on BBC's tune split and PolNeAR train (headlines as references) under a rule fixed before the run;

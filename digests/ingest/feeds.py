@@ -15,7 +15,6 @@ import feedparser
 
 from digests.ingest.dates import checked_or_none
 from digests.ingest.pages import is_mislabelled_utf8
-from digests.text import split_sentences
 
 TEASER_MIN_CHARS = 400
 TEASER_MIN_SENTENCES = 2
@@ -226,4 +225,6 @@ def is_teaser(entry: FeedEntry, min_chars: int = TEASER_MIN_CHARS, min_sentences
     text = entry.summary_text.strip()
     if len(text) < min_chars or _TRUNCATED.search(text[-40:]):
         return True
+    from digests.text import split_sentences  # NLTK's import is slow: paid only where the checks run (a worker)
+
     return len(split_sentences(text)) < min_sentences

@@ -12,9 +12,10 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -33,8 +34,6 @@ SHINGLE_BATCH = 10_000
 
 _WORD = re.compile(r"\w+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: shingle hash = polynomial of its word hashes
-# datasketch's affine permutations for (NUM_PERM, SEED), made once: building them per MinHash is most of its cost.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +55,22 @@ class Fingerprint:
             chunk = bytes([band]) + values[band * BAND_ROWS : (band + 1) * BAND_ROWS].tobytes()
             keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "big", signed=True))
         return keys
+
+
+@cache
+def _permutations() -> Any:
+    """datasketch's affine permutations for (NUM_PERM, SEED), made once: building them per MinHash is most of its
+    cost. datasketch (and the SciPy it loads) is imported here, on first use: the processes that only compare
+    stored fingerprints (the bot, the ingest command) never need it."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+
+
+def _new_minhash() -> Any:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_permutations(), scheme="affine32")
 
 
 def _word_hashes(body: str) -> np.ndarray:
@@ -81,7 +96,7 @@ def shingles(body: str) -> np.ndarray:
 def fingerprint(body: str) -> Fingerprint:
     """The fingerprint of a body (pure; linear in its length)."""
     found = shingles(body)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32")
+    minhash = _new_minhash()
     hashes = found.tolist()
     # datasketch hashes a batch into a batch × NUM_PERM array: batches of bounded size keep a 2 MB body's peak memory
     # flat; the signature is the same minimum either way.
