@@ -36,6 +36,7 @@ QUOTE_WORDS = ("people", "government", "going", "country", "think")
 QUOTE_TOPICS = (("tax", "government"), ("war", "president"), ("jobs", "economy"), ("vote", "election"))
 SEARCH_WORDS = ("government", "people", "market", "years", "new")
 PAGE = 10  # the first page of a digest, as /digest shows it
+QUOTE_HITS = 10  # the ranked hits /quote asks the store for (twice the 5 it shows, before one per story)
 
 
 def percentiles(samples: Sequence[float]) -> str:
@@ -66,9 +67,12 @@ async def acronyms(db: Database) -> tuple[str, ...]:
 
 def kinds(
     service: DigestService, db: Database, acronym_topics: tuple[str, ...], guild: int | None
-) -> dict[str, tuple[Sequence[Any], Any, Any]]:
-    """Each kind: (inputs, new call, old call returning comparable values); new calls as server ``guild`` asks
-    (``None``: the operator). Every benchmark release is global, so every server sees all of them."""
+) -> dict[str, tuple[Any, ...]]:
+    """Each kind: (inputs, new call, old call returning comparable values[, new and old answers compared instead]);
+    new calls as server ``guild`` asks (``None``: the operator). Every benchmark release is global, so every server
+    sees all of them. A digest and a quote search are timed as /digest and /quote ask (the service, which shows
+    each story once) and compared on the store's answer, which the old queries gave without the story step: a
+    topic's count and its pages 1 and 5, a quote search's ranking."""
     async def digest_ids(topic: str) -> list[int] | list[str]:
         try:
             digest = await service.digest(topic, per_page=PAGE, guild_id=guild)
@@ -80,12 +84,30 @@ def kinds(
         found = await legacy.for_topic(db, topic)
         return found[:PAGE] if found else await legacy.suggest(db, topic)
 
+    async def topic_pages(topic: str) -> tuple[int, list[int], list[int]]:
+        # The store's answer behind /digest (before it shows each story once): the count, pages 1 and 5.
+        total, first = await service.repo.topic_page(topic, limit=PAGE, guild_id=guild)
+        _, fifth = await service.repo.topic_page(topic, limit=PAGE, offset=4 * PAGE, guild_id=guild)
+        return total, [release.id for release in first], [release.id for release in fifth]
+
+    async def old_topic_pages(topic: str) -> tuple[int, list[int], list[int]]:
+        found = await legacy.for_topic(db, topic)
+        return len(await legacy.topic_release_ids(db, topic)), found[:PAGE], found[4 * PAGE : 5 * PAGE]
+
     async def quote_ids(args: tuple[str, str | None]) -> list[int]:
         return [hit.quote_id for hit in await service.search_quotes(args[0], topic=args[1], guild_id=guild)]
 
+    async def ranked_quote_ids(args: tuple[str, str | None]) -> list[int]:
+        # The ranking itself (before /quote shows each quotation once per story), as the old query ranked.
+        hits = await service.repo.search_quotes(args[0], limit=QUOTE_HITS, guild_id=guild, topic=args[1])
+        return [hit.quote_id for hit in hits]
+
+    async def old_quote_ids(args: tuple[str, str | None]) -> list[int]:
+        return await legacy.search_quotes(db, args[0], args[1], QUOTE_HITS)
+
     return {
-        "digest frequent topic": (FREQUENT, digest_ids, old_digest),
-        "digest acronym topic": (acronym_topics, digest_ids, old_digest),
+        "digest frequent topic": (FREQUENT, digest_ids, old_digest, topic_pages, old_topic_pages),
+        "digest acronym topic": (acronym_topics, digest_ids, old_digest, topic_pages, old_topic_pages),
         "digest unknown topic": (UNKNOWN, digest_ids, old_digest),
         "topic autocomplete": (
             TOPIC_PREFIXES,
@@ -101,8 +123,16 @@ def kinds(
             [(w, None) for w in QUOTE_WORDS],
             quote_ids,
             lambda a: legacy.search_quotes(db, a[0], a[1]),
+            ranked_quote_ids,
+            old_quote_ids,
         ),
-        "quote with frequent topic": (QUOTE_TOPICS, quote_ids, lambda a: legacy.search_quotes(db, a[0], a[1])),
+        "quote with frequent topic": (
+            QUOTE_TOPICS,
+            quote_ids,
+            lambda a: legacy.search_quotes(db, a[0], a[1]),
+            ranked_quote_ids,
+            old_quote_ids,
+        ),
         "releases newest 100": (
             [None],
             lambda s: _ids(service.releases(s, 100, guild_id=guild)),
@@ -138,19 +168,22 @@ async def run(args: argparse.Namespace) -> None:
     print(f"acronym topics: {', '.join(acronym_topics)}")
     mismatches = 0
     print(f"{'answer (ms)':30} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}   old p50 / p99 (calls)  same answers")
-    for name, (inputs, new, old) in kinds(service, db, acronym_topics, None if args.guild < 0 else args.guild).items():
+    for name, (inputs, new, old, *compared) in kinds(
+        service, db, acronym_topics, None if args.guild < 0 else args.guild
+    ).items():
         if args.only and args.only not in name:
             continue
+        new_answer, old_answer = compared or (new, old)
         samples = await timed(args.calls, inputs, new)
         baseline = await timed(args.legacy_calls, inputs, old) if args.legacy_calls else []
-        same = [await new(value) == await old(value) for value in inputs]
+        same = [await new_answer(value) == await old_answer(value) for value in inputs]
         mismatches += same.count(False)
         old_cols = f"{statistics.median(baseline):8.1f} / {max(baseline):7.1f} ({len(baseline)})" if baseline else ""
         print(f"{name:30} {percentiles(samples)}   {old_cols:22}  {sum(same)}/{len(same)}", flush=True)
         if not all(same) and args.verbose:
             for value, ok in zip(inputs, same, strict=True):
                 if not ok:
-                    print(f"   differs for {value!r}: new {await new(value)} old {await old(value)}")
+                    print(f"   differs for {value!r}: new {await new_answer(value)} old {await old_answer(value)}")
     print(f"RSS after the answers: {rss_mb():.0f} MB; answers differing from the old queries: {mismatches}")
     await db.close()
 

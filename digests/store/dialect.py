@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +38,11 @@ class FullText(Protocol):
         """A subquery of ``(rowid, score)`` of the matching quotes (higher score = better), and its parameters."""
         ...
 
+    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
+        """A query of ``(rowid, score)`` of the best matching quotes, best first, as many as one more parameter
+        says (the scores equal :meth:`quote_hits`'), and its parameters before that one."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Plans:
@@ -55,6 +62,12 @@ class Dialect:
     fts: FullText
     like: str  # case-insensitive LIKE: SQLite's LIKE is (for ASCII), PostgreSQL's is not
     plans: Plans
+
+    def id_list(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """A subquery of these ids from one bound parameter, however many they are (never one variable each)."""
+        if self.name == "postgresql":
+            return "SELECT unnest(CAST(? AS BIGINT[]))", [list(ids)]
+        return "SELECT value FROM json_each(?)", [json.dumps(list(ids))]
 
 
 DIALECTS: dict[DialectName, Dialect] = {

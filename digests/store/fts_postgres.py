@@ -60,3 +60,8 @@ class PostgresFullText:
             f"SELECT f.rowid, ts_rank(f.doc, m.q, 1) AS score FROM quotes_fts f CROSS JOIN {query} AS m(q) "
             "WHERE f.doc @@ m.q"
         ), params
+
+    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
+        """The best ``?`` matching quotes, best first."""
+        hits, params = self.quote_hits(match)
+        return f"SELECT rowid, score FROM ({hits}) AS hit ORDER BY score DESC LIMIT ?", params

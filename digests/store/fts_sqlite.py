@@ -43,3 +43,9 @@ class SQLiteFullText:
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
         return "SELECT rowid, -bm25(quotes_fts) AS score FROM quotes_fts WHERE quotes_fts MATCH ?", [expression(match)]
+
+    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
+        """The best ``?`` matching quotes, best first: bm25 of every match, but only the best kept and sorted
+        (``ORDER BY rank`` would sort them all)."""
+        hits, params = self.quote_hits(match)
+        return f"{hits} ORDER BY score DESC LIMIT ?", params

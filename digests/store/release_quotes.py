@@ -7,6 +7,7 @@ from typing import Any
 
 from digests.models import Quote, QuoteHit
 from digests.store import counts, fts
+from digests.store.db import Row
 from digests.store.release_rows import (
     QUOTE_COLUMNS,
     RELEASE_COLUMNS,
@@ -18,6 +19,17 @@ from digests.store.release_rows import (
 from digests.store.release_topics import TopicReads
 from digests.store.scope import visible_release
 from digests.userinput import search_words
+
+# Past this many ranked candidates, a quote search joins every match at once.
+QUOTE_CANDIDATES = 4096
+HIT_FROM = "quotes q JOIN releases r ON r.id = q.release_id JOIN release_versions v ON v.id = r.current_version_id"
+# The candidates drive the join (SQLite keeps CROSS JOIN's order): else a topic's release set can drive it, and
+# every quote of every release about the topic is read to find the few candidates among them.
+CANDIDATES_FROM = "quotes q CROSS JOIN releases r CROSS JOIN release_versions v"
+
+
+def _hit(row: Row) -> QuoteHit:
+    return QuoteHit(quote=quote_of(row), quote_id=row["quote_id"], release=release_of(row))
 
 
 class QuoteReads(TopicReads):
@@ -68,7 +80,7 @@ class QuoteReads(TopicReads):
         Every word must match; when that finds nothing, any word may (stop words dropped), so a question like
         "what did Singh say about withdrawal" still finds the quote. ``topic`` keeps the releases about it.
         """
-        about = await self._topic_ids(topic, guild_id) if topic else None
+        about = await self._topic_match(topic, guild_id) if topic else None
         if topic and about is None:
             return []
         words = search_words(query)
@@ -85,14 +97,56 @@ class QuoteReads(TopicReads):
         match: fts.Match,
         speaker: str | None,
         release_ids: Sequence[int] | None,
-        about: tuple[str, list[Any]] | None,
+        about: tuple[fts.Match, list[str]] | None,
         limit: int,
         guild_id: int | None,
     ) -> list[QuoteHit]:
-        hits, params = self._fts.quote_hits(match)
-        visible, visible_params = visible_release(guild_id)
+        """The ``limit`` best visible hits, ordered by score (best first), then quote rank, then quote id.
+
+        The full-text index ranks every match, but only its best ``wanted`` are joined to their releases: every
+        match scoring above the ``wanted``-th one is among them, so when those hold ``limit`` visible hits they
+        are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES`` the
+        matches are joined all at once.
+        """
+        best, best_params = self._fts.best_quotes(match)
+        wanted = max(4 * limit, 64)
+        while wanted <= QUOTE_CANDIDATES:
+            # A few candidates' releases are each checked against the topic; more, against its set of releases.
+            filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, wanted <= 256)
+            ranked = await self._all(best, [*best_params, wanted])
+            complete = len(ranked) < wanted
+            cut = None if complete else ranked[-1]["score"]
+            scores = {row["rowid"]: row["score"] for row in ranked if cut is None or row["score"] > cut}
+            candidates, candidate_params = self._db.dialect.id_list(list(scores))
+            hits = await self._all(
+                f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM {CANDIDATES_FROM} WHERE q.id IN ({candidates}) "
+                f"AND r.id = q.release_id AND v.id = r.current_version_id AND {' AND '.join(filters)}",
+                [*candidate_params, *filter_params],
+            )
+            if complete or len(hits) >= limit:
+                hits.sort(key=lambda row: (-scores[row["quote_id"]], row["rank"], row["quote_id"]))
+                return [_hit(row) for row in hits[:limit]]
+            wanted *= 4
+        filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, each=False)
+        matching, params = self._fts.quote_hits(match)
+        rows = await self._all(
+            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM ({matching}) AS hit JOIN {HIT_FROM} ON q.id = hit.rowid "
+            f"WHERE {' AND '.join(filters)} ORDER BY hit.score DESC, q.rank, q.id LIMIT ?",
+            [*params, *filter_params, limit],
+        )
+        return [_hit(row) for row in rows]
+
+    def _quote_filters(
+        self,
+        speaker: str | None,
+        release_ids: Sequence[int] | None,
+        about: tuple[fts.Match, list[str]] | None,
+        guild_id: int | None,
+        each: bool,
+    ) -> tuple[list[str], list[Any]]:
+        """The conditions a hit must meet besides matching: a current version the server sees, and the filters."""
+        visible, params = visible_release(guild_id)
         clauses = ["q.version_id = r.current_version_id", visible]
-        params.extend(visible_params)
         if speaker:
             clauses.append(f"q.speaker {self._like} ? ESCAPE '\\'")
             params.append(like_pattern(speaker.strip()))
@@ -100,17 +154,11 @@ class QuoteReads(TopicReads):
             clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
             params.extend(release_ids)
         if about is not None:
-            # The topic's releases as a subquery: never one bound variable per release.
-            clauses.append(f"q.release_id IN ({about[0]})")
-            params.extend(about[1])
-        rows = await self._all(
-            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM ({hits}) AS hit "
-            "JOIN quotes q ON q.id = hit.rowid JOIN releases r ON r.id = q.release_id "
-            "JOIN release_versions v ON v.id = r.current_version_id "
-            f"WHERE {' AND '.join(clauses)} ORDER BY hit.score DESC, q.rank LIMIT ?",
-            [*params, limit],
-        )
-        return [QuoteHit(quote=quote_of(row), quote_id=row["quote_id"], release=release_of(row)) for row in rows]
+            # The topic's releases as a condition: never one bound variable per release.
+            condition, about_params = self._about(*about, each, "q.release_id")
+            clauses.append(condition)
+            params.extend(about_params)
+        return clauses, params
 
     async def speakers(self, prefix: str = "", limit: int = 25, *, guild_id: int | None = None) -> list[str]:
         """Speakers of current quotes of the releases the server sees, most quoted first, whose name contains

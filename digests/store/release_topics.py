@@ -12,7 +12,9 @@ from digests.store.release_rows import (
     DENSE_TOPIC,
     NEWEST_FIRST,
     RELEASE_COLUMNS,
+    SEEK_COST,
     RepositoryBase,
+    check_each,
     release_of,
 )
 from digests.store.scope import visible_release
@@ -43,17 +45,6 @@ class TopicReads(RepositoryBase):
         match = fts.match_any(p.split() for p in phrases)
         assert match is not None  # term is not empty
         return match, phrases
-
-    async def _topic_ids(self, topic: str, guild_id: int | None) -> tuple[str, list[Any]] | None:
-        """A subquery of the ids of the releases about ``topic``; the caller adds the visibility condition."""
-        found = await self._topic_match(topic, guild_id)
-        if found is None:
-            return None
-        match, phrases = found
-        ids, match_params = self._fts.release_ids(match)
-        placeholders = ", ".join("?" for _ in phrases)
-        subquery = f"{ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders})"
-        return subquery, [*match_params, *phrases]
 
     async def for_topic(
         self,
@@ -87,21 +78,13 @@ class TopicReads(RepositoryBase):
         if found is None:
             return 0, []
         match, phrases = found
-        placeholders = ", ".join("?" for _ in phrases)
-        in_terms = f"r.id IN (SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))"
-        matches, match_params = self._fts.release_matches(match, "r.id")
-        each = (f"({matches} OR {in_terms})", [*match_params, *phrases])
-        ids, ids_params = self._fts.release_ids(match)
-        by_id = (
-            f"r.id IN ({ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))",
-            [*ids_params, *phrases],
-        )
         visible, visible_params = visible_release(guild_id)
         window = (" AND r.sort_at >= ?", [to_db_time(since)]) if since else ("", [])
-        total, dense = await self._count_topic(match, phrases, each, by_id, window, guild_id)
+        total, matches, stored = await self._count_topic(match, phrases, window, guild_id)
         if total <= offset:
             return total, []
-        about, about_params = each if dense else by_id
+        dense = matches > DENSE_TOPIC
+        about, about_params = self._about(match, phrases, dense and check_each(matches, stored, offset + limit))
         plan = self._plans.newest_first if dense else self._plans.by_id
         rows = await self._all(
             f"SELECT {RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
@@ -110,63 +93,91 @@ class TopicReads(RepositoryBase):
         )
         return total, [release_of(row) for row in rows]
 
+    def _about(self, match: fts.Match, phrases: list[str], each: bool, release: str = "r.id") -> tuple[str, list[Any]]:
+        """The condition that the release whose id is the SQL expression ``release`` is about the topic: checked
+        for that release alone (``each``: a full-text seek and a topic-term look-up, so a scan in another order
+        can stop early), or against the set of every matching id (built once)."""
+        placeholders = ", ".join("?" for _ in phrases)
+        if each:
+            matches, params = self._fts.release_matches(match, release)
+            return (
+                f"({matches} OR EXISTS (SELECT 1 FROM topic_terms t WHERE t.release_id = {release} "
+                f"AND t.term IN ({placeholders})))",
+                [*params, *phrases],
+            )
+        ids, params = self._fts.release_ids(match)
+        return f"{release} IN ({ids} UNION SELECT release_id FROM topic_terms WHERE term IN ({placeholders}))", [
+            *params,
+            *phrases,
+        ]
+
     async def _count_topic(
-        self,
-        match: fts.Match,
-        phrases: list[str],
-        each: tuple[str, list[Any]],
-        by_id: tuple[str, list[Any]],
-        window: tuple[str, list[Any]],
-        guild_id: int | None,
-    ) -> tuple[int, bool]:
-        """How many releases about a topic the server sees, and whether they are many (read them newest first).
+        self, match: fts.Match, phrases: list[str], window: tuple[str, list[Any]], guild_id: int | None
+    ) -> tuple[int, int, int]:
+        """How many releases about a topic the server sees; how many match everywhere; how many are stored (about:
+        the highest id), to choose how to read them.
 
         Counted along the full-text lists (no release read), plus the releases only the topic terms find; then,
         only when needed, the server's hidden releases are taken off or the ``since`` window counted.
         """
         counted, params = self._fts.count_releases(match)
-        row = await self._one(counted, params)
-        in_text = int(row["n"]) if row else 0
+        row = await self._one(f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored", params)
+        in_text, stored = (int(row["n"]), int(row["stored"] or 0)) if row else (0, 0)
         placeholders = ", ".join("?" for _ in phrases)
         row = await self._one(f"SELECT COUNT(*) AS n FROM topic_terms WHERE term IN ({placeholders})", phrases)
-        if row and row["n"]:  # releases the terms find that the text does not
-            ids, ids_params = self._fts.release_ids(match)
+        if row and row["n"]:  # releases the terms find that the text does not: each checked, or against the set
+            if int(row["n"]) * SEEK_COST < in_text:
+                in_match, match_params = self._fts.release_matches(match, "t.release_id")
+            else:
+                ids, match_params = self._fts.release_ids(match)
+                in_match = f"t.release_id IN ({ids})"
             row = await self._one(
                 f"SELECT COUNT(DISTINCT t.release_id) AS n FROM topic_terms t WHERE t.term IN ({placeholders}) "
-                f"AND t.release_id NOT IN ({ids})",
-                [*phrases, *ids_params],
+                f"AND NOT {in_match}",
+                [*phrases, *match_params],
             )
             in_text += int(row["n"]) if row else 0
         everywhere = in_text
-        dense = everywhere > DENSE_TOPIC
         if guild_id is None and not window[0]:
-            return everywhere, dense
+            return everywhere, everywhere, stored
         visible, visible_params = visible_release(guild_id)
+        dense = everywhere > DENSE_TOPIC
         if window[0] or not dense:
-            about, about_params = each if dense else by_id
+            about, about_params = self._about(match, phrases, each=False)
             plan = self._plans.newest_first if dense else self._plans.by_id
             row = await self._one(
                 f"SELECT COUNT(*) AS n FROM releases r {plan} WHERE {about} AND {visible}{window[0]}",
                 [*about_params, *visible_params, *window[1]],
             )
-            return (int(row["n"]) if row else 0), dense
-        # Many matches, no window: take off the server's hidden releases among them (non-global ones only).
-        about, about_params = each
+            return (int(row["n"]) if row else 0), everywhere, stored
+        # Many matches, no window: take off the server's hidden releases among them (non-global ones only; the set
+        # of matching ids is built only if there is one).
+        about, about_params = self._about(match, phrases, each=False)
         row = await self._one(
             f"SELECT COUNT(*) AS n FROM releases r WHERE r.is_global = 0 AND NOT {visible} AND {about}",
             [*visible_params, *about_params],
         )
-        return everywhere - (int(row["n"]) if row else 0), dense
+        return everywhere - (int(row["n"]) if row else 0), everywhere, stored
 
     async def has_topic(self, topic: str, *, guild_id: int | None = None) -> bool:
-        """Whether the server sees any release about ``topic``."""
-        found = await self._topic_ids(topic, guild_id)
+        """Whether the server sees any release about ``topic`` (stops at the first one found)."""
+        found = await self._topic_match(topic, guild_id)
         if found is None:
             return False
+        match, phrases = found
         visible, params = visible_release(guild_id)
+        placeholders = ", ".join("?" for _ in phrases)
         row = await self._one(
-            f"SELECT 1 FROM releases r WHERE r.id IN ({found[0]}) AND {visible} LIMIT 1", [*found[1], *params]
+            f"SELECT 1 FROM topic_terms t CROSS JOIN releases r WHERE t.term IN ({placeholders}) "
+            f"AND r.id = t.release_id AND {visible} LIMIT 1",
+            [*phrases, *params],
         )
+        if row is None:
+            ids, ids_params = self._fts.release_ids(match)
+            row = await self._one(
+                f"SELECT 1 FROM ({ids}) AS m CROSS JOIN releases r WHERE r.id = m.rowid AND {visible} LIMIT 1",
+                [*ids_params, *params],
+            )
         return row is not None
 
     async def known_topics(self, prefix: str = "", limit: int = 200, *, guild_id: int | None = None) -> list[str]:

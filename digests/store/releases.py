@@ -17,6 +17,7 @@ from digests.store.release_rows import (
     NEWEST_FIRST,
     RELEASE_COLUMNS,
     RELEASE_FROM,
+    check_each,
     content_words,
     release_of,
 )
@@ -127,15 +128,17 @@ class ReleaseRepository(ReleaseWrites, QuoteReads):
         where, params = visible_release(guild_id)
         plan = ""
         if match:
-            # Many matches: read newest first along the index, checking each release alone; few: by id, sorted.
+            # Many matches: read newest first along the index, checking each release alone or against the set of
+            # matching ids (whichever reads less); few: by id, sorted.
             counted, count_params = self._fts.count_releases(match)
-            row = await self._one(counted, count_params)
-            if row is not None and int(row["n"]) > DENSE_TOPIC:
+            row = await self._one(f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored", count_params)
+            matches, stored = (int(row["n"]), int(row["stored"] or 0)) if row else (0, 0)
+            if matches > DENSE_TOPIC and check_each(matches, stored, offset + limit):
                 condition, match_params = self._fts.release_matches(match, "r.id")
-                plan = self._plans.newest_first
             else:
                 ids, match_params = self._fts.release_ids(match)
-                condition, plan = f"r.id IN ({ids})", self._plans.by_id
+                condition = f"r.id IN ({ids})"
+            plan = self._plans.newest_first if matches > DENSE_TOPIC else self._plans.by_id
             where += f" AND {condition}"
             params.extend(match_params)
         rows = await self._all(
