@@ -22,7 +22,6 @@ from digests.userinput import search_words
 
 # Past this many ranked candidates, a quote search joins every match at once.
 QUOTE_CANDIDATES = 4096
-HIT_FROM = "quotes q JOIN releases r ON r.id = q.release_id JOIN release_versions v ON v.id = r.current_version_id"
 # The candidates drive the join (SQLite keeps CROSS JOIN's order): else a topic's release set can drive it, and
 # every quote of every release about the topic is read to find the few candidates among them.
 CANDIDATES_FROM = "quotes q CROSS JOIN releases r CROSS JOIN release_versions v"
@@ -130,7 +129,8 @@ class QuoteReads(TopicReads):
         filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, each=False)
         matching, params = self._fts.quote_hits(match)
         rows = await self._all(
-            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM ({matching}) AS hit JOIN {HIT_FROM} ON q.id = hit.rowid "
+            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM ({matching}) AS hit JOIN quotes q ON q.id = hit.rowid "
+            "JOIN releases r ON r.id = q.release_id JOIN release_versions v ON v.id = r.current_version_id "
             f"WHERE {' AND '.join(filters)} ORDER BY hit.score DESC, q.rank, q.id LIMIT ?",
             [*params, *filter_params, limit],
         )

@@ -150,9 +150,15 @@ class TopicReads(RepositoryBase):
                 [*about_params, *visible_params, *window[1]],
             )
             return (int(row["n"]) if row else 0), everywhere, stored
-        # Many matches, no window: take off the server's hidden releases among them (non-global ones only; the set
-        # of matching ids is built only if there is one).
-        about, about_params = self._about(match, phrases, each=False)
+        # Many matches, no window: take off the server's hidden releases among them (non-global ones only), each
+        # checked alone when they are few, else against the set of matching ids.
+        row = await self._one(
+            f"SELECT COUNT(*) AS n FROM releases r WHERE r.is_global = 0 AND NOT {visible}", visible_params
+        )
+        hidden = int(row["n"]) if row else 0
+        if not hidden:
+            return everywhere, everywhere, stored
+        about, about_params = self._about(match, phrases, each=hidden * SEEK_COST < everywhere)
         row = await self._one(
             f"SELECT COUNT(*) AS n FROM releases r WHERE r.is_global = 0 AND NOT {visible} AND {about}",
             [*visible_params, *about_params],
