@@ -319,11 +319,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "poll":
             async with services.leases.holding(POLLER_LEASE) as polling:
                 # One poller at a time, also with cron: a running bot or worker may hold the lease.
-                results = await services.sources.poll_due() if polling else []
+                results = await services.sources.poll_due(polling.lost) if polling else []
             if not polling:
                 print("Another process is polling the feeds (it holds the poller lease); nothing to do.")
                 return 0
-            if not results:
+            if not results and not polling.lost.is_set():  # lost: the one line logged says it stopped
                 print("No sources are due.")
             failures = [_print_poll(result) for result in results]
             return 1 if any(failures) else 0

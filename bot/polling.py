@@ -44,10 +44,13 @@ def paused_notice(result: PollResult) -> discord.Embed:
     )
 
 
-async def poll_sources(client: discord.Client, services: Services, limiter: RateLimiter) -> list[PollResult]:
-    """Poll every due feed; tell the followers of each feed this poll paused. Never raises."""
+async def poll_sources(
+    client: discord.Client, services: Services, limiter: RateLimiter, stop: asyncio.Event | None = None
+) -> list[PollResult]:
+    """Poll every due feed (until ``stop`` is set: see :meth:`SourceService.poll_due`); tell the followers of each
+    feed this poll paused. Never raises."""
     try:
-        results = await services.sources.poll_due()
+        results = await services.sources.poll_due(stop)
     except Exception:
         log.exception("polling sources failed")
         return []
@@ -113,7 +116,7 @@ class FeedPoller:
         self.first_poll_delay = first_poll_delay
         self.leader = False
         self._first_poll_at = datetime.now(UTC)
-        self._polling: asyncio.Task[Any] | None = None
+        self._lost: asyncio.Event | None = None  # set when the lease is lost during the current poll
 
     def start(self) -> None:
         """Add the lease job (at once, then every quarter of the lease) and the poll job to the scheduler."""
@@ -157,15 +160,15 @@ class FeedPoller:
                 self.scheduler.modify_job(POLL_JOB_ID, next_run_time=max(datetime.now(UTC), self._first_poll_at))
             elif was_leader and not self.leader:
                 log.warning("lost the feed poller's lease: another process polls now")
-                if self._polling is not None:
-                    self._polling.cancel()
+                if self._lost is not None:  # the poll under way stops before its next feed or item
+                    self._lost.set()
 
     async def _poll(self) -> None:
         if not self.leader:
             return
         with self.jobs.track():
-            self._polling = asyncio.current_task()
+            self._lost = asyncio.Event()
             try:
-                await poll_sources(self.client, self.services, self.limiter)
+                await poll_sources(self.client, self.services, self.limiter, self._lost)
             finally:
-                self._polling = None
+                self._lost = None

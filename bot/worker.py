@@ -17,9 +17,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Coroutine
 from datetime import UTC, timedelta
-from typing import Any, TypeVar
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -42,19 +40,13 @@ from bot.startup import (
     seconds,
 )
 from digests.config import Settings
+from digests.stopping import Stopped, unless_set
 from digests.store.db import StoreRefusedError, StoreUnavailableError, url_secrets
 
 log = logging.getLogger(__name__)
 
 # Paused-feed notices are rare; a small slice of Discord's global 50 requests/s, which the shards mostly use.
 NOTICE_REQUESTS_PER_SECOND = 2.0
-
-T = TypeVar("T")
-
-
-class _Stopped(Exception):
-    """SIGTERM/SIGINT came while the worker was still starting."""
-
 
 async def run_worker(settings: Settings, *, backoff: Backoff | None = None) -> int:
     """Poll feeds (when this process holds the lease) until SIGTERM/SIGINT; return the process exit code."""
@@ -77,7 +69,7 @@ async def run_worker(settings: Settings, *, backoff: Backoff | None = None) -> i
         while not stop.is_set():
             try:
                 await _serve(settings, token, stop, backoff)
-            except _Stopped:
+            except Stopped:  # SIGTERM/SIGINT while it was still starting
                 break
             except ConfigurationError as exc:
                 log.error("%s", exc)
@@ -96,12 +88,13 @@ async def run_worker(settings: Settings, *, backoff: Backoff | None = None) -> i
 
 async def _serve(settings: Settings, token: str, stop: asyncio.Event, backoff: Backoff) -> None:
     """Open the store, log in to Discord and poll until ``stop``; :class:`Unreachable` when the store or Discord
-    cannot be reached, :class:`ConfigurationError` for a set-up error, :class:`_Stopped` if stopped meanwhile."""
+    cannot be reached, :class:`ConfigurationError` for a set-up error, :class:`Stopped` if stopped meanwhile (a
+    connection attempt can hang until its timeout: SIGTERM does not wait for it)."""
     async with contextlib.AsyncExitStack() as stack:
-        services = await _unless_stopped(stop, _open_store(stack, settings))
+        services = await unless_set(stop, _open_store(stack, settings))
         client = discord.Client(intents=discord.Intents.default())  # never connects: intents unused
         stack.push_async_callback(client.close)
-        await _unless_stopped(stop, _log_in(client, token))
+        await unless_set(stop, _log_in(client, token))
         backoff.reset()
         await _poll_until(stop, client, services)
 
@@ -125,23 +118,6 @@ async def _log_in(client: discord.Client, token: str) -> None:
         if not is_outage(exc):
             raise
         raise Unreachable(f"Discord unreachable (logging in: {describe(exc)})") from None
-
-
-async def _unless_stopped(stop: asyncio.Event, step: Coroutine[Any, Any, T]) -> T:
-    """``step``'s result, or :class:`_Stopped` (``step`` cancelled) if ``stop`` comes first: a connection attempt
-    can hang until its timeout, and SIGTERM must not wait for it."""
-    task = asyncio.ensure_future(step)
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-    if task.cancelled():
-        raise _Stopped
-    return task.result()  # or what the step raised
 
 
 async def _poll_until(stop: asyncio.Event, client: discord.Client, services: Services) -> None:

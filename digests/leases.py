@@ -13,8 +13,10 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from digests.failures import describe
 from digests.store.leases import LeaseRepository
 
 POLLER_LEASE = "poller"
@@ -55,31 +57,49 @@ class Leases:
         await self.repo.release(name, self.owner)
 
     @contextlib.asynccontextmanager
-    async def holding(self, name: str) -> AsyncIterator[bool]:
-        """Hold ``name`` for the block (``True``), renewing it every quarter of its life, and release it after;
-        ``False`` (and nothing held) when another owner has it."""
-        if not await self.hold(name):
-            yield False
+    async def holding(self, name: str) -> AsyncIterator[Held]:
+        """Hold ``name`` for the block (truthy), renewing it every quarter of its life, and release it after; falsy
+        (and nothing held) when another owner has it.
+
+        A renewal that finds the lease taken by another owner (it had expired: this process stalled, or its clock
+        is behind), or that fails, logs one line and sets ``lost``: the block should stop its work then, since
+        another process may be doing it already.
+        """
+        held = Held(await self.hold(name))
+        if not held:
+            yield held
             return
 
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self.ttl.total_seconds() / 4)
                 try:
-                    held = await self.hold(name)
-                except Exception:
-                    log.exception("could not renew the lease %r", name)
-                    raise
-                if not held:
-                    log.warning("lost the lease %r to another process", name)
-                    return
+                    ours = await self.hold(name)
+                except Exception as exc:
+                    log.warning("could not renew the lease %r (%s): stopping", name, describe(exc))
+                    break
+                if not ours:
+                    log.warning("lost the lease %r to another process: stopping", name)
+                    break
+            held.lost.set()
 
         renewing = asyncio.create_task(renew())
         try:
-            yield True
+            yield held
         finally:
             renewing.cancel()
-            # The renewal's own end (cancelled, or a failed renewal already logged) must neither replace the
-            # block's outcome nor swallow a cancellation of this task: gather returns it instead of raising it.
+            # The renewal's own end must neither replace the block's outcome nor swallow a cancellation of this
+            # task: gather returns it instead of raising it.
             await asyncio.gather(renewing, return_exceptions=True)
             await self.release(name)
+
+
+@dataclass(slots=True)
+class Held:
+    """What :meth:`Leases.holding` yields: true while the lease was taken; ``lost`` is set once it is lost."""
+
+    taken: bool
+    lost: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __bool__(self) -> bool:
+        return self.taken

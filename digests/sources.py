@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from digests.ingest.safety import ensure_safe_url
 from digests.ingest.web import fetch_feed_releases, fetch_page_release
 from digests.models import Release, ReleaseDraft
 from digests.service import DigestService, IngestOutcome, count_status, forked_id, unforked_id
+from digests.stopping import Stopped, unless_set
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -34,6 +36,7 @@ class PollResult:
     not_modified: bool = False
     error: str | None = None
     paused_now: bool = False
+    stopped: bool = False  # abandoned after ``outcomes`` when the poll's ``stop`` was set (nothing else recorded)
 
     def count(self, status: str) -> int:
         """How many articles ended with ``status``."""
@@ -113,29 +116,41 @@ class SourceService:
             return None
         return found
 
-    async def poll_due(self) -> list[PollResult]:
+    async def poll_due(self, stop: asyncio.Event | None = None) -> list[PollResult]:
         """Poll every active source whose backoff has expired (and that is global or followed), one after the
-        other; one source's unexpected failure is recorded as its error and never stops the others."""
+        other; one source's unexpected failure is recorded as its error and never stops the others.
+
+        Once ``stop`` is set (the poller's lease was lost: another process polls now) no further feed is fetched
+        and the current one is abandoned (see :meth:`poll`); a feed abandoned before storing anything has no result.
+        """
         results = []
         for source in await self.repo.due(self.clock()):
+            if stop is not None and stop.is_set():
+                break
             try:
-                results.append(await self.poll(source))
+                result = await self.poll(source, stop)
             except Exception as exc:
                 log.exception("polling %s failed unexpectedly", source.url)
-                results.append(await self._failed(source, f"internal error: {exc}"))
+                result = await self._failed(source, f"internal error: {exc}")
+            if not result.stopped or result.outcomes:
+                results.append(result)
         return results
 
-    async def poll(self, source: Source) -> PollResult:
+    async def poll(self, source: Source, stop: asyncio.Event | None = None) -> PollResult:
         """Fetch a feed, ingest its releases and record the source's health; never raises for feed problems.
 
         A teaser item whose page this source already brought is not fetched again. The releases this source has
         not carried yet are (even when another source stored them): that links them to this source, so the
         servers following it see them.
+
+        When ``stop`` is set the poll is abandoned: a fetch under way is cancelled (it writes nothing), and
+        between two items the rest are left. Nothing about the feed is recorded then — no ETag, no success — so
+        whoever polls it next fetches it whole: the items stored here come out unchanged, the others are stored.
         """
         known = {unforked_id(key) for key in await self.digests.repo.canonical_ids_from(source.id)}
         try:
             async with self.fetcher() as fetcher:
-                feed = await fetch_feed_releases(
+                fetching = fetch_feed_releases(
                     fetcher,
                     source.url,
                     source.etag,
@@ -144,6 +159,9 @@ class SourceService:
                     known_ids=known,
                     offload=self.digests.analyser.run,
                 )
+                feed = await (unless_set(stop, fetching) if stop is not None else fetching)
+        except Stopped:
+            return PollResult(source, stopped=True)
         except (FetchError, FeedError, ValueError) as exc:
             return await self._failed(source, str(exc))
         except Exception as exc:  # a hostile feed is this source's failed poll, never the caller's crash
@@ -155,7 +173,11 @@ class SourceService:
                 source.id, now, title=None, etag=feed.etag, last_modified=feed.last_modified, added=0, warning=None
             )
             return PollResult(await self._reload(source), not_modified=True)
-        outcomes = [await self._ingest(source, draft) for draft in feed.drafts]
+        outcomes: list[IngestOutcome] = []
+        for draft in feed.drafts:
+            if stop is not None and stop.is_set():
+                return PollResult(await self._reload(source), outcomes, stopped=True)
+            outcomes.append(await self._ingest(source, draft))  # one transaction: finished, never cut short
         for problem in feed.errors:
             await self.repo.log(source.id, problem.where, None, "failed", problem.message, now)
             outcomes.append(IngestOutcome(problem.where, "failed", str(problem)))

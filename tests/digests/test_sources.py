@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -36,6 +38,7 @@ def item(title: str, link: str, text: str) -> str:
 
 
 STATE = web.AppKey("state", FeedState)
+GATE = web.AppKey("gate", asyncio.Event)  # /slow.xml answers once it is set
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -50,6 +53,11 @@ async def feed(request: web.Request) -> web.Response:
     return web.Response(body=body.encode(), headers={"Content-Type": "application/rss+xml", "ETag": etag})
 
 
+async def slow_feed(request: web.Request) -> web.Response:
+    await request.app[GATE].wait()
+    return await feed(request)
+
+
 async def article(request: web.Request) -> web.Response:
     return web.Response(body=(DATA / "article.html").read_bytes(), content_type="text/html", charset="utf-8")
 
@@ -58,7 +66,9 @@ async def article(request: web.Request) -> web.Response:
 async def server() -> AsyncIterator[TestServer]:
     app = web.Application()
     app[STATE] = FeedState()
+    app[GATE] = asyncio.Event()
     app.router.add_get("/feed.xml", feed)
+    app.router.add_get("/slow.xml", slow_feed)
     app.router.add_get(ARTICLE, article)
     async with TestServer(app, host="127.0.0.1") as test_server:
         yield test_server
@@ -208,3 +218,51 @@ async def test_links_are_stored_and_shown_as_published(server: TestServer, sourc
     digest = await sources.digests.digest("harbortest")
     assert shown in render_digest(digest, UTC)
     assert digest_json(digest)["releases"][0]["url"] == shown and release_json(release)["url"] == shown
+
+
+async def test_a_stop_between_items_leaves_the_rest_for_the_next_poller(
+    server: TestServer, sources: SourceService, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = server.app[STATE]
+    _, _, first = await sources.add(feed_url(server))  # an empty feed at first: its ETag is recorded
+    source = first.source
+    assert source.etag and source.last_ok_at
+    links = [f"https://example.gov/news/item-{n}" for n in range(3)]
+    state.items = [item(f"Harbortest item {n}", link, f"{BODY} Item {n}.") for n, link in enumerate(links)]
+    clock.now += timedelta(hours=1)
+    stop = asyncio.Event()
+    ingest = sources.digests.ingest_draft
+
+    async def lose_the_lease_after_one(*args: Any, **kwargs: Any) -> Any:
+        saved = await ingest(*args, **kwargs)
+        stop.set()  # as a renewal that found the lease taken would, while the first item was being stored
+        return saved
+
+    monkeypatch.setattr(sources.digests, "ingest_draft", lose_the_lease_after_one)
+    (result,) = await sources.poll_due(stop)
+    assert result.stopped and [o.status for o in result.outcomes] == ["added"]
+    assert (result.source.etag, result.source.last_ok_at) == (source.etag, source.last_ok_at)  # nothing recorded
+    monkeypatch.setattr(sources.digests, "ingest_draft", ingest)
+    (taken_over,) = await sources.poll_due()  # the next holder: the whole feed again, not a 304
+    assert [o.status for o in taken_over.outcomes] == ["unchanged", "added", "added"] and not taken_over.stopped
+    assert await sources.digests.repo.count() == 3  # each stored once, none lost
+
+
+async def test_a_stop_during_a_fetch_abandons_it_and_fetches_no_other_feed(
+    server: TestServer, sources: SourceService, clock: Clock
+) -> None:
+    state = server.app[STATE]
+    state.items = [item("Harbortest reopens", "https://example.gov/news/h", BODY)]
+    for path in ("/slow.xml", "/feed.xml"):
+        await sources.repo.add(f"http://127.0.0.1:{server.port}{path}", f"127.0.0.1{path}", clock.now, is_global=True)
+    stop = asyncio.Event()
+    polling = asyncio.create_task(sources.poll_due(stop))
+    await asyncio.sleep(0.2)  # the slow feed's request is under way
+    assert not polling.done()
+    stop.set()
+    assert await asyncio.wait_for(polling, 5) == []  # at once: the slow feed never answered
+    assert state.hits == 0  # the other feed was never fetched
+    assert await sources.digests.repo.count() == 0
+    assert all(s.last_ok_at is None and s.last_error is None for s in await sources.repo.all())
+    server.app[GATE].set()
+    assert [r.count("added") for r in await sources.poll_due()] == [1, 0]  # the next holder polls both

@@ -81,6 +81,7 @@ async def test_a_failed_renewal_does_not_replace_the_blocks_outcome(db: Database
     async with leases.holding("poller") as held:
         assert held
         await repo.failed.wait()  # the renewal (every 10 ms) has failed while the block ran
+        await asyncio.wait_for(held.lost.wait(), 5)  # and the block is told to stop
     assert await repo.get("poller") is None  # given up all the same
     repo = _FailingRenewals(db)
     leases = Leases(repo, owner="a", ttl=timedelta(milliseconds=40), clock=lambda: datetime.now(UTC))
@@ -88,3 +89,23 @@ async def test_a_failed_renewal_does_not_replace_the_blocks_outcome(db: Database
         async with leases.holding("poller"):
             await repo.failed.wait()
             raise KeyError("the block's error")
+
+
+async def test_a_holder_is_told_once_another_process_took_its_lease(
+    two_processes: tuple[Database, Database], caplog: pytest.LogCaptureFixture
+) -> None:
+    ttl = timedelta(milliseconds=200)
+    mine = Leases(LeaseRepository(two_processes[0]), owner="a", ttl=ttl, clock=lambda: datetime.now(UTC))
+    # The other process's clock is ahead (or this one stalled): this lease has expired for it.
+    theirs = Leases(LeaseRepository(two_processes[1]), owner="b", ttl=ttl, clock=lambda: datetime.now(UTC) + 2 * ttl)
+    async with mine.holding("poller") as held:
+        assert held and not held.lost.is_set()
+        await asyncio.sleep(0.12)  # renewed meanwhile (every 50 ms): still ours
+        assert not held.lost.is_set()
+        async with theirs.holding("poller") as taken:
+            assert taken
+            await asyncio.wait_for(held.lost.wait(), 5)  # the next renewal finds it taken
+            assert not taken.lost.is_set()
+        lost = [r.getMessage() for r in caplog.records if "lost the lease" in r.getMessage()]
+        assert lost == ["lost the lease 'poller' to another process: stopping"]
+    assert await mine.repo.get("poller") is None  # b gave it up on leaving its block, and a did not renew it
