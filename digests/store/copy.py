@@ -2,9 +2,9 @@
 
 Both databases are first migrated to the same schema version (the two dialects' migrations have the same numbers),
 so every SQLite table has a PostgreSQL twin with the same columns. Tables are copied parents first, ids kept,
-in one PostgreSQL transaction: a copy that fails or whose row counts differ leaves the target as it was. The
-full-text index is rebuilt from the text SQLite indexed, and every identity sequence restarts after the largest
-copied id, so new rows get fresh ids.
+in one PostgreSQL transaction: a copy that fails or whose row counts differ leaves the target as it was. Bodies
+are copied as text (SQLite keeps them compressed), the full-text index is rebuilt in PostgreSQL from the copied
+releases and quotes, and every identity sequence restarts after the largest copied id, so new rows get fresh ids.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from digests.store.db import Database
 from digests.store.postgres_engine import PostgresEngine
 
 BATCH = 5_000
-# The full-text tables, rebuilt through the dialect's index statements rather than copied column by column.
-FULL_TEXT = {"releases_fts": "index_release", "quotes_fts": "index_quote"}
-_FTS_COLUMNS = {"releases_fts": "rowid, title, body", "quotes_fts": "rowid, text, speaker, speaker_title"}
+# The full-text tables: rebuilt from the copied rows rather than copied; SQLite's entries are counted in the
+# index's own per-document table (its content is a view of the releases and quotes).
+FULL_TEXT = {"releases_fts": "releases_fts_docsize", "quotes_fts": "quotes_fts_docsize"}
 
 
 class CopyError(RuntimeError):
@@ -93,28 +93,26 @@ async def _key(src: Database, table: str) -> list[str]:
     return [f'"{column["name"]}"' for column in columns]
 
 
-async def _copy_rows(
-    src: Database, dst: Database, table: str, read: str, width: int, insert: str | None, columns: list[str]
-) -> None:
-    """Copy in batches in key order (keyset pagination), so memory and time stay linear however large the table:
-    with COPY, or through ``insert`` (the full-text tables, whose documents PostgreSQL computes)."""
+async def _copy_rows(src: Database, dst: Database, table: str, read: list[str], columns: list[str]) -> None:
+    """Copy in batches in key order (keyset pagination), so memory and time stay linear however large the table."""
     assert isinstance(dst.engine, PostgresEngine)
     key = await _key(src, table)
     order = ", ".join(key)
     after = f"WHERE ({order}) > ({', '.join('?' for _ in key)}) "
+    width = len(read)
+    body = read.index("body") if table == "release_versions" else -1
     last: list[object] | None = None
     while True:
         rows = await src.fetch_all(
-            f"SELECT {order}, {read} FROM {table} {'' if last is None else after}ORDER BY {order} LIMIT ?",
+            f"SELECT {order}, {_quoted(read)} FROM {table} {'' if last is None else after}ORDER BY {order} LIMIT ?",
             [*(last or []), BATCH],
         )
         if not rows:
             return
         batch = [tuple(row[len(key) + i] for i in range(width)) for row in rows]
-        if insert is None:
-            await dst.engine.copy_rows(table, columns, batch)
-        else:
-            await dst.executemany(insert, batch)
+        if body >= 0:
+            batch = [(*row[:body], src.dialect.read_body(row[body]), *row[body + 1 :]) for row in batch]
+        await dst.engine.copy_rows(table, columns, batch)
         last = [rows[-1][i] for i in range(len(key))]
 
 
@@ -174,16 +172,17 @@ async def _copy(src: Database, dst: Database, progress: Callable[[str], None]) -
     counts: list[TableCount] = []
     async with dst.transaction():
         for table, (read, write) in plan.items():
-            await _copy_rows(src, dst, table, _quoted(read), len(read), None, write)
+            await _copy_rows(src, dst, table, read, write)
             progress(table)
-        for table, statement in FULL_TEXT.items():
-            insert = getattr(dst.dialect.fts, statement)
-            columns = _FTS_COLUMNS[table]
-            await _copy_rows(src, dst, table, columns, len(columns.split(", ")), insert, [])
+        for statement in dst.dialect.fts.rebuild:
+            await dst.execute(statement)
+        for table in FULL_TEXT:
             progress(table)
         await _reset_identities(dst)
-        for table in [*tables, *FULL_TEXT]:
+        for table in tables:
             counts.append(TableCount(table, await _count(src, table), await _count(dst, table)))
+        for table, entries in FULL_TEXT.items():
+            counts.append(TableCount(table, await _count(src, entries), await _count(dst, table)))
         wrong = [f"{c.table} ({c.sqlite} → {c.postgresql})" for c in counts if c.sqlite != c.postgresql]
         if wrong:
             raise CopyError(f"row counts differ, nothing was kept: {', '.join(wrong)}")

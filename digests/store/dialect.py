@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from digests.store import bodies
 from digests.store.engine import DialectName
 from digests.store.fts import Match
 from digests.store.fts_postgres import PostgresFullText
@@ -16,10 +17,13 @@ from digests.store.fts_sqlite import SQLiteFullText
 class FullText(Protocol):
     """Keeping the full-text index of releases and quotes current, and querying it."""
 
-    index_release: str  # parameters: release id, title, body
-    delete_release: str  # parameter: release id
-    index_quote: str  # parameters: quote id, text, speaker, speaker title
-    delete_version_quotes: str  # parameter: version id
+    # Each reads what it indexes from the stored rows. Take a release or a version's quotes out before anything
+    # they were indexed from changes (SQLite removes an entry with the values it was indexed with).
+    index_release: str  # parameter: release id (its title and current version's body)
+    unindex_release: str  # parameter: release id
+    index_version_quotes: str  # parameter: version id (about to become or being the current one)
+    delete_version_quotes: str  # parameter: version id (the current one)
+    rebuild: tuple[str, ...]  # index every release's current version and its quotes again, from scratch
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the matching releases, and its parameters."""
@@ -62,6 +66,8 @@ class Dialect:
     fts: FullText
     like: str  # case-insensitive LIKE: SQLite's LIKE is (for ASCII), PostgreSQL's is not
     plans: Plans
+    body_param: str  # the placeholder of a body written to release_versions.body (SQLite compresses it, see bodies.py)
+    read_body: Callable[[Any], str]  # release_versions.body read back as text
 
     def id_list(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
         """A subquery of these ids from one bound parameter, however many they are (never one variable each)."""
@@ -70,7 +76,18 @@ class Dialect:
         return "SELECT value FROM json_each(?)", [json.dumps(list(ids))]
 
 
+def _text(value: Any) -> str:
+    return str(value)
+
+
 DIALECTS: dict[DialectName, Dialect] = {
-    "sqlite": Dialect("sqlite", SQLiteFullText(), "LIKE", Plans("INDEXED BY releases_newest", "NOT INDEXED")),
-    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE", Plans("", "")),
+    "sqlite": Dialect(
+        "sqlite",
+        SQLiteFullText(),
+        "LIKE",
+        Plans("INDEXED BY releases_newest", "NOT INDEXED"),
+        "rd_deflate(?)",
+        bodies.unpack,
+    ),
+    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE", Plans("", ""), "?", _text),
 }

@@ -13,6 +13,11 @@ from typing import Any
 from digests.store.fts import Match
 
 CONFIG = "'release_digest'"
+# A quote's document: its text, speaker and speaker's title (columns of quotes, which the alias may name)
+_QUOTE_DOC = (
+    f"to_tsvector({CONFIG}, text) || to_tsvector({CONFIG}, COALESCE(speaker, '')) "
+    f"|| to_tsvector({CONFIG}, COALESCE(speaker_title, ''))"
+)
 
 
 def tsquery(match: Match) -> tuple[str, list[Any]]:
@@ -25,17 +30,26 @@ def tsquery(match: Match) -> tuple[str, list[Any]]:
 class PostgresFullText:
     """The statements that keep the tsvector tables current and query them."""
 
-    # parameters: release id, title, body
+    # parameter: release id (its title and current version's body)
     index_release = (
-        f"INSERT INTO releases_fts (rowid, doc) VALUES (?, to_tsvector({CONFIG}, ?) || to_tsvector({CONFIG}, ?))"
+        f"INSERT INTO releases_fts (rowid, doc) SELECT r.id, to_tsvector({CONFIG}, COALESCE(r.title, '')) "
+        f"|| to_tsvector({CONFIG}, v.body) FROM releases r JOIN release_versions v ON v.id = r.current_version_id "
+        "WHERE r.id = ?"
     )
-    delete_release = "DELETE FROM releases_fts WHERE rowid = ?"
-    # parameters: quote id, text, speaker, speaker title
-    index_quote = (
-        f"INSERT INTO quotes_fts (rowid, doc) VALUES (?, to_tsvector({CONFIG}, ?) || to_tsvector({CONFIG}, ?) "
-        f"|| to_tsvector({CONFIG}, ?))"
+    unindex_release = "DELETE FROM releases_fts WHERE rowid = ?"
+    # parameter: version id
+    index_version_quotes = (
+        f"INSERT INTO quotes_fts (rowid, doc) SELECT id, {_QUOTE_DOC} FROM quotes WHERE version_id = ?"
     )
     delete_version_quotes = "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)"
+    rebuild: tuple[str, ...] = (
+        "DELETE FROM releases_fts",
+        "DELETE FROM quotes_fts",
+        f"INSERT INTO releases_fts (rowid, doc) SELECT r.id, to_tsvector({CONFIG}, COALESCE(r.title, '')) "
+        f"|| to_tsvector({CONFIG}, v.body) FROM releases r JOIN release_versions v ON v.id = r.current_version_id",
+        f"INSERT INTO quotes_fts (rowid, doc) SELECT q.id, {_QUOTE_DOC} FROM quotes q "
+        "JOIN releases r ON r.id = q.release_id AND r.current_version_id = q.version_id",
+    )
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the releases (current versions) that match."""

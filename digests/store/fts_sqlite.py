@@ -20,12 +20,29 @@ def expression(match: Match) -> str:
 class SQLiteFullText:
     """The statements that keep the FTS5 tables current and query them."""
 
-    # rowid = releases.id; parameters: release id, title, body
-    index_release = "INSERT INTO releases_fts (rowid, title, body) VALUES (?, ?, ?)"
-    delete_release = "DELETE FROM releases_fts WHERE rowid = ?"
-    # rowid = quotes.id; parameters: quote id, text, speaker, speaker title
-    index_quote = "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) VALUES (?, ?, ?, ?)"
-    delete_version_quotes = "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)"
+    # External content (migration 0010): the index reads the text from views of the current versions, so an
+    # entry is removed with FTS5's 'delete' command and the very values it was indexed with, read before a change.
+    # rowid = releases.id; parameter: release id
+    index_release = (
+        "INSERT INTO releases_fts (rowid, title, body) SELECT id, title, body FROM releases_fts_content WHERE id = ?"
+    )
+    unindex_release = (
+        "INSERT INTO releases_fts (releases_fts, rowid, title, body) "
+        "SELECT 'delete', id, title, body FROM releases_fts_content WHERE id = ?"
+    )
+    # rowid = quotes.id; parameter: version id
+    index_version_quotes = (
+        "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) "
+        "SELECT id, text, speaker, speaker_title FROM quotes WHERE version_id = ?"
+    )
+    delete_version_quotes = (
+        "INSERT INTO quotes_fts (quotes_fts, rowid, text, speaker, speaker_title) "
+        "SELECT 'delete', id, text, speaker, speaker_title FROM quotes WHERE version_id = ?"
+    )
+    rebuild: tuple[str, ...] = (
+        "INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')",
+        "INSERT INTO quotes_fts (quotes_fts) VALUES ('rebuild')",
+    )
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the releases (current versions) that match."""

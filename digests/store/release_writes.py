@@ -119,8 +119,9 @@ class ReleaseWrites(RepositoryBase):
             stored = (row["title"], row["url"], row["source"], row["published_at"], row["tags"])
             if stored == metadata:
                 return SaveResult("unchanged", row["id"], row["version"])
+            await self._db.execute(self._fts.unindex_release, (row["id"],))  # before the title changes
             await self._update_metadata(row["id"], metadata, now)
-            await self._index_release(row["id"], draft.title, draft.body)
+            await self._db.execute(self._fts.index_release, (row["id"],))
             await self._store_topics(row["id"], topics or topic_terms(draft.title, draft.body, draft.tags))
             return SaveResult("metadata", row["id"], row["version"])
         if analysis is None:
@@ -141,15 +142,17 @@ class ReleaseWrites(RepositoryBase):
             version, status = 1, "added"
         else:
             release_id, version, status = row["id"], row["version"] + 1, "updated"
-            await self._update_metadata(release_id, metadata, now)
+            # out of the index before the title or current version changes
+            await self._db.execute(self._fts.unindex_release, (release_id,))
             await self._db.execute(self._fts.delete_version_quotes, (row["vid"],))
+            await self._update_metadata(release_id, metadata, now)
         speakers_before = await counts.release_speakers(self._db, release_id) if row is not None else Counter()
         version_id = await self._insert_version(release_id, version, draft.body, digest, algorithm, analysis, now)
         await self._db.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         speakers = Counter(quote.speaker for quote in analysis.quotes if quote.speaker)
         speakers.subtract(speakers_before)
         await counts.change_speakers(self._db, await counts.buckets_of(self._db, release_id), speakers)
-        await self._index_release(release_id, draft.title, draft.body)
+        await self._db.execute(self._fts.index_release, (release_id,))
         await self._store_topics(release_id, analysis.topics)
         await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added", source=draft.source)
         return SaveResult(status, release_id, version)  # type: ignore[arg-type]
@@ -173,19 +176,18 @@ class ReleaseWrites(RepositoryBase):
     ) -> int:
         version_id = await self._db.insert(
             "INSERT INTO release_versions (release_id, version, body, body_hash, algorithm, sentence_count, "
-            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"ingested_at) VALUES (?, ?, {self._db.dialect.body_param}, ?, ?, ?, ?)",
             (release_id, version, body, digest, algorithm, len(analysis.sentences), to_db_time(now)),
         )
         rank = {idx: position for position, idx in enumerate(analysis.summary.order)}
         await self._db.executemany(
-            "INSERT INTO sentences (version_id, idx, paragraph, text, start_pos, end_pos, score, rank) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sentences (version_id, idx, paragraph, start_pos, end_pos, score, rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     version_id,
                     s.idx,
                     s.paragraph,
-                    s.text,
                     s.start,
                     s.end,
                     analysis.summary.scores[s.idx],
@@ -194,10 +196,10 @@ class ReleaseWrites(RepositoryBase):
                 for s in analysis.sentences
             ],
         )
-        for quote in analysis.quotes:
-            quote_id = await self._db.insert(
-                "INSERT INTO quotes (version_id, release_id, text, speaker, speaker_title, sentence_idx, paragraph,"
-                " start_pos, end_pos, score, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        await self._db.executemany(
+            "INSERT INTO quotes (version_id, release_id, text, speaker, speaker_title, sentence_idx, paragraph,"
+            " start_pos, end_pos, score, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     version_id,
                     release_id,
@@ -210,16 +212,12 @@ class ReleaseWrites(RepositoryBase):
                     quote.end,
                     quote.score,
                     quote.rank,
-                ),
-            )
-            await self._db.execute(
-                self._fts.index_quote, (quote_id, quote.text, quote.speaker or "", quote.speaker_title or "")
-            )
+                )
+                for quote in analysis.quotes
+            ],
+        )
+        await self._db.execute(self._fts.index_version_quotes, (version_id,))
         return version_id
-
-    async def _index_release(self, release_id: int, title: str | None, body: str) -> None:
-        await self._db.execute(self._fts.delete_release, (release_id,))
-        await self._db.execute(self._fts.index_release, (release_id, title or "", body))
 
     async def _store_topics(self, release_id: int, topics: TopicTerms) -> None:
         old = await counts.release_terms(self._db, release_id)

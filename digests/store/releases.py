@@ -149,14 +149,23 @@ class ReleaseRepository(ReleaseWrites, QuoteReads):
         return [release_of(row) for row in rows]
 
     async def summary_sentences(self, version_ids: Sequence[int], count: int) -> dict[int, tuple[Sentence, ...]]:
-        """The ``count`` best sentences of each version, in document order, in one query."""
+        """The ``count`` best sentences of each version, in document order; their text is sliced from the body."""
         placeholders = ", ".join("?" for _ in version_ids) or "NULL"
         rows = await self._all(
-            "SELECT version_id, idx, paragraph, text, start_pos, end_pos FROM sentences "
+            "SELECT version_id, idx, paragraph, start_pos, end_pos FROM sentences "
             f"WHERE version_id IN ({placeholders}) AND rank < ? ORDER BY version_id, idx",
             [*version_ids, count],
         )
         found: dict[int, list[Sentence]] = {version_id: [] for version_id in version_ids}
+        wanted = list(dict.fromkeys(r["version_id"] for r in rows))
+        in_wanted = ", ".join("?" for _ in wanted)
+        body_rows = (
+            await self._all(f"SELECT id, body FROM release_versions WHERE id IN ({in_wanted})", wanted)
+            if wanted
+            else []
+        )
+        texts = {row["id"]: self._db.dialect.read_body(row["body"]) for row in body_rows}
         for r in rows:
-            found[r["version_id"]].append(Sentence(r["idx"], r["paragraph"], r["text"], r["start_pos"], r["end_pos"]))
+            text = texts[r["version_id"]][r["start_pos"] : r["end_pos"]]
+            found[r["version_id"]].append(Sentence(r["idx"], r["paragraph"], text, r["start_pos"], r["end_pos"]))
         return {version_id: tuple(sentences) for version_id, sentences in found.items()}

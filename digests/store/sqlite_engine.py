@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from digests.store import bodies
 from digests.store.engine import DialectName, MigrationError, Row, current_transaction, pending
 
 T = TypeVar("T")
@@ -34,7 +35,11 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
-    """Apply every migration above ``PRAGMA user_version``, each in its own transaction; return the version."""
+    """Apply every migration above ``PRAGMA user_version``, each in its own transaction; return the version.
+
+    Registers first the SQL functions the schema uses (bodies.py): every connection is migrated before use.
+    """
+    await bodies.register(conn)
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     current = int(row[0]) if row else 0
