@@ -16,6 +16,7 @@ from digests.store.release_rows import (
     RepositoryBase,
     check_each,
     release_of,
+    walk_newest,
 )
 from digests.store.scope import visible_release
 from digests.topics import normalise
@@ -83,9 +84,9 @@ class TopicReads(RepositoryBase):
         total, matches, stored = await self._count_topic(match, phrases, window, guild_id)
         if total <= offset:
             return total, []
-        dense = matches > DENSE_TOPIC
-        about, about_params = self._about(match, phrases, dense and check_each(matches, stored, offset + limit))
-        plan = self._plans.newest_first if dense else self._plans.by_id
+        walk = walk_newest(matches, stored, offset + limit)
+        about, about_params = self._about(match, phrases, walk and check_each(matches, stored, offset + limit))
+        plan = self._plans.newest_first if walk else self._plans.by_id
         rows = await self._all(
             f"SELECT {RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
             f"WHERE {about} AND {visible}{window[0]} ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",

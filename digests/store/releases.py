@@ -13,13 +13,13 @@ from digests.models import Release, Sentence
 from digests.store import fts
 from digests.store.release_quotes import QuoteReads
 from digests.store.release_rows import (
-    DENSE_TOPIC,
     NEWEST_FIRST,
     RELEASE_COLUMNS,
     RELEASE_FROM,
     check_each,
     content_words,
     release_of,
+    walk_newest,
 )
 from digests.store.release_rows import SaveResult as SaveResult
 from digests.store.release_rows import SaveStatus as SaveStatus
@@ -133,12 +133,13 @@ class ReleaseRepository(ReleaseWrites, QuoteReads):
             counted, count_params = self._fts.count_releases(match)
             row = await self._one(f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored", count_params)
             matches, stored = (int(row["n"]), int(row["stored"] or 0)) if row else (0, 0)
-            if matches > DENSE_TOPIC and check_each(matches, stored, offset + limit):
+            walk = walk_newest(matches, stored, offset + limit)
+            if walk and check_each(matches, stored, offset + limit):
                 condition, match_params = self._fts.release_matches(match, "r.id")
             else:
                 ids, match_params = self._fts.release_ids(match)
                 condition = f"r.id IN ({ids})"
-            plan = self._plans.newest_first if matches > DENSE_TOPIC else self._plans.by_id
+            plan = self._plans.newest_first if walk else self._plans.by_id
             where += f" AND {condition}"
             params.extend(match_params)
         rows = await self._all(

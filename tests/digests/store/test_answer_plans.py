@@ -81,9 +81,9 @@ def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
     """Force one plan: ``by id`` (never dense), ``each`` (dense, every release checked alone) or ``set`` (dense,
     against the set of matching ids)."""
     with monkeypatch.context() as patch:
-        dense = 10**9 if name == "by id" else 0
+        patch.setattr(release_topics, "DENSE_TOPIC", 10**9 if name == "by id" else 0)
         for module in (release_topics, releases):
-            patch.setattr(module, "DENSE_TOPIC", dense)
+            patch.setattr(module, "walk_newest", lambda *_: name != "by id")
             patch.setattr(module, "check_each", lambda *_: name == "each")
         patch.setattr(release_topics, "SEEK_COST", 0 if name == "each" else 10**9)
         yield
