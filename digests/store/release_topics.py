@@ -122,12 +122,15 @@ class TopicReads(RepositoryBase):
         only when needed, the server's hidden releases are taken off or the ``since`` window counted.
         """
         counted, params = self._fts.count_releases(match)
-        row = await self._one(f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored", params)
-        in_text, stored = (int(row["n"]), int(row["stored"] or 0)) if row else (0, 0)
         placeholders = ", ".join("?" for _ in phrases)
-        row = await self._one(f"SELECT COUNT(*) AS n FROM topic_terms WHERE term IN ({placeholders})", phrases)
-        if row and row["n"]:  # releases the terms find that the text does not: each checked, or against the set
-            if int(row["n"]) * SEEK_COST < in_text:
+        row = await self._one(
+            f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored, "
+            f"(SELECT COUNT(*) FROM topic_terms WHERE term IN ({placeholders})) AS terms",
+            [*params, *phrases],
+        )
+        in_text, stored, terms = (int(row["n"]), int(row["stored"] or 0), int(row["terms"])) if row else (0, 0, 0)
+        if terms:  # releases the terms find that the text does not: each checked, or against the set
+            if terms * SEEK_COST < in_text:
                 in_match, match_params = self._fts.release_matches(match, "t.release_id")
             else:
                 ids, match_params = self._fts.release_ids(match)
