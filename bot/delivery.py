@@ -34,6 +34,7 @@ from bot.embed_text import clean_text
 from bot.embeds import Page, digest_pages, update_pages
 from bot.replies import NO_MENTIONS
 from bot.views import digest_view
+from digests.due import DueLookups
 from digests.leases import Leases, run_lease
 from digests.models import Digest, Subscription
 from digests.store.deliveries import Claim, DeliveryKind, PendingMessage, message_nonce
@@ -150,6 +151,9 @@ class Deliverer:
         self._runs = asyncio.Semaphore(concurrency)
         # One run per subscription at a time in this process; the run's lease guards against other processes.
         self._locks: dict[int, asyncio.Lock] = {}
+        # What the runs due together share (a topic's releases, digest entries): kept while runs are under way.
+        self._shared: DueLookups | None = None
+        self._under_way = 0
 
     async def run(self, subscription_id: int) -> RunOutcome:
         """Deliver everything the subscription has not delivered yet (and anything left pending before).
@@ -157,17 +161,24 @@ class Deliverer:
         The run holds the subscription's lease throughout, so no other process posts its releases meanwhile, not
         even the ones it left pending when it crashed; ``busy`` when another process holds it.
         """
-        async with self._locks.setdefault(subscription_id, asyncio.Lock()), self._runs:
-            lease = RunLease(self.leases, subscription_id)
-            if not await lease.take():
-                log.info("subscription #%d is being delivered by another process", subscription_id)
-                return RunOutcome(subscription_id, busy=True)
-            try:
-                return await self._run(subscription_id, lease)
-            finally:
-                await lease.give_up()
+        self._under_way += 1
+        shared = self._shared = self._shared or self.service.lookups()
+        try:
+            async with self._locks.setdefault(subscription_id, asyncio.Lock()), self._runs:
+                lease = RunLease(self.leases, subscription_id)
+                if not await lease.take():
+                    log.info("subscription #%d is being delivered by another process", subscription_id)
+                    return RunOutcome(subscription_id, busy=True)
+                try:
+                    return await self._run(subscription_id, lease, shared)
+                finally:
+                    await lease.give_up()
+        finally:
+            self._under_way -= 1
+            if not self._under_way:
+                self._shared = None  # the next runs start afresh
 
-    async def _run(self, subscription_id: int, lease: RunLease) -> RunOutcome:
+    async def _run(self, subscription_id: int, lease: RunLease, shared: DueLookups) -> RunOutcome:
         """:meth:`run` once the lease is held."""
         subscription = await self.service.get(subscription_id)
         if subscription is None or not subscription.active:
@@ -175,7 +186,7 @@ class Deliverer:
         tz = ZoneInfo(subscription.timezone)
         # Left over from a run that crashed or failed: they may have reached Discord already.
         leftovers = await self.service.pending(subscription.id)
-        due = await self.service.due(subscription)
+        due = await self.service.due(subscription, shared)
         planned = plan(subscription, due, tz)
         if planned:
             await self.service.claim(subscription.id, [claim for message in planned for claim in message.claims])

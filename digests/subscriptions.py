@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from digests.due import DueLookups
 from digests.models import DigestItem, Release, Subscription
 from digests.service import DigestService
 from digests.store.deliveries import Claim, DeliveryLedger, PendingMessage
@@ -22,10 +23,9 @@ from digests.topics import normalise, query_words
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
 MAX_WORDS = 20
 MAX_TOPIC_LENGTH = 200
-# A run reads every release about its topic, this many at a time, to find those not delivered yet; it posts at
-# most MAX_RELEASES_PER_RUN of them (newest first) and says how many more wait for the next runs, so nothing is
-# ever dropped, silently or otherwise.
-TOPIC_SCAN_BATCH = 1000
+# A run reads every release about its topic to find those not delivered yet; it posts at most
+# MAX_RELEASES_PER_RUN of them (newest first) and says how many more wait for the next runs, so nothing is ever
+# dropped, silently or otherwise.
 MAX_RELEASES_PER_RUN = 50
 
 
@@ -121,14 +121,6 @@ class DueReleases:
 
     def __bool__(self) -> bool:
         return bool(self.new or self.updated)
-
-
-def _undelivered(release: Release, seen: dict[int, tuple[int, str]], delivered_stories: set[int]) -> bool:
-    """A release a run must post: edited since this subscription posted it, or new and of a story that no copy
-    has carried to it yet (a copy from another source arriving later is never posted again)."""
-    if release.id in seen:
-        return seen[release.id][0] < release.version
-    return release.story not in delivered_stories
 
 
 class SubscriptionService:
@@ -231,48 +223,47 @@ class SubscriptionService:
         """Record that a run completed now (the baseline for catching up missed runs)."""
         await self.repo.mark_run(subscription_id, self.clock())
 
-    async def due(self, subscription: Subscription) -> DueReleases:
+    def lookups(self) -> DueLookups:
+        """A fresh set of shared look-ups, for runs due together to pass to :meth:`due`."""
+        return DueLookups(self.digests)
+
+    async def due(self, subscription: Subscription, shared: DueLookups | None = None) -> DueReleases:
         """The releases about the topic (and within the include/exclude words) that the subscription's server sees
         and that were not yet delivered at their current version, newest first, at most MAX_RELEASES_PER_RUN;
         ``waiting`` counts the rest.
 
-        Every matching release is considered, however many there are (read TOPIC_SCAN_BATCH at a time), so an
-        old undelivered release is never out of sight: it goes out in a later run once the newer ones have.
+        Every matching release is considered, however many there are, so an old undelivered release is never out
+        of sight: it goes out in a later run once the newer ones have. The reads that do not depend on this
+        subscription's ledger come from ``shared`` (see :mod:`digests.due`; a fresh one when not given).
         """
+        shared = shared or self.lookups()
         seen = await self.ledger.versions(subscription.id)
         delivered_stories = await self.ledger.stories(subscription.id)
-        candidates: dict[int, Release] = {}
+        listing = await shared.listing(subscription.topic, subscription.guild_id)
+        included = await shared.mentioning(subscription.include) if subscription.include else None
+        excluded = await shared.mentioning(subscription.exclude) if subscription.exclude else frozenset()
+        chosen: list[int] = []
         stories: set[int] = set()  # one copy of a story per run; the others are never posted (the story went out)
-        waiting = offset = 0
-        while True:
-            batch = await self.digests.repo.for_topic(
-                subscription.topic, None, TOPIC_SCAN_BATCH, offset, guild_id=subscription.guild_id
-            )
-            offset += len(batch)
-            fresh = [r for r in batch if _undelivered(r, seen, delivered_stories) and r.id not in candidates]
-            for release in await self._filter_words(subscription, fresh):
-                if release.id not in seen and release.story in stories:
-                    continue
-                if len(candidates) < MAX_RELEASES_PER_RUN:
-                    candidates[release.id] = release
-                    stories.add(release.story)
-                else:
-                    waiting += 1
-            if len(batch) < TOPIC_SCAN_BATCH:
-                break
-        new = [r for r in candidates.values() if r.id not in seen]
-        updated = tuple(r for r in candidates.values() if r.id in seen)
-        items = tuple(await self.digests.items(new, subscription.sentences, guild_id=subscription.guild_id))
+        waiting = 0
+        for release_id, version, story in zip(listing.ids, listing.versions, listing.stories, strict=True):
+            posted = seen.get(release_id)
+            if posted is not None:
+                if posted[0] >= version:
+                    continue  # delivered at this version (or claimed)
+            elif story in delivered_stories or story in stories:
+                continue  # a copy of this story went out, or goes out in this run
+            if (included is not None and release_id not in included) or release_id in excluded:
+                continue
+            if len(chosen) < MAX_RELEASES_PER_RUN:
+                chosen.append(release_id)
+                stories.add(story)
+            else:
+                waiting += 1
+        candidates = await shared.releases(chosen)
+        new = [r for r in candidates if r.id not in seen]
+        updated = tuple(r for r in candidates if r.id in seen)
+        items = tuple(await shared.items(new, subscription.sentences, subscription.guild_id))
         return DueReleases(new=items, updated=updated, waiting=waiting)
-
-    async def _filter_words(self, subscription: Subscription, releases: list[Release]) -> list[Release]:
-        ids = [r.id for r in releases]
-        keep = set(ids)
-        if subscription.include:
-            keep &= await self.repo.releases_mentioning(ids, subscription.include)
-        if subscription.exclude:
-            keep -= await self.repo.releases_mentioning(ids, subscription.exclude)
-        return [r for r in releases if r.id in keep]
 
     async def claim(self, subscription_id: int, claims: Sequence[Claim]) -> list[Claim]:
         """Claim releases for posting (see :meth:`DeliveryLedger.claim`)."""

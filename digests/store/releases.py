@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from digests.models import Release, Sentence
 from digests.store import fts
+from digests.store.due_reads import DueReads
 from digests.store.release_quotes import QuoteReads
 from digests.store.release_rows import (
     NEWEST_FIRST,
@@ -28,7 +29,7 @@ from digests.store.release_writes import ReleaseWrites
 from digests.store.scope import visible_release
 
 
-class ReleaseRepository(ReleaseWrites, QuoteReads):
+class ReleaseRepository(ReleaseWrites, QuoteReads, DueReads):
     """Reads and writes releases."""
 
     async def canonical_ids_from(self, source_id: int) -> set[str]:

@@ -208,6 +208,9 @@ async def test_deliveries_use_the_subscriptions_server(world: World) -> None:
     in_b = await subs.create(guild_id=B, channel_id=CHANNEL[B], **kwargs)  # type: ignore[arg-type]
     assert [i.release.title for i in (await subs.due(in_a)).new] == ["Harbortest reopens"]
     assert not await subs.due(in_b)
+    shared = subs.lookups()  # runs due together share look-ups, never across what servers see
+    assert [i.release.title for i in (await subs.due(in_a, shared)).new] == ["Harbortest reopens"]
+    assert not await subs.due(in_b, shared)
     # Claimed for A, then A unfollows the feed before it is posted: the leftover is not posted there.
     (harbor,) = await world.digests.releases("harbortest", guild_id=A)
     await subs.claim(in_a.id, [Claim(harbor.id, harbor.version, "digest", "n1")])

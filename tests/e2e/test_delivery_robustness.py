@@ -75,10 +75,9 @@ async def test_more_due_releases_than_one_run_posts_go_out_over_the_next_runs(
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Small numbers for a small test: 3 releases a run, the topic read 4 at a time (the real ones: 50 and 1,000).
+    # Small numbers for a small test: 3 releases a run (the real one: 50).
     monkeypatch.setattr(digests.subscriptions, "MAX_RELEASES_PER_RUN", 3)
     monkeypatch.setattr(delivery, "MAX_RELEASES_PER_RUN", 3)
-    monkeypatch.setattr(digests.subscriptions, "TOPIC_SCAN_BATCH", 4)
     channel = fake_discord.channel.id
     clock.set(at(3, 1, 12))
     subscription = await subscribe(services, channel, fake_discord.guild.id)
