@@ -14,8 +14,9 @@ A run posts at most MAX_RELEASES_PER_RUN releases, newest first; when more are d
 wait and that they follow in the next runs (nothing is dropped: every undelivered release stays due).
 
 Failures stay with their subscription: a 403 or 404 pauses it (and tells the server once), a 429 or 5xx is
-retried with backoff while the other subscriptions go on; all posts share one token bucket so that thousands of
-subscriptions due at the same minute stay under Discord's global 50 requests per second.
+retried with backoff while the other subscriptions go on; all posts share one request budget
+(:mod:`bot.rate_budget`) so that thousands of subscriptions due at the same minute stay under Discord's global 50
+requests per second, also across shard processes and whatever the latency.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import discord
 
 from bot.embed_text import clean_text
 from bot.embeds import Page, digest_pages, update_pages
+from bot.rate_budget import RateLimiter as RateLimiter
+from bot.rate_budget import RequestBudget
 from bot.replies import NO_MENTIONS
 from bot.views import digest_view
 from digests.due import DueLookups
@@ -49,31 +52,6 @@ DEFAULT_CONCURRENCY = 50
 DEFAULT_RETRY_DELAYS = (5.0, 30.0, 120.0)  # our backoff for 429/5xx, on top of discord.py's own retries
 HISTORY_SLACK = timedelta(minutes=1)  # clock skew between us and Discord when looking for an earlier post
 HISTORY_PAGE = 100  # messages per history request (Discord's maximum)
-
-
-class RateLimiter:
-    """A token bucket shared by every delivery: at most ``rate`` requests a second, in bursts of ``burst``."""
-
-    def __init__(self, rate: float, burst: int = 1) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._updated = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        """Wait for a token. Waiters are served in arrival order (the lock is FIFO)."""
-        async with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens < 1:
-                await asyncio.sleep((1 - self._tokens) / self.rate)
-                self._tokens = 1.0
-                self._updated = time.monotonic()
-            self._tokens -= 1
 
 
 class DeliveryDeferredError(Exception):
@@ -146,7 +124,7 @@ class Deliverer:
         self.client = client
         self.service = service
         self.leases = leases
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = RequestBudget(requests_per_second)
         self.retry_delays = tuple(retry_delays)
         self._runs = asyncio.Semaphore(concurrency)
         # One run per subscription at a time in this process; the run's lease guards against other processes.
@@ -275,14 +253,13 @@ class Deliverer:
             view.stop()
         for delay in (0.0, *self.retry_delays):
             await asyncio.sleep(delay)
-            # The lease first: a token is spent right before its request, or requests held up by a slow database
-            # would go out together and burst past Discord's per-second limit.
+            # The lease first (a database round trip), then a place in the budget, held while the request is out.
             await lease.keep()
-            await self.limiter.acquire()
             try:
-                return await channel.send(
-                    content, embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
-                )
+                async with self.limiter.request():
+                    return await channel.send(
+                        content, embeds=page.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+                    )
             except (discord.Forbidden, discord.NotFound):
                 raise
             except discord.HTTPException as exc:
