@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -132,6 +133,7 @@ class Deliverer:
         # What the runs due together share (a topic's releases, digest entries): kept while runs are under way.
         self._shared: DueLookups | None = None
         self._under_way = 0
+        self.lookups_computed: Counter[str] = Counter()  # answers computed (not shared), over every batch so far
 
     async def run(self, subscription_id: int) -> RunOutcome:
         """Deliver everything the subscription has not delivered yet (and anything left pending before).
@@ -154,6 +156,7 @@ class Deliverer:
         finally:
             self._under_way -= 1
             if not self._under_way:
+                self.lookups_computed.update(shared.computed)
                 self._shared = None  # the next runs start afresh
 
     async def _run(self, subscription_id: int, lease: RunLease, shared: DueLookups) -> RunOutcome:

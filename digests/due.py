@@ -30,7 +30,7 @@ from digests.topics import normalise
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-DEFAULT_MAX_AGE = 60.0  # seconds an answer is shared: about a quarter of a 10,000-subscription minute's posting
+DEFAULT_MAX_AGE = 300.0  # seconds an answer is shared: a 10,000-subscription minute posts in about 200 s
 DEFAULT_MAX_ENTRIES = 256  # answers of each kind (topic listings are ids only: about 1 MB for 40,000 releases)
 Scope = tuple[int, ...]  # the sources a server follows: all that decides which releases it sees
 
