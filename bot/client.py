@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -17,6 +18,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from bot.app import Services
+from bot.budget_shares import BudgetShares
 from bot.cogs.digest import DigestCog
 from bot.cogs.quotes import QuotesCog
 from bot.cogs.sources import SourcesCog
@@ -26,6 +28,7 @@ from bot.polling import FeedPoller
 from bot.replies import NO_MENTIONS, apologise, send_error
 from bot.scheduling import RunningJobs, SubscriptionScheduler
 from bot.views import QuotesButton
+from digests.config import Settings
 from digests.models import Quote, Release
 from digests.service import server_scope
 
@@ -51,6 +54,12 @@ def use_api_base(base: str | None) -> None:
     """
     if base:
         discord.http.Route.BASE = base.rstrip("/")
+
+
+def shard_weight(settings: Settings) -> int:
+    """How many shards this process runs (all of them when none are named; 1 when the count is Discord's)."""
+    ids = settings.shard_ids
+    return len(ids) if ids is not None else settings.discord_shard_count or 1
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -87,9 +96,14 @@ class DigestBot(commands.AutoShardedBot):
             self,
             services.subscriptions,
             services.leases,
-            # The setting is the whole bot's budget (Discord's limit is per bot); this process takes its shards' share.
-            requests_per_second=settings.delivery_requests_per_second * settings.shard_share,
+            requests_per_second=settings.delivery_requests_per_second,
         )
+        # The setting is the whole bot's budget (Discord's limit is per bot): the live processes split it by the
+        # number of shards each runs, through the store (see bot/budget_shares.py).
+        self.budget_shares = BudgetShares(
+            services.leases, self.deliverer.limiter, settings.delivery_requests_per_second, shard_weight(settings)
+        )
+        self._keeping_shares: asyncio.Task[None] | None = None
         self.running_jobs = RunningJobs()
         self.digest_schedule = SubscriptionScheduler(
             self.scheduler,
@@ -126,6 +140,8 @@ class DigestBot(commands.AutoShardedBot):
         await self.add_cog(SourcesCog(self))
         await self.add_cog(SubscriptionsCog(self))
         await self.sync_commands()
+        await self.budget_shares.refresh()
+        self._keeping_shares = asyncio.create_task(self.budget_shares.keep(), name="request-budget-shares")
         self.scheduler.start()
         await self.digest_schedule.load()
         if self.services.settings.poll_in_bot:
@@ -144,6 +160,10 @@ class DigestBot(commands.AutoShardedBot):
             self.scheduler.shutdown(wait=False)
             await self.running_jobs.wait()  # let cancelled jobs unwind before the database is closed
             await self.poller.stop()
+        if self._keeping_shares is not None:
+            self._keeping_shares.cancel()
+            await asyncio.gather(self._keeping_shares, return_exceptions=True)
+            await self.budget_shares.leave()
         await super().close()
 
     async def on_message(self, message: discord.Message, /) -> None:

@@ -63,18 +63,19 @@ class RequestBudget(RateLimiter):
 
     @property
     def capacity(self) -> int:
-        """Places: the share rounded down (a share below one request a second gets one place, held longer)."""
-        return max(1, math.floor(self.rate + 1e-9))
+        """Places: the share rounded down (a share below one request a second gets one place, held longer; a
+        share of 0 none: nothing is sent until it grows)."""
+        return max(1, math.floor(self.rate + 1e-9)) if self.rate > 0 else 0
 
     @property
     def window(self) -> float:
         """How long after its answer a request keeps its place: a second, or longer for a share below 1/s."""
-        return max(WINDOW, 1 / self.rate)
+        return max(WINDOW, 1 / self.rate) if self.rate > 0 else WINDOW
 
     def set_rate(self, rate: float) -> None:
-        """Change the share (another process joined or left); waiters re-check at once."""
-        if rate <= 0:
-            raise ValueError("rate must be positive")
+        """Change the share (another process joined or left; 0: send nothing for now); waiters re-check at once."""
+        if rate < 0:
+            raise ValueError("rate cannot be negative")
         self.rate = rate
         self._changed.set()
 

@@ -53,3 +53,14 @@ class LeaseRepository:
         expires = from_db_time(row["expires_at"])
         assert expires is not None  # NOT NULL column
         return Lease(row["name"], row["owner"], expires)
+
+    async def live(self, prefix: str, after: datetime) -> list[Lease]:
+        """The leases named ``prefix…`` that expire after ``after`` (those of live holders), by name."""
+        if "%" in prefix or "_" in prefix:
+            raise ValueError(f"a lease prefix cannot hold LIKE's wildcards: {prefix!r}")
+        rows = await self._db.fetch_all(
+            "SELECT name, owner, expires_at FROM leases WHERE name LIKE ? AND expires_at > ? ORDER BY name",
+            (prefix + "%", to_db_time(after)),
+        )
+        return [Lease(row["name"], row["owner"], datetime.fromisoformat(row["expires_at"])) for row in rows]
+

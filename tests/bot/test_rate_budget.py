@@ -19,8 +19,10 @@ def test_places_are_the_share_rounded_down() -> None:
     budget = RequestBudget(3)
     budget.set_rate(24)
     assert budget.capacity == 24
+    budget.set_rate(0)
+    assert budget.capacity == 0  # nothing is sent until the share grows
     with pytest.raises(ValueError):
-        budget.set_rate(0)
+        budget.set_rate(-1)
 
 
 async def test_two_processes_sharing_the_budget_stay_under_the_global_limit(fake_discord: FakeDiscord) -> None:  # noqa: F811
