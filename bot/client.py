@@ -134,14 +134,14 @@ class DigestBot(commands.AutoShardedBot):
         with a job per subscription (catching up runs missed while the bot was down)."""
         if self.services.settings.discord_api_base:
             await self._use_gateway_of_api()
+        await self.budget_shares.refresh()  # this process's share of the request budget, before anything posts
+        self._keeping_shares = asyncio.create_task(self.budget_shares.keep(), name="request-budget-shares")
         self.add_dynamic_items(QuotesButton)
         await self.add_cog(DigestCog(self))
         await self.add_cog(QuotesCog(self))
         await self.add_cog(SourcesCog(self))
         await self.add_cog(SubscriptionsCog(self))
         await self.sync_commands()
-        await self.budget_shares.refresh()
-        self._keeping_shares = asyncio.create_task(self.budget_shares.keep(), name="request-budget-shares")
         self.scheduler.start()
         await self.digest_schedule.load()
         if self.services.settings.poll_in_bot:
@@ -156,14 +156,14 @@ class DigestBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop the scheduler, then disconnect. Runs in progress are cancelled: the next start finds their claimed
         posts in the ledger, looks for them in the channel and re-posts (same nonce) only what is missing."""
+        if self._keeping_shares is not None:  # the others may take this process's share at once
+            self._keeping_shares.cancel()
+            await asyncio.gather(self._keeping_shares, return_exceptions=True)
+            await self.budget_shares.leave()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             await self.running_jobs.wait()  # let cancelled jobs unwind before the database is closed
             await self.poller.stop()
-        if self._keeping_shares is not None:
-            self._keeping_shares.cancel()
-            await asyncio.gather(self._keeping_shares, return_exceptions=True)
-            await self.budget_shares.leave()
         await super().close()
 
     async def on_message(self, message: discord.Message, /) -> None:
