@@ -36,17 +36,18 @@ class DueReads(TopicReads):
     async def topic_listing(self, topic: str, *, guild_id: int | None = None) -> TopicListing:
         """Every release about ``topic`` the server sees, newest first (the order and matches of
         :meth:`~digests.store.release_topics.TopicReads.for_topic`), as ids, versions and stories."""
-        found = await self._topic_ids(topic, guild_id)
+        found = await self._topic_match(topic, guild_id)
         if found is None:
             return TopicListing((), (), ())
-        visible, params = visible_release(guild_id)
         # All matches are wanted: looked up by id and sorted (reading the whole newest-first index would visit
         # every release to keep a fraction of them).
+        about, about_params = self._about(*found, each=False)
+        visible, params = visible_release(guild_id)
         rows = await self._all(
             f"SELECT r.id, v.version, COALESCE(r.story_id, r.id) AS story FROM releases r {self._plans.by_id} "
-            f"JOIN release_versions v ON v.id = r.current_version_id WHERE r.id IN ({found[0]}) AND {visible} "
+            f"JOIN release_versions v ON v.id = r.current_version_id WHERE {about} AND {visible} "
             f"ORDER BY {NEWEST_FIRST}",
-            [*found[1], *params],
+            [*about_params, *params],
         )
         return TopicListing(
             tuple(int(row[0]) for row in rows), tuple(int(row[1]) for row in rows), tuple(int(row[2]) for row in rows)
