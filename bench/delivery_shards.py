@@ -7,9 +7,9 @@ Set-up: a throw-away PostgreSQL 15 server (``tests/pg_server.py``: fsync off, on
 (one on each shard) with one channel per subscription, split evenly, every subscription following ``hmc`` at the
 same whole UTC minute, chosen far enough ahead for both processes to start (their start is not measured). The
 processes are the real command with ``RELEASE_DIGEST_DELIVERY_REQUESTS_PER_SECOND`` = ``--rate`` (the whole bot's
-budget; each process takes half). Printed: time from the scheduled minute until the last post was confirmed in the
-ledger, the floor (subscriptions / 50 requests/s) and the ratio, 429s, the busiest second at the fake, POSTs per
-channel (exactly once means one each) and messages per channel.
+budget, split between the live processes through the store: bot/budget_shares.py). Printed: time from the scheduled
+minute until the last post was confirmed in the ledger, the floor (subscriptions / 50 requests/s) and the ratio,
+429s, the busiest second at the fake, POSTs per channel (exactly once means one each) and messages per channel.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ async def bench(db_url: str, subscriptions: int, rate: float) -> None:
         messages = Counter(m["channel_id"] for m in fake.bot_messages())
         floor = subscriptions / DISCORD_LIMIT
         print(f"subscriptions:          {subscriptions} in {SHARDS} shard processes ({subscriptions // SHARDS} each)")
-        print(f"budget:                 {rate} posts/s for the bot, {rate / SHARDS} per process")
+        print(f"budget:                 {rate} posts/s for the bot, split between the live processes")
         print(f"elapsed:                {elapsed:.1f} s (from the scheduled minute to the last confirmed post)")
         print(f"floor:                  {floor:.0f} s ({subscriptions} / {DISCORD_LIMIT} requests/s)")
         print(f"ratio:                  {elapsed / floor:.3f}")
