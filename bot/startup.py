@@ -1,4 +1,5 @@
-"""Keeping the bot connected: retries with backoff while Discord is unreachable, a clear exit on a bad set-up.
+"""Keeping the bot connected: retries with backoff while Discord or the store is unreachable, a clear exit on a
+bad set-up.
 
 Expected failures (no network, DNS, refused connections, Discord's 5xx, a dropped gateway that cannot be resumed)
 are one log line each and a retry after an exponential, jittered delay capped at five minutes; a fresh client is
@@ -6,6 +7,10 @@ built for every attempt, so a reconnect goes through the same start-up path (com
 database, catch-up of the runs missed meanwhile) as a process restart. Configuration errors — a rejected token, a
 missing privileged intent or ``applications.commands`` scope — say what to fix in the developer portal and end the
 process with :data:`EXIT_CONFIG`, since retrying cannot help. The token never appears in any message.
+
+The store is opened the same way by the bot and the worker (:func:`open_store` under :func:`retry`): a server not
+up yet is one line per attempt and the same backoff; one refusing the URL's user, password or database is a
+configuration error.
 """
 
 from __future__ import annotations
@@ -16,16 +21,23 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TypeVar
 
 import aiohttp
 import discord
 import yarl
 from discord.http import Route
 
+from bot.app import Services, open_services
+from digests.config import Settings
+from digests.stopping import Stopped, unless_set
+from digests.store.db import StoreRefusedError, StoreUnavailableError
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_CONFIG = 2  # a configuration error: retrying will not help (systemd: RestartPreventExitStatus=2)
@@ -49,7 +61,7 @@ class ConfigurationError(Exception):
 
 
 class Unreachable(Exception):
-    """Discord could not be reached this time; the message says what failed."""
+    """Discord or the store could not be reached this time; the message says what failed."""
 
 
 @dataclass(slots=True)
@@ -177,6 +189,37 @@ async def probe(token: str) -> None:
         raise Unreachable(f"GET /gateway/bot answered {status} {reason}".strip())
 
 
+async def retry(
+    stop: asyncio.Event, backoff: Backoff, attempt: Callable[[], Awaitable[T]], *, logger: logging.Logger = log
+) -> T:
+    """``attempt()``'s result, tried again after ``backoff``'s next delay while it raises :class:`Unreachable` (one
+    warning line each, no traceback). :class:`Stopped` as soon as ``stop`` is set (during a wait too);
+    :class:`ConfigurationError` and anything else ``attempt`` raises end the retries."""
+    while not stop.is_set():
+        try:
+            return await attempt()
+        except Unreachable as exc:
+            delay = backoff.next_delay()
+            logger.warning("%s; retrying in %s", exc, seconds(delay))
+            with contextlib.suppress(TimeoutError):  # the wait is over: try again
+                await asyncio.wait_for(stop.wait(), delay)
+    raise Stopped
+
+
+async def open_store(
+    stack: contextlib.AsyncExitStack, settings: Settings, clock: Callable[[], datetime] | None = None
+) -> Services:
+    """The services on the settings' store, closed with ``stack``: :class:`Unreachable` while the server cannot be
+    reached, :class:`ConfigurationError` when it refuses the URL's user, password or database."""
+    try:
+        opening = open_services(settings) if clock is None else open_services(settings, clock)
+        return await stack.enter_async_context(opening)
+    except StoreRefusedError as exc:
+        raise ConfigurationError(f"{exc}: check RELEASE_DIGEST_DB") from None
+    except StoreUnavailableError as exc:
+        raise Unreachable(f"store unreachable ({exc})") from None
+
+
 def no_voice() -> None:
     """Release Digest never joins voice: don't warn at start that PyNaCl and davey (voice-only libraries) are
     missing. discord.py warns once per process when the first client is built, guarded by these flags."""
@@ -226,8 +269,9 @@ class Supervisor:
     async def _run(self) -> int:
         while not self._stop.is_set():
             try:
-                if not await self._unless_stopped(probe(self._token)):
-                    break
+                await unless_set(self._stop, probe(self._token))
+            except Stopped:
+                break
             except Unreachable as exc:
                 connected, reason = False, str(exc)
             else:
@@ -247,22 +291,6 @@ class Supervisor:
             with contextlib.suppress(TimeoutError):  # the wait is over: try again
                 await asyncio.wait_for(self._stop.wait(), delay)
         return EXIT_OK
-
-    async def _unless_stopped(self, step: Coroutine[Any, Any, None]) -> bool:
-        """Run ``step`` unless a stop comes first (a probe can hang until its timeout); ``True`` if it ran."""
-        task = asyncio.ensure_future(step)
-        stopped = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        if task.cancelled():
-            return False
-        task.result()  # re-raises what the step raised
-        return True
 
     async def _attempt(self) -> tuple[bool, str | None]:
         """One client from login to disconnect: whether it got connected, and what failed (``None`` when it

@@ -22,7 +22,7 @@ from datetime import UTC, timedelta
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import Services, open_services
+from bot.app import Services
 from bot.client import use_api_base
 from bot.delivery import RateLimiter
 from bot.logs import configure_logging
@@ -37,11 +37,12 @@ from bot.startup import (
     describe,
     is_outage,
     no_voice,
-    seconds,
+    open_store,
+    retry,
 )
 from digests.config import Settings
 from digests.stopping import Stopped, unless_set
-from digests.store.db import StoreRefusedError, StoreUnavailableError, url_secrets
+from digests.store.db import url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +67,12 @@ async def run_worker(settings: Settings, *, backoff: Backoff | None = None) -> i
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        while not stop.is_set():
-            try:
-                await _serve(settings, token, stop, backoff)
-            except Stopped:  # SIGTERM/SIGINT while it was still starting
-                break
-            except ConfigurationError as exc:
-                log.error("%s", exc)
-                return EXIT_CONFIG
-            except Unreachable as exc:
-                delay = backoff.next_delay()
-                log.warning("%s; retrying in %s", exc, seconds(delay))
-                with contextlib.suppress(TimeoutError):  # the wait is over: try again
-                    await asyncio.wait_for(stop.wait(), delay)
+        await retry(stop, backoff, lambda: _serve(settings, token, stop, backoff), logger=log)
+    except Stopped:  # SIGTERM/SIGINT while it was still starting
+        pass
+    except ConfigurationError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
@@ -91,21 +85,12 @@ async def _serve(settings: Settings, token: str, stop: asyncio.Event, backoff: B
     cannot be reached, :class:`ConfigurationError` for a set-up error, :class:`Stopped` if stopped meanwhile (a
     connection attempt can hang until its timeout: SIGTERM does not wait for it)."""
     async with contextlib.AsyncExitStack() as stack:
-        services = await unless_set(stop, _open_store(stack, settings))
+        services = await unless_set(stop, open_store(stack, settings))
         client = discord.Client(intents=discord.Intents.default())  # never connects: intents unused
         stack.push_async_callback(client.close)
         await unless_set(stop, _log_in(client, token))
         backoff.reset()
         await _poll_until(stop, client, services)
-
-
-async def _open_store(stack: contextlib.AsyncExitStack, settings: Settings) -> Services:
-    try:
-        return await stack.enter_async_context(open_services(settings))
-    except StoreRefusedError as exc:
-        raise ConfigurationError(f"{exc}: check RELEASE_DIGEST_DB") from None
-    except StoreUnavailableError as exc:
-        raise Unreachable(f"store unreachable ({exc})") from None
 
 
 async def _log_in(client: discord.Client, token: str) -> None:

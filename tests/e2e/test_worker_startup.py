@@ -8,12 +8,11 @@ session's throw-away PostgreSQL starts listening on that port.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,62 +21,13 @@ from pydantic import SecretStr
 from bot.startup import Backoff
 from bot.worker import run_worker
 from digests.config import Settings
+from tests.e2e.outages import Lines, forwarder
 from tests.e2e.processes import ROOT
 from tests.fake_discord.server import FakeDiscord
 from tests.pg_server import PostgresServer, free_port
 
 TOKEN = "worker-token-SECRET-789"
 FAST = Backoff(base=0.02, cap=0.1)
-
-
-@contextlib.asynccontextmanager
-async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
-    """Listen on 127.0.0.1:``port`` and pass every connection on to 127.0.0.1:``target_port`` (a server appears)."""
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
-        for task in (pipe(reader, upstream_writer), pipe(upstream_reader, writer)):
-            tasks.add(asyncio.create_task(task))
-
-    server = await asyncio.start_server(connect, "127.0.0.1", port)
-    try:
-        yield
-    finally:
-        server.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class Lines(logging.Handler):
-    """The messages logged under ``bot``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-    def starting(self, with_text: str) -> list[str]:
-        return [line for line in self.lines if line.startswith(with_text)]
-
-    async def until(self, predicate: Callable[[Lines], bool], timeout: float = 30) -> None:
-        async with asyncio.timeout(timeout):
-            while not predicate(self):
-                await asyncio.sleep(0.01)
 
 
 @pytest.fixture

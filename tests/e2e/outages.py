@@ -1,0 +1,60 @@
+"""A PostgreSQL that is not up yet, appears, goes away and comes back: a TCP forwarder on a port of its own to the
+session's throw-away server. A URL naming the forwarder's port reaches the server only while it listens; leaving
+it drops every connection made through it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+
+@contextlib.asynccontextmanager
+async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
+    """Listen on 127.0.0.1:``port`` and pass every connection on to 127.0.0.1:``target_port`` (a server appears)."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        for task in (pipe(reader, upstream_writer), pipe(upstream_reader, writer)):
+            tasks.add(asyncio.create_task(task))
+
+    server = await asyncio.start_server(connect, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Lines(logging.Handler):
+    """The messages logged under ``bot``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def starting(self, with_text: str) -> list[str]:
+        return [line for line in self.lines if line.startswith(with_text)]
+
+    async def until(self, predicate: Callable[[Lines], bool], timeout: float = 30) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await asyncio.sleep(0.01)
