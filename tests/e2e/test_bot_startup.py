@@ -168,8 +168,8 @@ async def test_the_bot_process_waits_for_postgresql(
     url, port = closed_port_url(pg_url, postgres)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASE_DIGEST_", "DISCORD_"))}
     env |= {"PYTHONPATH": str(ROOT), "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake_discord.api_base}
-    env |= {"RELEASE_DIGEST_DB": url, "RELEASE_DIGEST_ANALYSIS_WORKERS": "0", "RELEASE_DIGEST_SEEDS_DIR": f"{ROOT}/seeds"}
-    env |= {"DISCORD_GUILD_ID": str(fake_discord.guild.id)}
+    env |= {"RELEASE_DIGEST_DB": url, "RELEASE_DIGEST_ANALYSIS_WORKERS": "0"}
+    env |= {"RELEASE_DIGEST_SEEDS_DIR": f"{ROOT}/seeds", "DISCORD_GUILD_ID": str(fake_discord.guild.id)}
     log = tmp_path / "bot.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
