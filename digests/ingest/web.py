@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digests.failures import describe
-from digests.ingest.feeds import FeedEntry, is_teaser, parse_feed
+from digests.ingest.feeds import FeedEntry, ParsedFeed, is_teaser, parse_feed
 from digests.ingest.fetch import Fetcher, FetchError
 from digests.ingest.identity import canonical_or_raw, published_url, release_key
 from digests.ingest.pages import PageError, extract_article
@@ -79,9 +79,23 @@ async def _entry_draft(
     )
 
 
-def _teasers(entries: list[FeedEntry]) -> list[bool]:
-    """:func:`~digests.ingest.feeds.is_teaser` of each entry."""
-    return [is_teaser(entry) for entry in entries]
+def _entry_facts(entries: list[FeedEntry]) -> list[tuple[str | None, str | None, bool]]:
+    """Per entry: its release key (or why it has none) and whether it is only a teaser
+    (:func:`~digests.ingest.feeds.is_teaser`)."""
+    facts: list[tuple[str | None, str | None, bool]] = []
+    for entry in entries:
+        try:
+            facts.append((release_key(entry.link, entry.guid), None, is_teaser(entry)))
+        except ValueError as exc:
+            facts.append((None, str(exc), False))
+    return facts
+
+
+def _read_feed(body: bytes, url: str, content_type: str | None) -> tuple[ParsedFeed, list[Any]]:
+    """The parsed feed and its :func:`_entry_facts`, in one trip to a worker (entries are not sent back and
+    forth)."""
+    feed = parse_feed(body, url, content_type)
+    return feed, _entry_facts(feed.entries)
 
 
 async def fetch_feed_releases(
@@ -112,24 +126,21 @@ async def fetch_feed_releases(
         content_type = f"{content_type}; charset={result.charset}"
     # Parsing is CPU work: ``offload`` runs it elsewhere (a worker process in the bot: a thread would still hold
     # the GIL through long regular-expression scans), so the event loop never waits on it.
-    feed = await offload(parse_feed, result.body, result.url, content_type)
+    # So is keying the entries and telling teasers (splitting each entry's text into sentences): thousands of
+    # entries take a second at load.
+    feed, facts = await offload(_read_feed, result.body, result.url, content_type)
     errors = [FeedProblem(feed_url, f"recovered from a malformed feed ({feed.bozo_error})")] if feed.bozo_error else []
     if source_name == feed_url and feed.title:  # first poll: the feed's own name, not its address
         source_name = feed.title
 
     keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
     seen: set[str] = set()
-    # Telling a teaser splits each entry's text into sentences: CPU work, done by ``offload`` too.
-    teasers = await offload(_teasers, feed.entries)
-    for index, entry in enumerate(feed.entries):
-        try:
-            key = release_key(entry.link, entry.guid)
-        except ValueError as exc:
-            errors.append(FeedProblem(feed_url, f"entry {entry.title or '(untitled)'!r} skipped: {exc}"))
+    for entry, (key, problem, teaser) in zip(feed.entries, facts, strict=True):
+        if key is None:
+            errors.append(FeedProblem(feed_url, f"entry {entry.title or '(untitled)'!r} skipped: {problem}"))
             continue
         if key in seen:
             continue
-        teaser = teasers[index]
         if key in known_ids and teaser:
             continue
         seen.add(key)
