@@ -1,8 +1,9 @@
 """Store size: the benchmark store before and after migration 0010 (issue 11: ≤ 2.5× the body text, same answers).
 
-Run by hand from the project root: ``.venv/bin/python -m bench.store_size [--releases 100000]``. It needs the
-cached scale store built before 0010 (``.cache/scale/scale-N-r2.db``, see bench/scale_store.py; at schema 9 or
-lower) and never changes it: it works on a copy beside it, removed at the end.
+Run by hand from the project root: ``.venv/bin/python -m bench.store_size [--releases 100000] [--store PATH]``. It
+needs a scale store built before 0010 (by default the cached ``.cache/scale/scale-N-r2.db``, see
+bench/scale_store.py; at schema 9 or lower — opening it with bench/scale.py migrates it in place, so keep a copy)
+and never changes it: it works on a copy in the cache folder, removed at the end.
 
 1. The copy is vacuumed; it prints the bytes of the stored bodies (UTF-8, every version), the file's bytes and the
    bytes of every table and index (``dbstat``), and reads a sample of answers with the old schema.
@@ -212,12 +213,13 @@ def table(before: dict[str, int], after: dict[str, int]) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     cache = Path(args.cache)
-    source = cache / f"scale-{args.releases}-r2.db"
+    source = Path(args.store) if args.store else cache / f"scale-{args.releases}-r2.db"
     if not source.exists():
         raise SystemExit(f"{source}: no cached store built before migration 0010 (see bench/scale_store.py)")
     probe = sqlite3.connect(f"file:{source}?immutable=1", uri=True)  # leaves no -wal/-shm beside the cache
     try:
         version = probe.execute("PRAGMA user_version").fetchone()[0]
+        releases = probe.execute("SELECT COUNT(*) FROM releases").fetchone()[0]
     finally:
         probe.close()
     if version >= MIGRATION:
@@ -260,12 +262,12 @@ async def run(args: argparse.Namespace) -> None:
         for leftover in cache.glob(work.name + "*"):
             leftover.unlink()
 
-    print(f"store: {source} ({args.releases:,} releases, {versions:,} versions); migration 0010 took "
+    print(f"store: {source} ({releases:,} releases, {versions:,} versions); migration 0010 took "
           f"{migrated_in:.0f} s")  # fmt: skip
     print(f"body text (UTF-8 bytes of every stored version's body): {text_bytes:,} before, {text_after:,} after")
     print(f"{'file after VACUUM':44} {file_before:>15,} {file_after:>15,}")
     print(f"{'× body text':44} {file_before / text_bytes:>15.2f} {file_after / text_bytes:>15.2f}")
-    print(f"{'bytes per release':44} {file_before / args.releases:>15,.0f} {file_after / args.releases:>15,.0f}")
+    print(f"{'bytes per release':44} {file_before / releases:>15,.0f} {file_after / releases:>15,.0f}")
     table(tables_before, tables_after)
     same = [key for key in before if before[key] == legacy_after[key]]
     print(f"answers identical (the pre-issue-11 queries, before and after): {len(same)} of {len(before)}")
@@ -292,7 +294,8 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=100_000)
-    parser.add_argument("--cache", default=".cache/scale")
+    parser.add_argument("--cache", default=".cache/scale", help="where the working copy goes (and the store is)")
+    parser.add_argument("--store", help="the store from before 0010 to measure (default: the cached scale store)")
     asyncio.run(run(parser.parse_args()))
 
 
