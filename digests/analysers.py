@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -81,7 +84,9 @@ class ProcessAnalyser:
         """Create the pool and bring up every worker (blocking: run on a thread)."""
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(self.PRELOAD))  # read when the fork server starts (once a process)
-        pool = ProcessPoolExecutor(self._workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            self._workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        )
         try:
             # Tasks submitted while no worker is idle each bring up one more: all of them, ready before real work.
             for ready in [pool.submit(_ready) for _ in range(self._workers)]:
@@ -138,6 +143,35 @@ def analyse_release(body: str, title: str | None, tags: Sequence[str], algorithm
     from digests.analyse import analyse
 
     return analyse(body, title, tags, algorithm)
+
+
+def _exit_with(parent: int) -> None:
+    """A worker's initializer: the worker ends when the process that started the pool is gone without closing it
+    (killed): blocked on its task queue, it would otherwise live on, and with it the fork server."""
+    threading.Thread(target=_wait_for_exit, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+def _wait_for_exit(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)  # readable once the process has ended (Linux 5.3+)
+    except OSError:  # gone already, or no pidfd here: ask every second instead
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while _alive(parent):
+            time.sleep(1.0)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ready() -> None:
