@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale clean soak
+.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale bench-postgres clean soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-delivery: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale  # builds a 100,000-release store under .cache/scale/ on first run
+
+bench-postgres: $(STAMP)
+	$(BIN)/python -m bench.scale_postgres  # bench-scale's store copied into PostgreSQL (kept under .cache/scale/)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

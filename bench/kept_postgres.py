@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import asyncpg
@@ -38,8 +38,9 @@ def _run(*args: str) -> None:
 
 
 @contextlib.contextmanager
-def kept_server(folder: Path = DEFAULT_FOLDER) -> Iterator[str]:
-    """Start the server on ``folder`` (initdb the first time); yields the URL of its ``postgres`` database."""
+def kept_server(folder: Path = DEFAULT_FOLDER, settings: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start the server on ``folder`` (initdb the first time), with these server ``settings`` (``-c name=value``)
+    besides the defaults; yields the URL of its ``postgres`` database."""
     data = folder / "data"
     if not data.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -51,6 +52,7 @@ def kept_server(folder: Path = DEFAULT_FOLDER) -> Iterator[str]:
         shutil.chown(sockets, "postgres", "postgres")
     port = free_port()
     options = f"-h 127.0.0.1 -p {port} -k {sockets} -F -c full_page_writes=off -c max_connections=200"
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     _run("pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "-t", "120", "start")
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
