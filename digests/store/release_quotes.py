@@ -104,8 +104,8 @@ class QuoteReads(TopicReads):
 
         The full-text index ranks every match, but only its best ``wanted`` are joined to their releases: every
         match scoring above the ``wanted``-th one is among them, so when those hold ``limit`` visible hits they
-        are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES`` the
-        matches are joined all at once.
+        are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES``, or
+        when none of the candidates is wanted, the matches are joined all at once (each pass ranks every match).
         """
         best, best_params = self._fts.best_quotes(match)
         wanted = max(4 * limit, 64)
@@ -125,7 +125,10 @@ class QuoteReads(TopicReads):
             if complete or len(hits) >= limit:
                 hits.sort(key=lambda row: (-scores[row["quote_id"]], row["rank"], row["quote_id"]))
                 return [_hit(row) for row in hits[:limit]]
-            wanted *= 4
+            if scores and not hits:
+                break  # none of the best is wanted: every further pass would rank every match again
+            # Grow at least ×4, or to twice what the share of wanted candidates so far says is needed.
+            wanted = max(4 * wanted, -(-2 * limit * len(scores) // max(len(hits), 1)))
         filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, each=False)
         matching, params = self._fts.quote_hits(match)
         rows = await self._all(
