@@ -104,8 +104,8 @@ class QuoteReads(TopicReads):
 
         The full-text index ranks every match, but only its best ``wanted`` are joined to their releases: every
         match scoring above the ``wanted``-th one is among them, so when those hold ``limit`` visible hits they
-        are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES``, or
-        when none of the candidates is wanted, the matches are joined all at once (each pass ranks every match).
+        are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES`` the
+        matches are joined all at once.
         """
         best, best_params = self._fts.best_quotes(match)
         wanted = max(4 * limit, 64)
@@ -118,17 +118,16 @@ class QuoteReads(TopicReads):
             scores = {row["rowid"]: row["score"] for row in ranked if cut is None or row["score"] > cut}
             candidates, candidate_params = self._db.dialect.id_list(list(scores))
             hits = await self._all(
-                f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM {CANDIDATES_FROM} WHERE q.id IN ({candidates}) "
+                f"SELECT q.id, q.rank FROM {CANDIDATES_FROM} WHERE q.id IN ({candidates}) "
                 f"AND r.id = q.release_id AND v.id = r.current_version_id AND {' AND '.join(filters)}",
                 [*candidate_params, *filter_params],
             )
             if complete or len(hits) >= limit:
-                hits.sort(key=lambda row: (-scores[row["quote_id"]], row["rank"], row["quote_id"]))
-                return [_hit(row) for row in hits[:limit]]
-            if scores and not hits:
-                break  # none of the best is wanted: every further pass would rank every match again
-            # Grow at least ×4, or to twice what the share of wanted candidates so far says is needed.
-            wanted = max(4 * wanted, -(-2 * limit * len(scores) // max(len(hits), 1)))
+                hits.sort(key=lambda row: (-scores[row["id"]], row["rank"], row["id"]))
+                return await self._quote_hits([row["id"] for row in hits[:limit]])
+            # Each pass ranks every match again: grow at least ×4, or to twice what the share of wanted
+            # candidates so far says is needed.
+            wanted = max(4 * wanted, -(-2 * limit * len(scores) // len(hits)) if hits else 0)
         filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, each=False)
         matching, params = self._fts.quote_hits(match)
         rows = await self._all(
@@ -138,6 +137,17 @@ class QuoteReads(TopicReads):
             [*params, *filter_params, limit],
         )
         return [_hit(row) for row in rows]
+
+    async def _quote_hits(self, quote_ids: list[int]) -> list[QuoteHit]:
+        """These quotes with their releases, in the order given."""
+        ids, params = self._db.dialect.id_list(quote_ids)
+        rows = await self._all(
+            f"SELECT {QUOTE_COLUMNS}, {RELEASE_COLUMNS} FROM {CANDIDATES_FROM} WHERE q.id IN ({ids}) "
+            "AND r.id = q.release_id AND v.id = r.current_version_id",
+            params,
+        )
+        found = {row["quote_id"]: _hit(row) for row in rows}
+        return [found[quote_id] for quote_id in quote_ids]
 
     def _quote_filters(
         self,
