@@ -5,7 +5,8 @@ Run by hand from the project root: ``.venv/bin/python -m bench.ingest_rate [--fi
 
 The files are the shared corpus's texts (bench/scale_store.py) written with front matter (title, date, tags, a new
 id each), cycling through the texts. For each stored size a copy of the cached benchmark store (built first if
-missing) is ingested into by the real command in a child process. Printed per run: wall seconds and releases/s of
+missing), brought to each code's schema once beforehand (migrations are not timed), is ingested into by the real
+command in a child process. Printed per run: wall seconds and releases/s of
 the whole command (start-up included); the steady rate (outcomes after the first ``BATCH`` over the time between
 the first and the last outcome: what a long ingest sustains); the CPU seconds of the command and every process it
 started (analysis workers and their fork server included: this process adopts them as a sub-reaper), per release;
@@ -126,6 +127,24 @@ def run(code: Path, store: Path, folder: Path, files: int) -> Run:
     )
 
 
+_MIGRATE = (
+    "import asyncio, sys\n"
+    "from digests.store.db import Database\n"
+    "async def main():\n"
+    "    await (await Database.open(sys.argv[1])).close()\n"
+    "asyncio.run(main())\n"
+)
+
+
+def migrated(code: Path, source: Path, target: Path) -> Path:
+    """A copy of ``source`` at ``code``'s schema: its migrations run once here, never inside a timed run."""
+    shutil.copyfile(source, target)
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    subprocess.run([sys.executable, "-c", _MIGRATE, str(target)], cwd=code, env=env, check=True)
+    _reap_adopted()
+    return target
+
+
 def _median(runs: list[Run], name: str, stored: int) -> str:
     files = runs[0].files
     wall = statistics.median(r.wall for r in runs)
@@ -156,11 +175,12 @@ def main() -> None:
         write_files(folder, args.files)
         for stored in args.stored:
             source = asyncio.run(ensure(Path(args.cache), stored))
+            masters = {name: migrated(code, source, Path(tmp) / f"{name}-{stored}-master.db") for name, code in codes}
             runs: dict[str, list[Run]] = {name: [] for name, _ in codes}
             for _ in range(args.repeat):
                 for name, code in codes:
                     copy = Path(tmp) / f"{name}-{stored}.db"
-                    shutil.copyfile(source, copy)
+                    shutil.copyfile(masters[name], copy)
                     done = run(code, copy, folder, args.files)
                     print(done.line(name, stored), flush=True)
                     runs[name].append(done)
@@ -168,6 +188,7 @@ def main() -> None:
                         leftover.unlink()
             for name, _ in codes:
                 print(_median(runs[name], name, stored), flush=True)
+                masters[name].unlink()
 
 
 if __name__ == "__main__":
