@@ -151,8 +151,11 @@ def term_counts(document: Any) -> Terms:
             if term is not None:
                 flat.append((row, vocabulary.setdefault(term, len(vocabulary))))
     pairs = np.array(flat, dtype=np.intp).reshape(-1, 2)
-    unique, counts = np.unique(pairs, axis=0, return_counts=True)
-    rows, cols = unique[:, 0], unique[:, 1]
+    # (row, col) as one integer, row-major: the same order as the unique rows of ``pairs``, at a fraction of
+    # ``np.unique(axis=0)``'s cost.
+    width = max(len(vocabulary), 1)
+    keys, counts = np.unique(pairs[:, 0] * width + pairs[:, 1], return_counts=True)
+    rows, cols = keys // width, keys % width
     frequency = np.bincount(cols, minlength=len(vocabulary))
     return Terms(len(document.sentences), rows, cols, counts.astype(np.float64), frequency, vocabulary)
 
