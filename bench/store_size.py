@@ -7,7 +7,8 @@ and never changes it: it works on a copy in the cache folder, removed at the end
 
 1. The copy is vacuumed; it prints the bytes of the stored bodies (UTF-8, every version), the file's bytes and the
    bytes of every table and index (``dbstat``), and reads a sample of answers with the old schema.
-2. The copy is migrated (timed) and vacuumed again; the same figures are printed.
+2. The copy is migrated to this program's schema (0010 and any later migrations; timed) and vacuumed again; the
+   same figures are printed.
 3. Same answers: the sample — the scale benchmark's inputs through the pre-issue-11 queries (bench/scale_legacy.py,
    plain SQL over the full-text and topic tables, which read the same before and after): digests of frequent,
    acronym and unknown topics, quote searches with and without a topic, topic and speaker autocomplete, the newest
@@ -246,6 +247,7 @@ async def run(args: argparse.Namespace) -> None:
         started = time.monotonic()
         new = await Database.open(work)
         migrated_in = time.monotonic() - started
+        reached = await new.engine.schema_version()
         try:
             legacy_after = await legacy_answers(new, topics)
             service_after = await service_answers(new, topics)
@@ -262,8 +264,8 @@ async def run(args: argparse.Namespace) -> None:
         for leftover in cache.glob(work.name + "*"):
             leftover.unlink()
 
-    print(f"store: {source} ({releases:,} releases, {versions:,} versions); migration 0010 took "
-          f"{migrated_in:.0f} s")  # fmt: skip
+    print(f"store: {source} ({releases:,} releases, {versions:,} versions); migrations {version + 1}-{reached} "
+          f"took {migrated_in:.0f} s")  # fmt: skip
     print(f"body text (UTF-8 bytes of every stored version's body): {text_bytes:,} before, {text_after:,} after")
     print(f"{'file after VACUUM':44} {file_before:>15,} {file_after:>15,}")
     print(f"{'× body text':44} {file_before / text_bytes:>15.2f} {file_after / text_bytes:>15.2f}")
