@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,6 +24,11 @@ class FullText(Protocol):
     index_version_quotes: str  # parameter: version id (about to become or being the current one)
     delete_version_quotes: str  # parameter: version id (the current one)
     rebuild: tuple[str, ...]  # index every release's current version and its quotes again, from scratch
+
+    async def stem(self, fetch_one: Callable[[str, Sequence[Any]], Awaitable[Any]], word: str) -> str:
+        """The token(s) the index stores for ``word``, from the engine's own stemmer (``fetch_one`` runs a query
+        of one row if the engine needs one)."""
+        ...
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the matching releases, and its parameters."""

@@ -10,6 +10,7 @@ parameter.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from digests.store.fts import Match
@@ -57,6 +58,16 @@ class PostgresFullText:
         f"INSERT INTO quotes_fts (rowid, doc) SELECT q.id, {_QUOTE_DOC} FROM quotes q "
         "JOIN releases r ON r.id = q.release_id AND r.current_version_id = q.version_id",
     )
+
+    def __init__(self) -> None:
+        self._stems: dict[str, str] = {}  # the configuration's stemmer never changes while the store is open
+
+    async def stem(self, fetch_one: Callable[[str, Sequence[Any]], Awaitable[Any]], word: str) -> str:
+        """What the index stores for ``word`` (its stem), asked of the ``release_digest`` configuration."""
+        if word not in self._stems:
+            row = await fetch_one(f"SELECT array_to_string(tsvector_to_array({words('?')}), ' ') AS stem", [word])
+            self._stems[word] = str(row["stem"]) if row else word
+        return self._stems[word]
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the releases (current versions) that match."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import closing
+from functools import lru_cache
 from typing import Any
 
 from digests.store.fts import Match
@@ -15,6 +19,17 @@ def phrase(words: tuple[str, ...]) -> str:
 def expression(match: Match) -> str:
     """The FTS5 match expression: quoted phrases joined by AND (implicit) or OR."""
     return (" " if match.every else " OR ").join(phrase(words) for words in match.phrases)
+
+
+@lru_cache(maxsize=1024)
+def porter_stem(word: str) -> str:
+    """The token(s) FTS5's ``porter unicode61`` tokenizer makes of ``word``, asked of FTS5 itself (a one-row table
+    in a private in-memory database, read back through fts5vocab), so it is the stemmer the index used."""
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE VIRTUAL TABLE w USING fts5 (t, tokenize = 'porter unicode61')")
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab (w, 'row')")
+        conn.execute("INSERT INTO w (t) VALUES (?)", (word,))
+        return " ".join(row[0] for row in conn.execute("SELECT term FROM v ORDER BY term"))
 
 
 class SQLiteFullText:
@@ -43,6 +58,10 @@ class SQLiteFullText:
         "INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')",
         "INSERT INTO quotes_fts (quotes_fts) VALUES ('rebuild')",
     )
+
+    async def stem(self, fetch_one: Callable[[str, Sequence[Any]], Awaitable[Any]], word: str) -> str:
+        """What the index stores for ``word`` (its stem); the store's connection is not needed."""
+        return porter_stem(word)
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of the ids of the releases (current versions) that match."""

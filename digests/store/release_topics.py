@@ -38,14 +38,24 @@ class TopicReads(RepositoryBase):
 
     async def _topic_match(self, topic: str, guild_id: int | None) -> tuple[fts.Match, list[str]] | None:
         """What finds the releases about ``topic``: its words (or an acronym/expansion of it) in the text, and the
-        topic terms (the term and its aliases) stored for releases."""
+        topic terms (the term and its aliases) stored for releases. An acronym that the stemmer turns into another
+        word is left out of the text match (see :meth:`_stems_away`)."""
         term = normalise(topic)
         if not term:
             return None
-        phrases = [term, *await self.topic_aliases(term, guild_id=guild_id)]
-        match = fts.match_any(p.split() for p in phrases)
-        assert match is not None  # term is not empty
+        aliases = await self.topic_aliases(term, guild_id=guild_id)
+        phrases = [term, *aliases]
+        in_text = [p for p in phrases if not await self._stems_away(p)] if aliases else phrases
+        match = fts.match_any(p.split() for p in in_text)
+        assert match is not None  # an acronym's expansion has several words: it is never dropped
         return match, phrases
+
+    async def _stems_away(self, phrase: str) -> bool:
+        """Whether ``phrase``, one side of an acronym definition, is an acronym the stemmed full-text index would
+        take for another word ("ons" is stored as "on", "gms" as "gm"): such an acronym is found through the
+        topic terms and its expansions only, not through the text (which would find every release with "on").
+        An expansion always has two words or more; an acronym that stems to itself ("imf") stays in the text."""
+        return " " not in phrase and await self._fts.stem(self._one, phrase) != phrase
 
     async def for_topic(
         self,
