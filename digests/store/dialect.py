@@ -57,10 +57,17 @@ class FullText(Protocol):
 class Plans:
     """Table hints after ``releases r`` for reading a topic's releases newest first: along the ``releases_newest``
     index (a frequent topic: stop once the page is full), or by id then sorted (a rare one). SQLite's planner
-    cannot tell the two apart from the query; PostgreSQL's chooses from its statistics (no hint)."""
+    cannot tell the two apart from the query; PostgreSQL's chooses from its statistics (no hint).
+
+    ``seek_scale``: what checking one release alone costs on this engine, relative to SQLite (release_rows'
+    ``SEEK_COST``, in matching ids of a set). PostgreSQL's check (an index look-up and the release's tsvector:
+    15-23 µs at 100,000 releases, EXPLAIN ANALYZE) costs about 20 ids of a set (0.85 µs each counting 43,065
+    matches, 1.3 µs each in a hashed set of 95,215), against SQLite's 300.
+    """
 
     newest_first: str
     by_id: str
+    seek_scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +97,9 @@ DIALECTS: dict[DialectName, Dialect] = {
         "sqlite",
         SQLiteFullText(),
         "LIKE",
-        Plans("INDEXED BY releases_newest", "NOT INDEXED"),
+        Plans("INDEXED BY releases_newest", "NOT INDEXED", 1.0),
         "rd_deflate(?)",
         bodies.unpack,
     ),
-    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE", Plans("", ""), "?", _text),
+    "postgresql": Dialect("postgresql", PostgresFullText(), "ILIKE", Plans("", "", 20 / 300), "?", _text),
 }

@@ -44,10 +44,11 @@ def walk_newest(matches: int, stored: int, wanted: int) -> bool:
     return wanted * stored < BY_ID_COST * matches * matches
 
 
-def check_each(matches: int, stored: int, wanted: int) -> bool:
+def check_each(matches: int, stored: int, wanted: int, seek_scale: float = 1.0) -> bool:
     """Whether to check releases one by one along the newest-first index (else against the set of matching ids):
-    the walk reads about ``wanted × stored / matches`` releases before it has ``wanted`` matches."""
-    return wanted * stored * SEEK_COST < matches * matches
+    the walk reads about ``wanted × stored / matches`` releases before it has ``wanted`` matches. ``seek_scale``:
+    the engine's cost of a seek relative to SQLite's (the dialect's ``Plans.seek_scale``)."""
+    return wanted * stored * SEEK_COST * seek_scale < matches * matches
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,8 @@ class TopicReads(RepositoryBase):
         if total <= offset:
             return total, []
         walk = walk_newest(matches, stored, offset + limit)
-        about, about_params = self._about(match, phrases, walk and check_each(matches, stored, offset + limit))
+        each = walk and check_each(matches, stored, offset + limit, self._plans.seek_scale)
+        about, about_params = self._about(match, phrases, each)
         plan = self._plans.newest_first if walk else self._plans.by_id
         rows = await self._all(
             f"SELECT {RELEASE_COLUMNS} FROM releases r {plan} JOIN release_versions v ON v.id = r.current_version_id "
@@ -140,7 +141,7 @@ class TopicReads(RepositoryBase):
         )
         in_text, stored, terms = (int(row["n"]), int(row["stored"] or 0), int(row["terms"])) if row else (0, 0, 0)
         if terms:  # releases the terms find that the text does not: each checked, or against the set
-            if terms * SEEK_COST < in_text:
+            if terms * SEEK_COST * self._plans.seek_scale < in_text:
                 in_match, match_params = self._fts.release_matches(match, "t.release_id")
             else:
                 ids, match_params = self._fts.release_ids(match)
@@ -172,7 +173,7 @@ class TopicReads(RepositoryBase):
         hidden = int(row["n"]) if row else 0
         if not hidden:
             return everywhere, everywhere, stored
-        about, about_params = self._about(match, phrases, each=hidden * SEEK_COST < everywhere)
+        about, about_params = self._about(match, phrases, each=hidden * SEEK_COST * self._plans.seek_scale < everywhere)
         row = await self._one(
             f"SELECT COUNT(*) AS n FROM releases r WHERE r.is_global = 0 AND NOT {visible} AND {about}",
             [*visible_params, *about_params],

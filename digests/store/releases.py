@@ -135,7 +135,7 @@ class ReleaseRepository(ReleaseWrites, QuoteReads, DueReads):
             row = await self._one(f"SELECT ({counted}) AS n, (SELECT MAX(id) FROM releases) AS stored", count_params)
             matches, stored = (int(row["n"]), int(row["stored"] or 0)) if row else (0, 0)
             walk = walk_newest(matches, stored, offset + limit)
-            if walk and check_each(matches, stored, offset + limit):
+            if walk and check_each(matches, stored, offset + limit, self._plans.seek_scale):
                 condition, match_params = self._fts.release_matches(match, "r.id")
             else:
                 ids, match_params = self._fts.release_ids(match)
