@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,45 +53,55 @@ class FeedFetch:
     errors: list[FeedProblem] = field(default_factory=list)
 
 
-async def _entry_draft(
-    fetcher: Fetcher, entry: FeedEntry, key: str, source_name: str, *, teaser: bool, offload: Offload
-) -> ReleaseDraft:
-    """The draft for one entry, reading its page when the feed gives only a ``teaser``."""
-    link = entry.link
-    title, body, published = entry.title, entry.summary_text, entry.published_at
-    origin = link or entry.guid or key
-    if teaser:
-        if not link:
-            raise PageError("only a teaser, and no link to the full release")
-        page = await fetcher.get(link)
-        article = await offload(extract_article, page.body, page.url, page.charset)
-        title, body = title or article.title, article.text
-        published = published or article.published_at
-        origin = page.url
+def _feed_draft(entry: FeedEntry, key: str, url: str | None, source_name: str) -> ReleaseDraft:
+    """The draft of an entry whose feed gives its whole text (``url``: its :func:`published_url`)."""
     return ReleaseDraft(
         canonical_id=key,
-        body=body,
-        title=title,
-        url=published_url(link) if link else None,  # identity has the canonical form; people get the real link
+        body=entry.summary_text,
+        title=entry.title,
+        url=url,  # identity has the canonical form; people get the real link
         source=source_name,
-        published_at=published,
-        origin=origin,
+        published_at=entry.published_at,
+        origin=entry.link or entry.guid or key,
     )
 
 
-def _entry_facts(entries: list[FeedEntry]) -> list[tuple[str | None, str | None, bool]]:
-    """Per entry: its release key (or why it has none) and whether it is only a teaser
-    (:func:`~digests.ingest.feeds.is_teaser`)."""
-    facts: list[tuple[str | None, str | None, bool]] = []
+async def _page_draft(
+    fetcher: Fetcher, entry: FeedEntry, key: str, url: str | None, source_name: str, *, offload: Offload
+) -> ReleaseDraft:
+    """The draft of an entry the feed gives only a teaser of: its page is read."""
+    link = entry.link
+    if not link:
+        raise PageError("only a teaser, and no link to the full release")
+    page = await fetcher.get(link)
+    article = await offload(extract_article, page.body, page.url, page.charset)
+    return replace(
+        _feed_draft(entry, key, url, source_name),
+        title=entry.title or article.title,
+        body=article.text,
+        published_at=entry.published_at or article.published_at,
+        origin=page.url,
+    )
+
+
+_Facts = tuple[str | None, str | None, bool, str | None]
+
+
+def _entry_facts(entries: list[FeedEntry]) -> list[_Facts]:
+    """Per entry: its release key (or why it has none), whether it is only a teaser
+    (:func:`~digests.ingest.feeds.is_teaser`) and its link as shown (:func:`published_url`)."""
+    facts: list[_Facts] = []
     for entry in entries:
         try:
-            facts.append((release_key(entry.link, entry.guid), None, is_teaser(entry)))
+            key = release_key(entry.link, entry.guid)
         except ValueError as exc:
-            facts.append((None, str(exc), False))
+            facts.append((None, str(exc), False, None))
+            continue
+        facts.append((key, None, is_teaser(entry), published_url(entry.link) if entry.link else None))
     return facts
 
 
-def _read_feed(body: bytes, url: str, content_type: str | None) -> tuple[ParsedFeed, list[Any]]:
+def _read_feed(body: bytes, url: str, content_type: str | None) -> tuple[ParsedFeed, list[_Facts]]:
     """The parsed feed and its :func:`_entry_facts`, in one trip to a worker (entries are not sent back and
     forth)."""
     feed = parse_feed(body, url, content_type)
@@ -133,9 +143,9 @@ async def fetch_feed_releases(
     if source_name == feed_url and feed.title:  # first poll: the feed's own name, not its address
         source_name = feed.title
 
-    keyed: list[tuple[str, FeedEntry, bool]] = []  # (release key, entry, whether it is only a teaser)
+    keyed: list[tuple[str, FeedEntry, bool, str | None]] = []  # (release key, entry, only a teaser?, link shown)
     seen: set[str] = set()
-    for entry, (key, problem, teaser) in zip(feed.entries, facts, strict=True):
+    for entry, (key, problem, teaser, shown) in zip(feed.entries, facts, strict=True):
         if key is None:
             errors.append(FeedProblem(feed_url, f"entry {entry.title or '(untitled)'!r} skipped: {problem}"))
             continue
@@ -144,22 +154,28 @@ async def fetch_feed_releases(
         if key in known_ids and teaser:
             continue
         seen.add(key)
-        keyed.append((key, entry, teaser))
+        keyed.append((key, entry, teaser, shown))
 
     limit = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-    async def build(key: str, entry: FeedEntry, teaser: bool) -> ReleaseDraft | FeedProblem:
+    async def build(key: str, entry: FeedEntry, shown: str | None) -> ReleaseDraft | FeedProblem:
         async with limit:
             try:
-                return await _entry_draft(fetcher, entry, key, source_name, teaser=teaser, offload=offload)
+                return await _page_draft(fetcher, entry, key, shown, source_name, offload=offload)
             except (FetchError, PageError) as exc:
                 return FeedProblem(entry.link or key, str(exc))
             except Exception as exc:  # one hostile teaser page is that entry's problem, never the feed's
                 log.debug("reading the page of %s failed", entry.link or key, exc_info=True)
                 return FeedProblem(entry.link or key, describe(exc))
 
+    # Only teasers wait for pages: a task each. Whole entries are drafts at once, without a task each (thousands
+    # of tasks run in one turn of the loop and hold it for a tenth of a second at load).
+    pages = iter(await asyncio.gather(*(build(key, entry, shown) for key, entry, teaser, shown in keyed if teaser)))
     drafts: list[ReleaseDraft] = []
-    for outcome in await asyncio.gather(*(build(*keyed_entry) for keyed_entry in keyed)):
+    built = (
+        next(pages) if teaser else _feed_draft(entry, key, shown, source_name) for key, entry, teaser, shown in keyed
+    )
+    for outcome in built:
         if isinstance(outcome, FeedProblem):
             errors.append(outcome)
         else:
