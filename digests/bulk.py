@@ -161,6 +161,8 @@ async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIt
                 yield outcome
         for outcome in await pipeline.drain():
             yield outcome
+        while await service.repo.merge_full_text():  # the new segments, merged in short steps (fts_merge)
+            pass
     finally:
         for item in pipeline.window:
             for pending in (item.analysis, item.topics):

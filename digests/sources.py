@@ -134,6 +134,8 @@ class SourceService:
                 result = await self._failed(source, f"internal error: {exc}")
             if not result.stopped or result.outcomes:
                 results.append(result)
+        if any(result.outcomes for result in results):
+            await self.digests.repo.merge_full_text()  # a bounded step: whatever is left, after the next poll
         return results
 
     async def poll(self, source: Source, stop: asyncio.Event | None = None) -> PollResult:

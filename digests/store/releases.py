@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from digests.models import Release, Sentence
-from digests.store import fts
+from digests.store import fts, fts_merge
 from digests.store.due_reads import DueReads
 from digests.store.release_quotes import QuoteReads
 from digests.store.release_rows import (
@@ -31,6 +31,11 @@ from digests.store.scope import visible_release
 
 class ReleaseRepository(ReleaseWrites, QuoteReads, DueReads):
     """Reads and writes releases."""
+
+    async def merge_full_text(self, steps: int = 8) -> bool:
+        """Merge the full-text indexes' segments a bounded step at a time (SQLite; nothing on PostgreSQL); whether
+        work is left for a later call (see :mod:`~digests.store.fts_merge`)."""
+        return await fts_merge.merge_full_text(self._db, steps)
 
     async def canonical_ids_from(self, source_id: int) -> set[str]:
         """The canonical id of every release a source has carried."""
