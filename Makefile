@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bot bench bench-delivery bench-stories bench-scale bench-postgres clean soak
+.PHONY: install demo test lint bot bench bench-delivery bench-delivery-scale bench-stories bench-scale bench-postgres clean soak
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench-stories: $(STAMP)
 bench-delivery: $(STAMP)
 	$(BIN)/python -m bench.delivery  # as a module, so that tests.fake_discord imports
 	$(BIN)/python -m bench.delivery --shard-processes 2
+
+bench-delivery-scale: $(STAMP)
+	$(BIN)/python -m bench.delivery_scale  # 10,000 subscriptions, bench-scale's 100,000-release store behind them
+	$(BIN)/python -m bench.delivery_scale --processes 2
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale  # builds a 100,000-release store under .cache/scale/ on first run

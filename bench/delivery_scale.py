@@ -2,10 +2,11 @@
 of frequent, rare and unknown topics, all due in the same minute; one bot process (SQLite) or two shard processes
 (PostgreSQL), against the fake Discord allowing 50 requests/s per bot token in any one-second window.
 
-Run by hand from the project root (one command each; the store is bench/scale_store.py's, recipe r2):
+Run by hand from the project root (``make bench-delivery-scale`` runs both; the store is bench/scale_store.py's,
+the one ``make bench-scale`` builds under ``.cache/scale/``, built here too if missing):
 
-    .venv/bin/python -m bench.delivery_scale --store .cache/scale/scale-100000-r2.db
-    .venv/bin/python -m bench.delivery_scale --store .cache/scale/scale-100000-r2.db --processes 2
+    .venv/bin/python -m bench.delivery_scale
+    .venv/bin/python -m bench.delivery_scale --processes 2
 
 The store is copied first (to a temporary file; with ``--processes 2`` into a kept PostgreSQL server under
 ``.cache/postgres-delivery``, once, then a fresh database from it per run: see bench/kept_postgres.py), so it is
@@ -271,7 +272,8 @@ async def two_processes(args: argparse.Namespace, server_url: str, template: str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=ROOT / ".cache" / "scale" / "scale-100000-r2.db")
+    default = "bench/scale_store.py's 100,000 releases, built if missing"
+    parser.add_argument("--store", type=Path, default=None, help=f"an SQLite store (default: {default})")
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--guilds", type=int, default=500, help="servers the subscriptions are spread over")
     parser.add_argument("--mix", type=int, nargs=4, default=[5, 10, 70, 15], metavar=("FREQ", "MID", "RARE", "NONE"),
@@ -282,6 +284,10 @@ def main() -> None:
     args = parser.parse_args()
     if sum(args.mix) != 100:
         raise SystemExit("--mix must add up to 100")
+    if args.store is None:
+        from bench.scale_store import ensure
+
+        args.store = asyncio.run(ensure(ROOT / ".cache" / "scale", 100_000))
     if args.processes == 2:
         from bench.kept_postgres import database_with, kept_server
 
