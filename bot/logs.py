@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 
 from bot.startup import describe, is_outage
+from digests.store.db import store_outage
 
 REDACTED = "[redacted]"
 
@@ -49,6 +50,22 @@ class CancelledJobs(logging.Filter):
         return True
 
 
+class StoreOutages(logging.Filter):
+    """A job, a lease renewal or asyncpg's pool failing because the store's server is out of reach (PostgreSQL
+    restarting) logs a traceback per failure; it is expected: one warning line saying what failed instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Turn an error record caused by the store being out of reach into a one-line warning."""
+        outage = store_outage(record.exc_info[1]) if record.exc_info and record.exc_info[1] else None
+        if outage is not None:
+            record.msg = f"{record.getMessage()}: the store is unavailable ({outage})"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class ShardConnectRetries(logging.Filter):
     """discord.py's sharded client retries a gateway connection that fails at start every 5 s, logging a traceback
     each time; when the failure is an outage, one line saying what failed instead."""
@@ -71,6 +88,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(CancelledJobs())
     handler.addFilter(ShardConnectRetries())
+    handler.addFilter(StoreOutages())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -14,6 +14,7 @@ import discord
 from bot.embed_text import truncate
 from bot.embeds import error_embed
 from digests.service import UnknownTopicError
+from digests.store.db import store_outage
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,15 @@ def new_reference() -> str:
 
 
 def logged_apology(error: BaseException, logger: logging.Logger, message: str, *args: object) -> tuple[str, str]:
-    """Log ``error`` with a fresh reference (``message``'s first ``%s``); returns it and the user's apology."""
+    """Log ``error`` with a fresh reference (``message``'s first ``%s``); returns it and the user's apology.
+
+    The store out of reach (PostgreSQL restarting) is no bug: one warning line, and the member is told to try again.
+    """
     reference = new_reference()
+    outage = store_outage(error)
+    if outage is not None:
+        logger.warning(f"{message}: the store is unavailable (%s)", reference, *args, outage)
+        return reference, f"The release store is unavailable right now; try again shortly (reference {reference})."
     logger.error(message, reference, *args, exc_info=error)
     return reference, f"Sorry, something went wrong on our side (reference {reference})."
 

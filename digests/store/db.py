@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ __all__ = [
     "StoreUnavailableError",
     "is_postgres_url",
     "migrations",
+    "store_outage",
     "url_secrets",
 ]
 
@@ -61,6 +63,30 @@ def url_secrets(target: Path | str) -> list[str]:
     """The password of a PostgreSQL URL (as written and decoded), for the log filter: it is never written out."""
     password = urlsplit(str(target)).password if is_postgres_url(target) else None
     return [password, unquote(password)] if password else []
+
+
+def store_outage(error: BaseException) -> str | None:
+    """What failed, in a few words, when ``error`` (or an error it was raised from) means the store's server cannot
+    be reached right now — a connection refused or dropped, a server shutting down or starting — so that the same
+    call should work once it is back; ``None`` for anything else (a bug, a bad query, a refused login)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreRefusedError):
+            return None
+        if isinstance(current, StoreUnavailableError) or _postgres_connection_lost(current):
+            return str(current) or type(current).__name__
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _postgres_connection_lost(error: BaseException) -> bool:
+    if "asyncpg" not in sys.modules:  # no PostgreSQL store in this process: nothing of asyncpg's to recognise
+        return False
+    from digests.store.postgres_engine import connection_lost
+
+    return connection_lost(error)
 
 
 class Database:

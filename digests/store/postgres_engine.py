@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
@@ -169,3 +170,24 @@ class PostgresEngine:
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an ``INSERT``; the new row's id."""
         return int(await self._connection().fetchval(placeholders(f"{sql} RETURNING id"), *params))
+
+
+# The server out of reach: a connection refused, dropped mid-query (server stopped, restarted, network), or a server
+# shutting down or still starting. Not the query's fault: the pool reconnects on the next query once it is back.
+_LOST = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether ``error`` says the PostgreSQL server cannot be reached right now."""
+    if isinstance(error, _LOST):
+        return True
+    # A socket refused, reset or timing out surfaces as the OS's own error; it is the store's if asyncpg raised it.
+    return isinstance(error, (OSError, TimeoutError)) and any(
+        str(frame.f_globals.get("__name__", "")).startswith("asyncpg")
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    )

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import sys
 
-from bot.logs import CancelledJobs, ShardConnectRetries
+from bot.logs import CancelledJobs, ShardConnectRetries, StoreOutages
+from digests.store.db import StoreUnavailableError
 
 
 def job_error(exc: BaseException) -> logging.LogRecord:
@@ -44,3 +45,16 @@ def test_a_shard_that_cannot_reach_the_gateway_is_one_line() -> None:
     assert record.getMessage() == (
         "Discord unreachable (gateway of shard 0: Connection refused); retrying in 5 s"
     )
+
+
+def test_a_job_failing_because_the_store_is_away_is_one_warning_line() -> None:
+    record = job_error(StoreUnavailableError("cannot reach the PostgreSQL store at db:5432/rd: Connection refused"))
+    assert StoreOutages().filter(record)
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert record.getMessage() == (
+        'Job "poll" raised an exception: the store is unavailable '
+        "(cannot reach the PostgreSQL store at db:5432/rd: Connection refused)"
+    )
+    other = job_error(ValueError("bad feed"))
+    assert StoreOutages().filter(other)
+    assert other.levelname == "ERROR" and other.exc_info is not None
