@@ -25,9 +25,15 @@ async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
             writer.close()
 
     tasks: set[asyncio.Task[None]] = set()
+    clients: set[asyncio.StreamWriter] = set()
 
     async def connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        clients.add(writer)
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        except OSError:
+            writer.close()
+            return
         for task in (pipe(reader, upstream_writer), pipe(upstream_reader, writer)):
             tasks.add(asyncio.create_task(task))
 
@@ -39,6 +45,8 @@ async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for writer in clients:  # also those still being connected upstream: the server is gone for everyone
+            writer.close()
 
 
 class Lines(logging.Handler):
