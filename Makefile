@@ -47,6 +47,8 @@ bench-delivery-scale: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale  # builds a 100,000-release store under .cache/scale/ on first run
+	$(BIN)/python -m bench.bot_memory  # the bot process's RSS after 100 answers at 100,000 releases
+	$(BIN)/python -m bench.ingest_rate  # 2,000 files into copies of the 2k, 10k and 100k stores, 3 repeats
 
 bench-postgres: $(STAMP)
 	$(BIN)/python -m bench.scale_postgres  # bench-scale's store copied into PostgreSQL (kept under .cache/scale/)
