@@ -1,5 +1,5 @@
-"""Merging the full-text segments in bounded steps: SQLite ends with one segment per index and the same answers;
-PostgreSQL has nothing to merge."""
+"""Merging the full-text segments in bounded, leveled steps: SQLite ends with fewer segments (at most one a level)
+and the same answers; PostgreSQL has nothing to merge."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def answers(repo: ReleaseRepository) -> list[object]:
     return [total, [r.id for r in page], [r.id for r in found], [h.quote_id for h in hits]]
 
 
-async def test_merging_in_steps_leaves_one_segment_and_the_same_answers(db: Database) -> None:
+async def test_merging_in_steps_leaves_few_segments_and_the_same_answers(db: Database) -> None:
     repo = ReleaseRepository(db)
     for n in range(24):  # each save is its own transaction: a new segment each, automerge keeps a few
         body = f"Release {n}: the harbour {'reopens after the storm' if n % 2 else 'is closed'}."
@@ -45,14 +45,52 @@ async def test_merging_in_steps_leaves_one_segment_and_the_same_answers(db: Data
         await repo.save(draft, analysis, "lead", NOW, is_global=True, topics=analysis.topics)
     before = await answers(repo)
     if db.dialect.name == "sqlite":
-        assert max(await segments(db)) > 1
+        unmerged = await segments(db)
+        assert min(unmerged) > 2
         assert await fts_merge.merge_full_text(db, steps=1, pages=1)  # one tiny step: work is left
         while await repo.merge_full_text():
             pass
-        assert await segments(db) == [1, 1]
+        merged = await segments(db)
+        # Leveled: at most one segment a level is left, about log2(24 writes) levels; never a whole-index merge.
+        assert all(after < before for after, before in zip(merged, unmerged, strict=True))
+        assert max(merged) <= 5
         for table in fts_merge.TABLES:
             await db.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
     else:
         assert not await repo.merge_full_text()  # GIN indexes have no segments
     assert await answers(repo) == before
     assert before[0] == 24 and len(before[1]) == 5 and len(before[2]) == 12 and len(before[3]) == 20  # type: ignore[arg-type]
+
+
+async def segment_ids(db: Database, table: str) -> set[int]:
+    rows = await db.fetch_all(f"SELECT DISTINCT segid FROM {table}_idx")
+    return {int(row["segid"]) for row in rows}
+
+
+async def test_a_merged_index_is_not_rewritten_after_a_small_ingest(db: Database) -> None:
+    """One new release's segment is not merged into the big segment of every stored release (a whole-index merge
+    would cost what the store holds, not what was added); leveled merges join segments of one level only."""
+    if db.dialect.name != "sqlite":
+        return
+    repo = ReleaseRepository(db)
+
+    async def save(n: int) -> None:
+        # Long bodies: a merged index of many pages, as a real store's is (a tiny one stays on level 0 with the new).
+        body = f"Release {n}: the harbour is open. " + " ".join(f"word{n}x{k}" for k in range(4000))
+        analysis = Analysis(
+            (Sentence(0, 0, body, 0, len(body)),), Summary((1.0,), (0,), "lead"), (), TopicTerms(acronyms={})
+        )
+        draft = ReleaseDraft(canonical_id=f"s{n}", body=body, title=f"Note {n}", published_at=NOW)
+        await repo.save(draft, analysis, "lead", NOW, is_global=True, topics=analysis.topics)
+
+    for n in range(12):
+        await save(n)
+    await db.execute("INSERT INTO releases_fts (releases_fts) VALUES ('optimize')")
+    (big,) = await segment_ids(db, "releases_fts")
+    await save(12)
+    while await repo.merge_full_text():
+        pass
+    after = await segment_ids(db, "releases_fts")
+    assert big in after and len(after) == 2
+    total, _ = await repo.topic_page("harbour", limit=5)
+    assert total == 13
