@@ -27,15 +27,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.scale_inputs import (
+    FREQUENT,
+    QUOTE_TOPICS,
+    QUOTE_WORDS,
+    SEARCH_WORDS,
+    SPEAKER_PREFIXES,
+    TOPIC_PREFIXES,
+    UNKNOWN,
+)
+
 GUILD = 1
-# The inputs of bench/scale.py (not imported from there: it loads the analysis stack, which the bot never does).
-FREQUENT = ("government", "president", "people", "minister", "election")
-UNKNOWN = ("govermnet", "presidnet", "xqzt", "foreign afairs", "elecshun", "nato summitt")
-TOPIC_PREFIXES = ("", "g", "go", "gov", "t", "tr", "e", "ec", "nat", "h", "zq")
-SPEAKER_PREFIXES = ("", "t", "tr", "cl", "b", "bl", "j", "mr", "sa", "ob")
-QUOTE_WORDS = ("people", "government", "going", "country", "think")
-QUOTE_TOPICS = (("tax", "government"), ("war", "president"), ("jobs", "economy"), ("vote", "election"))
-SEARCH_WORDS = ("government", "people", "market", "years", "new")
 
 
 def status_mb(field: str) -> float:

@@ -23,19 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from bench import scale_legacy as legacy
+from bench.scale_inputs import (
+    FREQUENT,
+    QUOTE_TOPICS,
+    QUOTE_WORDS,
+    SEARCH_WORDS,
+    SPEAKER_PREFIXES,
+    TOPIC_PREFIXES,
+    UNKNOWN,
+)
 from bench.scale_store import ensure
 from digests.service import DigestService, UnknownTopicError
 from digests.store.db import Database
 from digests.store.fts_sqlite import porter_stem
 from digests.store.releases import ReleaseRepository
 
-FREQUENT = ("government", "president", "people", "minister", "election")
-UNKNOWN = ("govermnet", "presidnet", "xqzt", "foreign afairs", "elecshun", "nato summitt")
-TOPIC_PREFIXES = ("", "g", "go", "gov", "t", "tr", "e", "ec", "nat", "h", "zq")
-SPEAKER_PREFIXES = ("", "t", "tr", "cl", "b", "bl", "j", "mr", "sa", "ob")
-QUOTE_WORDS = ("people", "government", "going", "country", "think")
-QUOTE_TOPICS = (("tax", "government"), ("war", "president"), ("jobs", "economy"), ("vote", "election"))
-SEARCH_WORDS = ("government", "people", "market", "years", "new")
 PAGE = 10  # the first page of a digest, as /digest shows it
 QUOTE_HITS = 10  # the ranked hits /quote asks the store for (twice the 5 it shows, before one per story)
 
@@ -83,6 +85,7 @@ def kinds(
     sees all of them. A digest and a quote search are timed as /digest and /quote ask (the service, which shows
     each story once) and compared on the store's answer, which the old queries gave without the story step: a
     topic's count and its pages 1 and 5, a quote search's ranking."""
+
     async def digest_ids(topic: str) -> list[int] | list[str]:
         try:
             digest = await service.digest(topic, per_page=PAGE, guild_id=guild)

@@ -34,16 +34,15 @@ from typing import Any
 import aiosqlite
 
 from bench import scale_legacy as legacy
-from bench.scale import (
+from bench.scale import PAGE, acronyms
+from bench.scale_inputs import (
     FREQUENT,
-    PAGE,
     QUOTE_TOPICS,
     QUOTE_WORDS,
     SEARCH_WORDS,
     SPEAKER_PREFIXES,
     TOPIC_PREFIXES,
     UNKNOWN,
-    acronyms,
 )
 from digests.models import Sentence
 from digests.service import DigestService, UnknownTopicError

@@ -11,6 +11,24 @@ from collections.abc import AsyncIterator, Callable
 
 
 @contextlib.asynccontextmanager
+async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """A PostgreSQL URL whose server accepts connections and never answers (a hanging connection), and the event
+    set once a client has connected."""
+    accepted = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{server.sockets[0].getsockname()[1]}/silent", accepted
+    finally:
+        server.close()
+
+
+@contextlib.asynccontextmanager
 async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
     """Listen on 127.0.0.1:``port`` and pass every connection on to 127.0.0.1:``target_port`` (a server appears)."""
 

@@ -24,7 +24,7 @@ from bot.runner import run_bot
 from bot.startup import Backoff
 from digests.config import Settings
 from digests.store.db import Database
-from tests.e2e.outages import Lines, forwarder
+from tests.e2e.outages import Lines, forwarder, silent_store
 from tests.e2e.processes import ROOT
 from tests.fake_discord.server import FakeDiscord
 from tests.pg_server import PostgresServer, free_port
@@ -103,21 +103,10 @@ async def test_sigterm_while_waiting_for_the_store_stops_cleanly(
 
 
 async def test_sigterm_while_the_store_does_not_answer_stops_at_once(settings: Settings, lines: Lines) -> None:
-    accepted = asyncio.Event()
-
-    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.set()
-        await reader.read()  # until the client gives up
-        writer.close()
-
-    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
-    url = f"postgresql://postgres@127.0.0.1:{server.sockets[0].getsockname()[1]}/silent"
-    try:
+    async with silent_store() as (url, accepted):
         task = asyncio.create_task(run_bot(configured(settings, db=url), backoff=FAST))
         await asyncio.wait_for(accepted.wait(), 15)
         assert await stop(task) == 0  # well before asyncpg's own 60 s connection timeout
-    finally:
-        server.close()
     assert not lines.starting("store unreachable")
 
 
