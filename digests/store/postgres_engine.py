@@ -182,10 +182,18 @@ _LOST = (
 )
 
 
+# A connection the server ended while the pool held it idle (a restart, an idle-session timeout, an operator's
+# pg_terminate_backend): asyncpg has read the server's last message but not yet the socket's close, so the next query
+# on it fails on the protocol's state, not on the query. Matched by message: these classes also report bugs.
+_STATE_LOST = ("cannot switch to state", "connection is closed")
+
+
 def connection_lost(error: BaseException) -> bool:
     """Whether ``error`` says the PostgreSQL server cannot be reached right now."""
     if isinstance(error, _LOST):
         return True
+    if isinstance(error, (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.InterfaceError)):
+        return any(words in str(error) for words in _STATE_LOST)
     # A socket refused, reset or timing out surfaces as the OS's own error; it is the store's if asyncpg raised it.
     return isinstance(error, (OSError, TimeoutError)) and any(
         str(frame.f_globals.get("__name__", "")).startswith("asyncpg")

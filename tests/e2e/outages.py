@@ -9,6 +9,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+import asyncpg
+
 
 @contextlib.asynccontextmanager
 async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
@@ -29,14 +31,20 @@ async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
 
 
 @contextlib.asynccontextmanager
-async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
-    """Listen on 127.0.0.1:``port`` and pass every connection on to 127.0.0.1:``target_port`` (a server appears)."""
+async def forwarder(port: int, target_port: int, *, closes: asyncio.Event | None = None) -> AsyncIterator[None]:
+    """Listen on 127.0.0.1:``port`` and pass every connection on to 127.0.0.1:``target_port`` (a server appears).
 
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    With ``closes``, a connection the server closes stays open towards the client until ``closes`` is set: the
+    client has read the server's last words (say, "terminating connection") but not yet seen the socket close.
+    """
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, held: asyncio.Event | None) -> None:
         try:
             while data := await reader.read(65536):
                 writer.write(data)
                 await writer.drain()
+            if held is not None:
+                await held.wait()
         except (ConnectionError, OSError):
             pass
         finally:
@@ -52,7 +60,7 @@ async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
         except OSError:
             writer.close()
             return
-        for task in (pipe(reader, upstream_writer), pipe(upstream_reader, writer)):
+        for task in (pipe(reader, upstream_writer, None), pipe(upstream_reader, writer, closes)):
             tasks.add(asyncio.create_task(task))
 
     server = await asyncio.start_server(connect, "127.0.0.1", port)
@@ -65,6 +73,27 @@ async def forwarder(port: int, target_port: int) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         for writer in clients:  # also those still being connected upstream: the server is gone for everyone
             writer.close()
+
+
+async def terminate_idle(url: str) -> list[int]:
+    """End every idle connection to ``url``'s database from the server's side (``pg_terminate_backend``), as a
+    restart or an idle-session timeout does, and wait until they are gone; their process ids."""
+    admin = await asyncpg.connect(url)
+    try:
+        pids: list[int] = [
+            row[0]
+            for row in await admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'idle'"
+            )
+        ]
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
+        async with asyncio.timeout(15):
+            while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids):
+                await asyncio.sleep(0.01)
+        return pids
+    finally:
+        await admin.close()
 
 
 class Lines(logging.Handler):

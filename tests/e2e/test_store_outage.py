@@ -1,6 +1,8 @@
 """The PostgreSQL store going away while the bot runs (a restart, a failover): commands answer privately that the
 store is unavailable, scheduled jobs fail with one log line each, nothing crashes, and once the server is back the
-next command and the next delivery work (asyncpg's pool reconnects by itself).
+next command and the next delivery work (asyncpg's pool reconnects by itself). The same private answer when the
+server ended a connection the pool held idle (asyncpg then fails on its protocol's state, not with a lost
+connection).
 
 The store is reached through a forwarder (:mod:`tests.e2e.outages`): closing it drops every connection and leaves
 nobody listening; opening it again on the same port is the server coming back.
@@ -26,7 +28,8 @@ from bot.client import DigestBot
 from bot.runner import run_bot
 from bot.startup import Backoff
 from digests.config import Settings
-from tests.e2e.outages import Lines, forwarder
+from tests.e2e.conftest import BotFactory
+from tests.e2e.outages import Lines, forwarder, terminate_idle
 from tests.fake_discord.server import FakeDiscord, InteractionResult
 from tests.pg_server import PostgresServer, free_port
 
@@ -118,3 +121,27 @@ async def test_a_store_outage_while_running_is_reported_and_survived(
     assert any("could not renew the feed poller's lease" in line for line in failures), failures
     assert all(" WARNING " in line for line in failures), failures
     assert all("Connect call failed" in line for line in failures if " in digest: " in line or " in quote: " in line)
+
+
+async def test_an_idle_connection_the_server_ended_gets_the_store_apology(
+    start_bot: BotFactory, fake_discord: FakeDiscord, postgres: PostgresServer, pg_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    port = free_port()
+    closes = asyncio.Event()  # the server's "terminating connection" reaches the bot's pool, the socket's close not yet
+    async with forwarder(port, postgres.port, closes=closes), start_bot(
+        db=pg_url.replace(f":{postgres.port}/", f":{port}/"), lease_seconds=600.0
+    ):
+        try:
+            assert "Sabrina Singh" in text(await fake_discord.slash("digest", {"topic": "hmc"}))
+            assert await terminate_idle(pg_url)  # a restart or an idle-session timeout, between two commands
+            broken = await fake_discord.slash("digest", {"topic": "hmc"})
+            assert broken.ephemeral and UNAVAILABLE in text(broken), text(broken)
+            closes.set()
+            after = await fake_discord.slash("digest", {"topic": "hmc"})
+            assert not after.ephemeral and "Sabrina Singh" in text(after)
+        finally:
+            closes.set()  # else closing the pool would wait for those connections
+    failures = [record for record in caplog.records if record.name == "bot.replies"]
+    assert [(record.levelname, record.exc_info) for record in failures] == [("WARNING", None)]
+    assert "in digest: the store is unavailable (cannot switch to state" in failures[0].getMessage()
