@@ -2,7 +2,9 @@
 
 However many processes run (shards, workers), one polls: the holder of the ``poller`` lease in the database. Every
 candidate renews or tries to take it every quarter of the lease's life; when the holder dies it stops renewing, the
-lease expires and another candidate takes over and polls at once (feeds may be overdue by then).
+lease expires and another candidate takes over and polls at once (feeds may be overdue by then). While the store
+is out of reach nobody can renew or take the lease, so polling pauses everywhere and resumes with the first
+renewal that works.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.replies import NO_MENTIONS
 from bot.scheduling import RunningJobs
 from digests.leases import POLLER_LEASE
 from digests.sources import PollResult
+from digests.store.db import store_outage
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,7 @@ class FeedPoller:
         self.leader = False
         self._first_poll_at = datetime.now(UTC)
         self._lost: asyncio.Event | None = None  # set when the lease is lost during the current poll
+        self._store_down = False  # the last renewal failed because the store was out of reach
 
     def start(self) -> None:
         """Add the lease job (at once, then every quarter of the lease) and the poll job to the scheduler."""
@@ -151,17 +155,31 @@ class FeedPoller:
             was_leader = self.leader
             try:
                 self.leader = await self.services.leases.hold(POLLER_LEASE)
-            except Exception:
-                log.exception("could not renew the feed poller's lease")
+            except Exception as exc:
                 self.leader = False
+                self._renewal_failed(exc)
+            else:
+                if self._store_down:
+                    self._store_down = False
+                    log.info("store available again: feed polling resumes")
+                if was_leader and not self.leader:
+                    log.warning("lost the feed poller's lease: another process polls now")
             if self.leader and not was_leader:
                 log.info("this process polls the feeds now (%s)", self.services.leases.owner)
                 # Taking over from a poller that died: its feeds may be overdue, so poll now.
                 self.scheduler.modify_job(POLL_JOB_ID, next_run_time=max(datetime.now(UTC), self._first_poll_at))
-            elif was_leader and not self.leader:
-                log.warning("lost the feed poller's lease: another process polls now")
-                if self._lost is not None:  # the poll under way stops before its next feed or item
-                    self._lost.set()
+            elif was_leader and not self.leader and self._lost is not None:
+                self._lost.set()  # the poll under way stops before its next feed or item
+
+    def _renewal_failed(self, error: Exception) -> None:
+        """Say why polling stops: the store out of reach (once per outage; no process can poll meanwhile, and
+        the next renewal that works resumes it), or an error of ours (with its traceback, every time)."""
+        outage = store_outage(error)
+        if outage is None:
+            log.error("could not renew the feed poller's lease: feed polling paused", exc_info=error)
+        elif not self._store_down:
+            self._store_down = True
+            log.warning("store unavailable: feed polling paused until it is back (%s)", outage)
 
     async def _poll(self) -> None:
         if not self.leader:
