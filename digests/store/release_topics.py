@@ -21,6 +21,12 @@ from digests.store.release_rows import (
 from digests.store.scope import visible_release
 from digests.topics import normalise
 
+# An acronym or expansion (a topic with aliases) matching at most this many releases in the text is matched once:
+# its matching ids are read, then the server's visible ones ordered newest first, instead of matching its phrases
+# again for each count and page (an expansion such as "office for national statistics" reads the long position
+# lists of "for"; done four times it was most of an acronym digest). Above it, the plans below (same answers).
+LISTED_TOPIC = 2000
+
 
 class TopicReads(RepositoryBase):
     """Which releases a topic finds, as a server sees them."""
@@ -29,10 +35,13 @@ class TopicReads(RepositoryBase):
         """The other side of every acronym definition of ``term`` (normalised), from any release the server
         sees (another server's release must not change what a topic means here)."""
         visible, params = visible_release(guild_id)
+        # Each distinct alias (a few) is kept if one release the server sees carries it: the first found will do,
+        # instead of checking every release that defines the term (hundreds for a common acronym).
         rows = await self._all(
-            "SELECT DISTINCT t.alias FROM topic_terms t JOIN releases r ON r.id = t.release_id "
-            f"WHERE t.term = ? AND t.alias IS NOT NULL AND {visible} ORDER BY t.alias",
-            (term, *params),
+            "SELECT a.alias FROM (SELECT DISTINCT alias FROM topic_terms WHERE term = ? AND alias IS NOT NULL) a "
+            "WHERE EXISTS (SELECT 1 FROM topic_terms t JOIN releases r ON r.id = t.release_id "
+            f"WHERE t.term = ? AND t.alias = a.alias AND {visible}) ORDER BY a.alias",
+            (term, term, *params),
         )
         return [row["alias"] for row in rows]
 
@@ -91,6 +100,10 @@ class TopicReads(RepositoryBase):
         match, phrases = found
         visible, visible_params = visible_release(guild_id)
         window = (" AND r.sort_at >= ?", [to_db_time(since)]) if since else ("", [])
+        if len(phrases) > 1:
+            listed = await self._listed_page(match, phrases, window, limit, offset, guild_id)
+            if listed is not None:
+                return listed
         total, matches, stored = await self._count_topic(match, phrases, window, guild_id)
         if total <= offset:
             return total, []
@@ -104,6 +117,42 @@ class TopicReads(RepositoryBase):
             [*about_params, *visible_params, *window[1], limit, offset],
         )
         return total, [release_of(row) for row in rows]
+
+    async def _listed_page(
+        self,
+        match: fts.Match,
+        phrases: list[str],
+        window: tuple[str, list[Any]],
+        limit: int,
+        offset: int,
+        guild_id: int | None,
+    ) -> tuple[int, list[Release]] | None:
+        """:meth:`topic_page` with the full text matched once, or ``None`` when more than :data:`LISTED_TOPIC`
+        releases match it: the matching ids, then every visible one (and those only the topic terms find) in
+        newest-first order, counted, and the page read by id."""
+        ids, params = self._fts.release_ids(match)
+        matching = [row["rowid"] for row in await self._all(f"{ids} LIMIT ?", [*params, LISTED_TOPIC + 1])]
+        if len(matching) > LISTED_TOPIC:
+            return None
+        listed, listed_params = self._db.dialect.id_list(matching)
+        visible, visible_params = visible_release(guild_id)
+        placeholders = ", ".join("?" for _ in phrases)
+        rows = await self._all(
+            f"SELECT r.id FROM releases r {self._plans.by_id} WHERE r.id IN ({listed} UNION "
+            f"SELECT release_id FROM topic_terms WHERE term IN ({placeholders})) AND {visible}{window[0]} "
+            f"ORDER BY {NEWEST_FIRST}",
+            [*listed_params, *phrases, *visible_params, *window[1]],
+        )
+        page = [row["id"] for row in rows[offset : offset + limit]]
+        if not page:
+            return len(rows), []
+        wanted, wanted_params = self._db.dialect.id_list(page)
+        found = await self._all(
+            f"SELECT {RELEASE_COLUMNS} FROM releases r JOIN release_versions v ON v.id = r.current_version_id "
+            f"WHERE r.id IN ({wanted}) ORDER BY {NEWEST_FIRST}",
+            wanted_params,
+        )
+        return len(rows), [release_of(row) for row in found]
 
     def _about(self, match: fts.Match, phrases: list[str], each: bool, release: str = "r.id") -> tuple[str, list[Any]]:
         """The condition that the release whose id is the SQL expression ``release`` is about the topic: checked

@@ -47,7 +47,7 @@ async def test_engine_stems_the_acronyms(db: Database) -> None:
     assert stems == ["on", "gm", "nh", "imf", "wto", "sec"]
 
 
-@pytest.mark.parametrize("name", ["by id", "each", "set"])
+@pytest.mark.parametrize("name", ["by id", "each", "set", "listed"])
 async def test_ons_is_found_by_terms_and_expansion_not_by_on(
     repo: tuple[ReleaseRepository, list[int]], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:

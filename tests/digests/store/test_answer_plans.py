@@ -79,8 +79,14 @@ async def repo(db: Database) -> ReleaseRepository:
 @contextmanager
 def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
     """Force one plan: ``by id`` (never dense), ``each`` (dense, every release checked alone) or ``set`` (dense,
-    against the set of matching ids)."""
+    against the set of matching ids); or ``listed`` (a topic with aliases matched once, its ids listed), or
+    ``listed past the cap`` (too many matches to list: the dense plans, as they are chosen by size)."""
     with monkeypatch.context() as patch:
+        listed = {"listed": 10**9, "listed past the cap": 2}
+        patch.setattr(release_topics, "LISTED_TOPIC", listed.get(name, -1))
+        if name == "listed":
+            yield
+            return
         patch.setattr(release_topics, "DENSE_TOPIC", 10**9 if name == "by id" else 0)
         for module in (release_topics, releases):
             patch.setattr(module, "walk_newest", lambda *_: name != "by id")
@@ -104,10 +110,10 @@ async def test_topic_pages_are_the_same_whichever_plan(
 ) -> None:
     since = NOW - timedelta(days=9)
     answers = {}
-    for name in ("by id", "each", "set"):
+    for name in ("by id", "each", "set", "listed", "listed past the cap"):
         with plan(monkeypatch, name):
             answers[name] = [await all_pages(repo, topic, guild, when) for guild in GUILDS for when in (None, since)]
-    assert answers["each"] == answers["by id"] == answers["set"]
+    assert answers["each"] == answers["by id"] == answers["set"] == answers["listed"] == answers["listed past the cap"]
     # The pages hold every counted release once, newest first, and the scoped servers see fewer.
     for pages in answers["by id"]:
         ids = [i for _, page in pages for i in page]  # type: ignore[misc]

@@ -98,8 +98,12 @@ async def search_pages(repo: ReleaseRepository, words: str, guild: int | None) -
 @contextmanager
 def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
     """Force one plan: ``by id``, ``each`` (newest first, each release checked alone) or ``set`` (newest first,
-    against the set of matching ids)."""
+    against the set of matching ids); or ``listed`` (a topic with aliases matched once, its ids listed)."""
     with monkeypatch.context() as patch:
+        patch.setattr(release_topics, "LISTED_TOPIC", 10**9 if name == "listed" else -1)
+        if name == "listed":
+            yield
+            return
         patch.setattr(release_topics, "DENSE_TOPIC", 10**9 if name == "by id" else 0)
         for module in (release_topics, releases):
             patch.setattr(module, "walk_newest", lambda *_: name != "by id")
@@ -108,7 +112,7 @@ def plan(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
         yield
 
 
-@pytest.mark.parametrize("name", ["each", "set", "by id"])
+@pytest.mark.parametrize("name", ["each", "set", "by id", "listed"])
 async def test_topic_pages_and_searches_are_the_same_on_both_engines(
     engines: tuple[ReleaseRepository, ReleaseRepository], name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
