@@ -3,8 +3,9 @@
 Files are read one by one; the ones whose body is new or changed are analysed several at a time (in a process
 pool when there are many: analysis is pure Python, so only processes use every core), and so are the topic terms of
 a release whose title or tags alone changed, never inside the write transaction; results are saved in input
-order, ``BATCH`` releases to a transaction, and each file's outcome is handed on as soon as it is saved. At most
-a few analyses per worker are in flight, so memory does not grow with the number of files.
+order, ``BATCH`` releases to a transaction, and each file's outcome is handed on as soon as it is saved. A few
+analyses per worker plus one batch's worth are in flight (and at most ``AHEAD_BYTES`` of bodies beyond the few), so
+memory does not grow with the number of files.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 
 BATCH = 100  # releases saved per transaction
 IN_FLIGHT_PER_WORKER = 4  # analyses queued per worker: enough to keep it busy, few enough to bound memory
+# While a batch is written (one transaction on the database's thread: this loop waits for it, 1-5 ms a release),
+# the workers go on with the analyses already handed out. Four each last them about 20 ms, then they sat idle for
+# the rest of the write; a batch's worth more keeps them busy through it. Bounded in body characters too, so that
+# huge releases never pile up (beyond the few per worker).
+AHEAD = BATCH
+AHEAD_BYTES = 16_000_000
 POOL_FROM = 50  # files: from this many on, analysis runs in a process pool of its own
 
 
@@ -55,6 +62,7 @@ class _Pipeline:
         self.window: deque[_Item] = deque()
         self.batch: list[_Item] = []
         self.in_flight: set[str] = set()  # canonical ids read but not saved yet
+        self.window_chars = 0  # body characters of the drafts in the window
 
     async def add(self, path: Path) -> list[IngestOutcome]:
         """Read one file and start its analysis; the outcomes of earlier files that are now saved."""
@@ -78,13 +86,21 @@ class _Pipeline:
         except Exception as exc:
             item.error = _failure(path, exc)
         self.window.append(item)
-        while len(self.window) > self.analyser.workers * IN_FLIGHT_PER_WORKER:
+        self.window_chars += _chars(item)
+        while self._full():
             ready += await self._next()
         return ready
+
+    def _full(self) -> bool:
+        """Whether the window holds more than it may: the few per worker, plus ``AHEAD`` while their bodies stay
+        within ``AHEAD_BYTES``."""
+        few = self.analyser.workers * IN_FLIGHT_PER_WORKER
+        return len(self.window) > few + AHEAD or (len(self.window) > few and self.window_chars > AHEAD_BYTES)
 
     async def _next(self) -> list[IngestOutcome]:
         """Wait for the oldest file's analysis; save the batch when it is full."""
         item = self.window.popleft()
+        self.window_chars -= _chars(item)
         self.batch.append(item)
         for pending in (item.analysis, item.topics):
             if pending is None:
@@ -138,6 +154,10 @@ class _Pipeline:
         return outcomes
 
 
+def _chars(item: _Item) -> int:
+    return len(item.draft.body) if item.draft is not None else 0
+
+
 def _analysis(item: _Item) -> Analysis | None:
     return item.analysis.result() if item.analysis is not None else None
 
@@ -156,13 +176,14 @@ async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIt
     owned = ProcessAnalyser() if len(files) >= POOL_FROM else None
     pipeline = _Pipeline(service, owned or service.analyser)
     try:
-        for path in files:
-            for outcome in await pipeline.add(path):
+        async with service.repo.bulk_writes():
+            for path in files:
+                for outcome in await pipeline.add(path):
+                    yield outcome
+            for outcome in await pipeline.drain():
                 yield outcome
-        for outcome in await pipeline.drain():
-            yield outcome
-        while await service.repo.merge_full_text():  # the new segments, merged in short steps (fts_merge)
-            pass
+            while await service.repo.merge_full_text():  # the new segments, merged in short steps (fts_merge)
+                pass
     finally:
         for item in pipeline.window:
             for pending in (item.analysis, item.topics):

@@ -8,9 +8,10 @@ the reads by id, story and listing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 
 from digests.models import Release, Sentence
-from digests.store import fts, fts_merge
+from digests.store import fts, fts_merge, page_cache
 from digests.store.due_reads import DueReads
 from digests.store.release_quotes import QuoteReads
 from digests.store.release_rows import (
@@ -36,6 +37,11 @@ class ReleaseRepository(ReleaseWrites, QuoteReads, DueReads):
         """Merge the full-text indexes' segments a bounded step at a time (SQLite; nothing on PostgreSQL); whether
         work is left for a later call (see :mod:`~digests.store.fts_merge`)."""
         return await fts_merge.merge_full_text(self._db, steps)
+
+    def bulk_writes(self) -> AbstractAsyncContextManager[None]:
+        """A block of many batched writes (a bulk ingest): SQLite keeps more of the store's pages meanwhile (see
+        :mod:`~digests.store.page_cache`)."""
+        return page_cache.larger_page_cache(self._db)
 
     async def canonical_ids_from(self, source_id: int) -> set[str]:
         """The canonical id of every release a source has carried."""

@@ -3,15 +3,20 @@ metadata-only changes whose topic terms are worked out before the write (the sam
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from digests import bulk
+from digests.analysers import ThreadAnalyser
 from digests.bulk import ingest_files
 from digests.ingest.files import read_release
-from digests.models import TopicTerms
+from digests.models import Analysis, TopicTerms
 from digests.service import DigestService
 from digests.store import release_writes
 from digests.store.db import Database
@@ -74,3 +79,41 @@ async def stored_terms(db: Database, canonical_id: str) -> set[tuple[str, str, s
         (canonical_id,),
     )
     return {(row["term"], row["kind"], row["alias"]) for row in rows}
+
+
+class CountingAnalyser(ThreadAnalyser):
+    """A thread analyser that counts the analyses handed to it."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    async def analyse(self, body: str, title: str | None, tags: Sequence[str], algorithm: str) -> Analysis:
+        self.started += 1
+        return await super().analyse(body, title, tags, algorithm)
+
+
+@pytest.mark.parametrize(("ahead_bytes", "handed_out"), [(10**6, 5 + 4 + 5), (0, 5 + 4)])
+async def test_a_batch_worth_of_analyses_more_is_handed_out_before_a_write_within_the_byte_bound(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_bytes: int, handed_out: int
+) -> None:
+    """Batches of 5 with one worker: when the first batch is written, its 5, the worker's 4 and (bodies within
+    the bound) 5 more have been handed out, so the workers stay busy while the batch is written."""
+    monkeypatch.setattr(bulk, "BATCH", 5)
+    monkeypatch.setattr(bulk, "AHEAD", 5)
+    monkeypatch.setattr(bulk, "AHEAD_BYTES", ahead_bytes)
+    for n in range(20):
+        (tmp_path / f"r{n:02}.md").write_text(f"---\nid: r{n}\n---\nThe minister met delegation {n} today.\n")
+    analyser = CountingAnalyser()
+    service = DigestService(ReleaseRepository(db), clock=lambda: NOW, analyser=analyser)
+    at_writes: list[int] = []
+    save_many = service.repo.save_many
+
+    async def counting_save_many(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)  # the analyses handed out start once the loop runs (as they do while a write waits)
+        at_writes.append(analyser.started)
+        return await save_many(*args, **kwargs)
+
+    monkeypatch.setattr(service.repo, "save_many", counting_save_many)
+    assert [o.status async for o in ingest_files(service, [tmp_path])] == ["added"] * 20
+    assert at_writes[0] == handed_out
+    assert await service.repo.count() == 20
