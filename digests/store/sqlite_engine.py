@@ -118,20 +118,24 @@ class SQLiteEngine:
             run_on_thread = cast(Callable[..., Awaitable[T]], self.conn._execute)
             return await run_on_thread(_run_direct, self.conn._conn, work)
 
+    async def _on_thread(self, sql: str, params: Sequence[Any], fetch: int) -> Any:
+        """One statement run and read on the connection's thread in one hand-over (through aiosqlite's cursors it
+        took three: execute, fetch, close; each hand-over costs both threads more than a small statement)."""
+        run_on_thread = cast(Callable[..., Awaitable[Any]], self.conn._execute)
+        return await run_on_thread(_run, self.conn._conn, sql, params, fetch)
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""
-        async with self.conn.execute(sql, params) as cursor:
-            return cast(list[Row], list(await cursor.fetchall()))
+        return cast(list[Row], await self._on_thread(sql, params, 2))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of a query, if any."""
-        async with self.conn.execute(sql, params) as cursor:
-            return cast(Row | None, await cursor.fetchone())
+        return cast(Row | None, await self._on_thread(sql, params, 1))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement (in a transaction of its own unless in one); how many rows it changed."""
-        async with self.transaction(), self.conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        async with self.transaction():
+            return int(await self._on_thread(sql, params, 0))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement once per parameter row."""
@@ -140,8 +144,8 @@ class SQLiteEngine:
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an ``INSERT``; the new row's id (``RETURNING id``, SQLite 3.35+)."""
-        async with self.transaction(), self.conn.execute(f"{sql} RETURNING id", params) as cursor:
-            row = await cursor.fetchone()
+        async with self.transaction():
+            row = await self._on_thread(f"{sql} RETURNING id", params, 1)
         if row is None:
             raise RuntimeError("INSERT … RETURNING id returned no row")
         return int(row[0])
@@ -161,6 +165,16 @@ def _run_direct(conn: sqlite3.Connection, work: Callable[[Any], Awaitable[T]]) -
     coroutine.close()
     conn.rollback()
     raise RuntimeError("a database batch awaited something other than its database")
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any], fetch: int) -> Any:
+    """Run one statement on the calling (connection's) thread: all rows (``fetch`` 2), the first (1), or how many
+    rows it changed (0)."""
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall() if fetch > 1 else cursor.fetchone() if fetch else cursor.rowcount
+    finally:
+        cursor.close()  # finishes the statement (an INSERT … RETURNING is only done once reset)
 
 
 class DirectEngine:
@@ -189,11 +203,7 @@ class DirectEngine:
         return await work(self)
 
     def _run(self, sql: str, params: Sequence[Any], fetch: int) -> Any:
-        cursor = self.conn.execute(sql, params)
-        try:
-            return cursor.fetchall() if fetch > 1 else cursor.fetchone() if fetch else cursor.rowcount
-        finally:
-            cursor.close()  # finishes the statement (an INSERT … RETURNING is only done once reset)
+        return _run(self.conn, sql, params, fetch)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""

@@ -43,6 +43,9 @@ class Fingerprint:
     signature: bytes
     shingles: int
 
+    def __reduce__(self) -> tuple[type[Fingerprint], tuple[bytes, int]]:
+        return (Fingerprint, (self.signature, self.shingles))  # as digests.models' values (see _PICKLING there)
+
     def values(self) -> np.ndarray:
         """The signature as integers."""
         return np.frombuffer(self.signature, dtype="<u4")

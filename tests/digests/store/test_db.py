@@ -1,12 +1,13 @@
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digests.store import engine
 from digests.store.db import Database, MigrationError, is_postgres_url, migrations, url_secrets
 from digests.store.postgres_engine import placeholders, rowcount
-from digests.store.sqlite_engine import connect, migrate
+from digests.store.sqlite_engine import SQLiteEngine, connect, migrate
 from tests.pg_server import PostgresServer
 
 
@@ -152,5 +153,32 @@ async def test_a_sqlite_batch_that_awaits_anything_else_is_refused_and_rolled_ba
         with pytest.raises(RuntimeError, match="awaited something other"):
             await db.batch(wanders)
         assert await db.fetch_all("SELECT key FROM app_state") == []
+    finally:
+        await db.close()
+
+
+async def test_a_sqlite_statement_is_one_hand_over_to_the_connections_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read, a write and an insert each reach aiosqlite's thread once (its cursors took three: execute, fetch,
+    close), and give the same answers."""
+    db = await Database.open(":memory:")
+    engine = db.engine
+    assert isinstance(engine, SQLiteEngine)
+    hand_overs: list[object] = []
+    execute = engine.conn._execute
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        hand_overs.append(function)
+        return await execute(function, *args, **kwargs)
+
+    monkeypatch.setattr(engine.conn, "_execute", counted)
+    try:
+        await db.fetch_one("SELECT 1 AS one")
+        assert len(hand_overs) == 1
+        row_id = await db.insert("INSERT INTO sources (url, key, created_at) VALUES (?, ?, ?)", ("u", "k", "now"))
+        changed = await db.execute("UPDATE sources SET title = ? WHERE key = ?", ("t", "k"))
+        rows = await db.fetch_all("SELECT id, key, title FROM sources")
+        assert changed == 1 and [tuple(row) for row in rows] == [(row_id, "k", "t")]
+        assert rows[0]["title"] == "t"
+        assert len(hand_overs) == 1 + 2 + 2 + 1  # an insert and an update: the statement and the commit each
     finally:
         await db.close()
