@@ -37,7 +37,7 @@ from digests.render import (
 )
 from digests.service import IngestOutcome, IngestReport, UnknownTopicError
 from digests.sources import PollResult
-from digests.store.db import StoreError
+from digests.store.db import StoreError, store_outage
 
 DEMO_TOPIC = "hmc"
 PROGRESS_SECONDS = 5.0
@@ -362,6 +362,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, args))
     except (UnknownTopicError, ValueError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if (outage := store_outage(exc)) is None:
+            raise
+        # Each write is one transaction: what it committed stays, the one under way was rolled back.
+        print(f"error: {args.command}: the store became unavailable ({outage}); nothing half-written was kept: "
+              "run the command again once the store is back", file=sys.stderr)  # fmt: skip
         return 1
     except KeyboardInterrupt:
         return 130

@@ -22,6 +22,7 @@ from digests.failures import describe
 from digests.ingest.files import ReleaseFileError, collect, read_release
 from digests.models import Analysis, ReleaseDraft, TopicTerms
 from digests.service import DigestService, IngestOutcome, describe_save
+from digests.store.db import store_outage
 from digests.store.releases import SaveResult
 from digests.topics import topic_terms
 
@@ -49,6 +50,10 @@ class _Item:
 
 
 def _failure(path: Path, exc: BaseException) -> str:
+    """One file's failure line; the store out of reach is no file's failure: it stops the batch (raised again;
+    nothing of the release being saved was written, each save being one transaction)."""
+    if store_outage(exc) is not None:
+        raise exc
     if isinstance(exc, ReleaseFileError):
         return str(exc)
     log.debug("ingesting %s failed", path, exc_info=exc)
@@ -130,7 +135,7 @@ class _Pipeline:
                 [_topics(item) for item in good if item.draft],
             )
             results = {id(item): result for item, result in zip(good, saved, strict=True)}
-        except Exception:  # one bad release must not sink the batch: save them one by one
+        except Exception:  # one bad release (or a dropped connection) must not sink the batch: one by one then
             for item in good:
                 assert item.draft is not None
                 try:
@@ -170,7 +175,9 @@ async def ingest_files(service: DigestService, paths: Iterable[Path]) -> AsyncIt
     """Ingest files and folders, yielding each file's outcome in input order as soon as it is saved.
 
     A bad file is its own one-line failure and the rest go on; nothing read is lost if one release of a batch
-    cannot be saved (the batch is saved one by one then).
+    cannot be saved (the batch is saved one by one then, which also gets over a connection the store dropped once).
+    The store out of reach is raised: what was saved before stays (each save is one transaction), and ingesting the
+    same files again stores the rest.
     """
     files = collect(paths)
     owned = ProcessAnalyser() if len(files) >= POOL_FROM else None

@@ -20,6 +20,7 @@ from digests.ingest.web import fetch_feed_releases, fetch_page_release
 from digests.models import Release, ReleaseDraft
 from digests.service import DigestService, IngestOutcome, count_status, forked_id, unforked_id
 from digests.stopping import Stopped, unless_set
+from digests.store.db import store_outage
 from digests.store.sources import FetchEvent, Source, SourceRepository
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -118,7 +119,8 @@ class SourceService:
 
     async def poll_due(self, stop: asyncio.Event | None = None) -> list[PollResult]:
         """Poll every active source whose backoff has expired (and that is global or followed), one after the
-        other; one source's unexpected failure is recorded as its error and never stops the others.
+        other; one source's unexpected failure is recorded as its error and never stops the others. The store
+        going out of reach is raised (no feed is blamed for it): whoever polls next fetches the unfinished feed whole.
 
         Once ``stop`` is set (the poller's lease was lost: another process polls now) no further feed is fetched
         and the current one is abandoned (see :meth:`poll`); a feed abandoned before storing anything has no result.
@@ -130,6 +132,8 @@ class SourceService:
             try:
                 result = await self.poll(source, stop)
             except Exception as exc:
+                if store_outage(exc) is not None:
+                    raise  # the store's failure, not the feed's: nothing is recorded against it
                 log.exception("polling %s failed unexpectedly", source.url)
                 result = await self._failed(source, f"internal error: {exc}")
             if not result.stopped or result.outcomes:
@@ -232,6 +236,8 @@ class SourceService:
                 draft, source_id=source_id, is_global=source is None or source.is_global
             )
         except Exception as exc:  # one bad article (or an analysis bug) must not stop the rest of the feed
+            if store_outage(exc) is not None:
+                raise  # not the article's failure: the poll stops, and the next one fetches the feed whole
             message = str(exc) if isinstance(exc, ReleaseFileError) else describe(exc)
             if not isinstance(exc, ReleaseFileError):
                 log.debug("ingesting %s failed", where, exc_info=True)

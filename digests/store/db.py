@@ -70,15 +70,17 @@ def store_outage(error: BaseException) -> str | None:
     be reached right now — a connection refused or dropped, a server shutting down or starting — so that the same
     call should work once it is back; ``None`` for anything else (a bug, a bad query, a refused login)."""
     seen: set[int] = set()
+    found: str | None = None
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, StoreRefusedError):
-            return None
+            return found
         if isinstance(current, StoreUnavailableError) or _postgres_connection_lost(current):
-            return str(current) or type(current).__name__
+            # The deepest one says it best: "connection was closed …" rather than a clean-up's "… is closed".
+            found = str(current) or type(current).__name__
         current = current.__cause__ or current.__context__
-    return None
+    return found
 
 
 def _postgres_connection_lost(error: BaseException) -> bool:
