@@ -279,18 +279,18 @@ class Deliverer:
         """
         channel = self.client.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
         me = self.client.user
-        after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
+        after: discord.abc.Snowflake = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
         found: list[discord.Message] = []
-        await self.limiter.acquire()
         try:
-            seen = 0
-            async for message in channel.history(limit=None, after=after, oldest_first=True):
-                seen += 1
-                if seen % HISTORY_PAGE == 0:
-                    await self.limiter.acquire()  # the next message may need the next page: one more request
-                if me is not None and message.author.id == me.id and message.interaction_metadata is None:
-                    found.append(message)
-            return found
+            while True:  # a page (one request) at a time, each holding its place in the budget until answered
+                async with self.limiter.request():
+                    page = [m async for m in channel.history(limit=HISTORY_PAGE, after=after, oldest_first=True)]
+                found += [
+                    m for m in page if me is not None and m.author.id == me.id and m.interaction_metadata is None
+                ]
+                if len(page) < HISTORY_PAGE:
+                    return found
+                after = page[-1]
         except (discord.Forbidden, discord.NotFound):
             raise
         except discord.HTTPException as exc:  # fall back on the nonce alone
@@ -317,9 +317,9 @@ class Deliverer:
         targets = [subscription.notify_channel_id, system]
         for channel_id in dict.fromkeys(t for t in targets if t is not None and t != subscription.channel_id):
             channel = self.client.get_partial_messageable(channel_id, guild_id=subscription.guild_id)
-            await self.limiter.acquire()
             try:
-                await channel.send(text, allowed_mentions=NO_MENTIONS)
+                async with self.limiter.request():
+                    await channel.send(text, allowed_mentions=NO_MENTIONS)
                 return
             except discord.HTTPException as exc:
                 log.info("could not tell channel %d about subscription #%d: %s", channel_id, subscription.id, exc)

@@ -76,8 +76,8 @@ async def _notify_paused(client: discord.Client, services: Services, limiter: Ra
                 continue
             channel = client.get_partial_messageable(channel_id, guild_id=follow.guild_id)
             try:
-                await limiter.acquire()  # share the budget with daily digests: Discord's limit is global
-                await channel.send(embed=paused_notice(result), allowed_mentions=NO_MENTIONS)
+                async with limiter.request():  # the budget of daily digests: Discord's limit is global
+                    await channel.send(embed=paused_notice(result), allowed_mentions=NO_MENTIONS)
                 break
             except discord.HTTPException as exc:
                 log.info("could not tell channel %d that feed %s is paused: %s", channel_id, result.source.url, exc)

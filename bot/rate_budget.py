@@ -49,6 +49,13 @@ class RateLimiter:
                 self._updated = time.monotonic()
             self._tokens -= 1
 
+    @contextlib.asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        """A token for one request sent in the block (the same call as :meth:`RequestBudget.request`, whichever
+        limiter a caller was given)."""
+        await self.acquire()
+        yield
+
 
 class RequestBudget(RateLimiter):
     """At most ``capacity`` requests holding a place (in flight, or answered less than ``window`` ago) at once;
@@ -91,7 +98,8 @@ class RequestBudget(RateLimiter):
             self._changed.set()
 
     async def acquire(self) -> None:
-        """A place for a request whose answer is not reported (it counts as answered at once)."""
+        """A place for a request whose answer is not reported (it counts as answered at once): only for a request
+        whose sending the caller does not see; any other holds its place with :meth:`request`."""
         async with self.request():
             pass
 

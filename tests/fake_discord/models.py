@@ -6,6 +6,7 @@ fills it in.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,24 @@ class Fault:
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to the request."""
         return self.remaining > 0 and self.method in ("*", method) and bool(self.path.fullmatch(path))
+
+
+@dataclass
+class Hold:
+    """Requests matching method + path wait, unanswered, until :meth:`release` (a slow Discord, made exact)."""
+
+    method: str
+    path: re.Pattern[str]
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    hits: int = 0  # requests that arrived and waited (or are waiting)
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this hold applies to the request."""
+        return not self.released.is_set() and self.method in ("*", method) and bool(self.path.fullmatch(path))
+
+    def release(self) -> None:
+        """Answer the held requests, and every later one at once."""
+        self.released.set()
 
 
 @dataclass

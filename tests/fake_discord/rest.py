@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from .message_store import MessageStore
-from .models import FakeDiscordError, Fault, RecordedRequest
+from .models import FakeDiscordError, Fault, Hold, RecordedRequest
 from .wire import JSON_HEADERS, _default_error_body, _json, _read_body
 
 
@@ -42,6 +42,13 @@ class RestServer(MessageStore):
         fault = Fault(method.upper(), re.compile(path_regex), status, count, retry_after, is_global, scope, body)
         self.faults.append(fault)
         return fault
+
+    def hold_next(self, method: str, path_regex: str) -> Hold:
+        """Keep requests matching ``method`` ("*" = any) and ``path_regex`` (as for :meth:`fail_next`) unanswered
+        until the returned Hold is released; its ``hits`` counts those that arrived."""
+        hold = Hold(method.upper(), re.compile(path_regex))
+        self.holds.append(hold)
+        return hold
 
     def _rate_limited(self, retry_after: float, *, is_global: bool, scope: str) -> web.Response:
         self.rate_limited_count += 1
@@ -91,6 +98,9 @@ class RestServer(MessageStore):
         body, files = await _read_body(request)
         record = RecordedRequest(request.method, path, dict(request.query), body, time.time(), files)
         self.requests.append(record)
+        for hold in [hold for hold in self.holds if hold.matches(request.method, path)]:
+            hold.hits += 1
+            await hold.released.wait()
         try:
             response = self._check_faults(request.method, path, request.headers.get("Authorization", ""))
             if response is None:

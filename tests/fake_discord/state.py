@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from .gateway import GatewayConnection, GatewaySession
-from .models import FLAG_EPHEMERAL, FakeDiscordError, Fault, InteractionResult, RecordedRequest
+from .models import FLAG_EPHEMERAL, FakeDiscordError, Fault, Hold, InteractionResult, RecordedRequest
 from .payloads import FakeChannel, FakeGuild, FakeUser, build_default_guild, snowflake
 from .ratelimit import GlobalRateLimit
 from .wire import API_PREFIX
@@ -57,6 +57,7 @@ class FakeState:
         self.internal_errors: list[str] = []
         self.rate_limited_count = 0
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.sessions: list[GatewaySession] = []
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
