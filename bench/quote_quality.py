@@ -51,17 +51,41 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
-from digests.quotes import MIN_QUOTE_WORDS, extract_quotes
-from digests.text import paragraph_spans, split_sentences, words
+from digests.quotes import extract_quotes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the bench package is beside it
+
+# The stages live in modules of their own; their names are re-exported here for the benches and the regression
+# test that import them from this module.
+from bench.quote_data import Article, Attribution, Span, load_articles, parse_ann
+from bench.quote_gold import baseline, gold_quotes, plain_scan
+from bench.quote_scoring import MATCH_JACCARD, Score, match, ours, score
+from bench.quote_speakers import name_keys, speaker_right
+
+__all__ = [
+    "MATCH_JACCARD",
+    "Article",
+    "Attribution",
+    "Score",
+    "Span",
+    "baseline",
+    "gold_quotes",
+    "load_articles",
+    "match",
+    "name_keys",
+    "ours",
+    "parse_ann",
+    "plain_scan",
+    "score",
+    "speaker_right",
+]
 
 DEFAULT_DATA = Path("/work/shared/data/polnear")
 SEED = Path(__file__).resolve().parent.parent / "tests" / "data" / "seed_hmc.txt"
 SPEED_BYTES = 10_000_000
-MATCH_JACCARD = 0.5
 # Dev articles that shaped rules or tests: the former regression sample of tests/data/polnear, and the article
 # the inline dash signature ("“…” ― Name") and a paragraph opened by a backwards ” were written from.
 # ``--unseen`` leaves them out, so the dev figure is one on articles no rule was written from.
@@ -75,408 +99,6 @@ SEEN_DEV = frozenset(
         "huff-post_2016-09-27_latinos-share-their-most-honest-",
     }
 )
-_PRONOUNS = frozenset(
-    {
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "who",
-        "which",
-        "that",
-        "this",
-        "his",
-        "her",
-        "their",
-        "him",
-        "another",
-        "one",
-        "both",
-        "some",
-        "others",
-        "all",
-    }
-)
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-# Words before "of" that make a title ("Secretary of State Hillary Clinton"), not a name and its employer.
-_OFFICES = frozenset(
-    {
-        "secretary",
-        "security",
-        "state",
-        "department",
-        "minister",
-        "director",
-        "president",
-        "chairman",
-        "head",
-        "governor",
-        "mayor",
-        "speaker",
-        "leader",
-        "member",
-        "chief",
-        "house",
-        "attorney",
-        "chair",
-        "editor",
-    }
-)
-_INDEFINITE = frozenset({"a", "an", "one", "another", "some", "two", "three", "several", "many"})
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A quoted passage or quotation: its words and the body offsets it covers."""
-
-    text: str
-    start: int
-    end: int
-    speaker: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Attribution:
-    """One annotated attribution: its Content fragments and its Source text (None without a source)."""
-
-    content: tuple[tuple[int, int], ...]
-    source: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    """One annotated text: its file stem, its body and its attributions."""
-
-    name: str
-    body: str
-    attributions: tuple[Attribution, ...]
-
-
-@dataclass(slots=True)
-class Score:
-    """Counts accumulated over articles; the rates are derived from them."""
-
-    predicted: int = 0
-    gold: int = 0
-    matched_predicted: int = 0
-    matched_gold: int = 0
-    named_matched: int = 0  # matched gold quotes whose speaker is a name
-    named_right: int = 0  # … of which the predicted speaker is right
-    named_gold: int = 0  # gold quotes whose speaker is a name
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.matched_predicted / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched_gold / self.gold if self.gold else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    @property
-    def speaker_accuracy(self) -> float:
-        return self.named_right / self.named_matched if self.named_matched else 1.0
-
-    @property
-    def speaker_overall(self) -> float:
-        return self.named_right / self.named_gold if self.named_gold else 1.0
-
-
-# --- loading -----------------------------------------------------------------------------------------------
-
-
-def _fragments(offsets: str) -> tuple[tuple[int, int], ...]:
-    """``"315 448;463 553"`` → ``((315, 448), (463, 553))``."""
-    pairs = (part.split() for part in offsets.split(";"))
-    return tuple((int(start), int(end)) for start, end in pairs)
-
-
-def parse_ann(ann: str) -> tuple[Attribution, ...]:
-    """Attributions of a BRAT ``.ann`` file: each ``E`` line's Content fragments and Source text."""
-    spans: dict[str, tuple[str, tuple[tuple[int, int], ...], str]] = {}
-    links: list[list[tuple[str, str]]] = []
-    for line in ann.splitlines():
-        parts = line.split("\t")
-        if line.startswith("T") and len(parts) >= 3:
-            kind, _, offsets = parts[1].partition(" ")
-            spans[parts[0]] = (kind, _fragments(offsets), parts[2])
-        elif line.startswith("E") and len(parts) >= 2:
-            links.append([(arg.partition(":")[0], arg.partition(":")[2]) for arg in parts[1].split() if ":" in arg])
-    found: list[Attribution] = []
-    for link in links:
-        content = tuple(
-            frag for role, tid in link if role.startswith("Content") and tid in spans for frag in spans[tid][1]
-        )
-        sources = [spans[tid][2] for role, tid in link if role.startswith("Source") and tid in spans]
-        if content:
-            found.append(Attribution(tuple(sorted(content)), sources[0] if sources else None))
-    return tuple(found)
-
-
-def load_articles(directory: Path, limit: int | None = None) -> list[Article]:
-    """Articles of one split directory (``text/`` and ``attributions/``), one annotator per text."""
-    articles: list[Article] = []
-    for text_path in sorted((directory / "text").glob("*.txt")):
-        anns = sorted((directory / "attributions").glob(text_path.stem + "_*.ann"))
-        if not anns:
-            continue
-        body = text_path.read_text(encoding="utf-8")
-        articles.append(Article(text_path.stem, body, parse_ann(anns[0].read_text(encoding="utf-8"))))
-        if limit is not None and len(articles) >= limit:
-            break
-    return articles
-
-
-# --- gold and baseline -------------------------------------------------------------------------------------
-
-
-# Double marks of every convention: straight and curly, two apostrophes (''…'', newspaper archives),
-# typewriter (``…''), German („…“), guillemets («…», ‹…›).
-_DOUBLE = re.compile(r"''|``|[\"“”„«»‹›]")
-_SAY_OPEN = frozenset({"``", "„", "«", "‹"})
-_SAY_CLOSE = frozenset({"»", "›"})
-# Single marks as British outlets quote speech: an opening one after a space before a letter, a closing one
-# after a letter or punctuation before a space or punctuation; not an elision ('90s, 'em) nor "Jones' book".
-_SINGLE_OPEN = re.compile(r"(?<![^\s(\[—–-])['‘](?=[^\W\d_])(?!(?:em|tis|n|cause|til)\b)")
-_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?])['’](?![\w])(?<!s')(?<!s’)|(?<=s)['’](?=[.,;:!?]|\s+[A-Z]|\s*$)")
-
-
-def _opens(body: str, at: int, mark: str) -> bool:
-    """Whether the mark ``mark`` at ``at`` opens a quotation: ``, „, « and ‹ open, » and › close; a straight
-    one (or two apostrophes) opens after a space; a curly one says so itself unless its context plainly says
-    otherwise (a ” after a space and before a letter, as in a paragraph typed ”Mr. Trump embodies …”, opens; a “
-    after a letter and before a space closes)."""
-    if mark in _SAY_OPEN or mark in _SAY_CLOSE:
-        return mark in _SAY_OPEN
-    after_space = at == 0 or body[at - 1].isspace() or body[at - 1] in "([{—–-"
-    if mark == "”" and after_space and body[at + 1 : at + 2].isalnum():
-        return True
-    if mark == "“" and body[at - 1 : at].isalnum() and body[at + 1 : at + 2] in ("", " ", "\n"):
-        return False
-    if mark in "“”":
-        return mark == "“"
-    return after_space
-
-
-def plain_scan(body: str) -> list[Span]:
-    """Quoted passages by quote marks alone, paragraph by paragraph, with the multi-paragraph convention; then
-    passages in single marks outside them, within a paragraph."""
-    spans = list(paragraph_spans(body))
-    passages: list[Span] = []
-    parts: list[str] = []
-    first = -1  # start of the open passage's text, -1 outside a quote
-    piece = 0
-    for number, (lo, hi) in enumerate(spans):
-        for match in _DOUBLE.finditer(body, lo, hi):
-            at, mark = match.start(), match.group()
-            if first >= 0 and at == lo:
-                piece = match.end()  # the continuation mark of a quote carried over from the last paragraph
-            elif first < 0 and _opens(body, at, mark):
-                first = piece = match.end()
-                parts = []
-            elif first >= 0 and not _opens(body, at, mark):
-                parts.append(body[piece:at].strip())
-                passages.append(Span(" ".join(parts), first, at))
-                first = -1
-        if first >= 0:
-            parts.append(body[piece:hi].strip())
-            nxt = spans[number + 1][0] if number + 1 < len(spans) else None
-            reopened = nxt is not None and (m := _DOUBLE.match(body, nxt)) is not None and _opens(body, nxt, m.group())
-            if not reopened:
-                passages.append(Span(" ".join(parts), first, hi))
-                first = -1
-    return sorted(passages + _single_scan(body, spans, passages), key=lambda p: p.start)
-
-
-def _single_scan(body: str, spans: list[tuple[int, int]], doubles: list[Span]) -> list[Span]:
-    """Passages in single marks outside the double-quoted ones, each within its paragraph."""
-    found: list[Span] = []
-    for lo, hi in spans:
-        inside = [(p.start - 1, p.end + 1) for p in doubles if p.start < hi and p.end > lo]
-        opened = -1
-        for match in re.finditer(r"['‘’]", body[lo:hi]):
-            at = lo + match.start()
-            if any(s <= at < e for s, e in inside):
-                continue
-            if opened < 0 and _SINGLE_OPEN.match(body, at):
-                opened = at + 1
-            elif opened >= 0 and _SINGLE_CLOSE.match(body, at):
-                found.append(Span(body[opened:at].strip(), opened, at))
-                opened = -1
-    return found
-
-
-def baseline(body: str) -> list[Span]:
-    """The plain scan's passages of at least ``MIN_QUOTE_WORDS`` words."""
-    return [p for p in plain_scan(body) if len(words(p.text)) >= MIN_QUOTE_WORDS]
-
-
-def _inside(start: int, end: int, fragments: Sequence[tuple[int, int]]) -> int:
-    """How many characters of ``[start, end)`` lie inside ``fragments``."""
-    return sum(max(0, min(end, e) - max(start, s)) for s, e in fragments)
-
-
-def gold_quotes(article: Article) -> list[Span]:
-    """Gold direct quotes of an article (see the module docstring)."""
-    owned: list[tuple[int, Span]] = []  # (attribution index, passage)
-    for passage in plain_scan(article.body):
-        length = max(passage.end - passage.start, 1)
-        for index, attribution in enumerate(article.attributions):
-            if _inside(passage.start, passage.end, attribution.content) * 2 > length:
-                owned.append((index, passage))
-                break
-    quotes: list[Span] = []
-    last_index = -1
-    for index, passage in owned:
-        content = article.attributions[index].content
-        if quotes and index == last_index and _inside(quotes[-1].end + 1, passage.start - 1, content) == 0:
-            prev = quotes[-1]
-            quotes[-1] = Span(prev.text + " " + passage.text, prev.start, passage.end, prev.speaker)
-        else:
-            quotes.append(Span(passage.text, passage.start, passage.end, article.attributions[index].source))
-        last_index = index
-    return [q for q in quotes if len(words(q.text)) >= MIN_QUOTE_WORDS]
-
-
-def name_keys(speaker: str | None) -> frozenset[str]:
-    """Lower-cased last words of the names in a gold speaker; empty when it names no one (see the module
-    docstring)."""
-    text = re.sub(r"\([^)]*\)?", " ", speaker or "").split(",")[0]
-    tokens: list[str] = [re.sub(r"['’]s?$", "", t).rstrip(".") for t in re.findall(r"[^\W\d_][\w.’'-]*", text)]
-    for i, token in enumerate(tokens[1:], start=1):
-        if (
-            token in {"who", "which", "that"}
-            or (token in {"to", "for", "at", "with"} and tokens[i - 1][:1].islower())
-            or (token in {"of", "from"} and tokens[i - 1][:1].isupper() and tokens[i - 1].lower() not in _OFFICES)
-        ):
-            # "Sen. Tom Carper of Delaware", "an adviser to Trump", "a member who backs Trump"
-            tokens = tokens[:i]
-            break
-    keys: set[str] = set()
-    conjuncts = " ".join(tokens).replace(" & ", " and ").split(" and ")
-    for conjunct in conjuncts:  # "Trump and Ryan"
-        words_ = conjunct.split()
-        while len(words_) > 1 and words_[-1].lower() in _SUFFIXES:
-            words_.pop()
-        named = words_ and words_[-1][:1].isupper() and words_[-1].lower() not in _PRONOUNS
-        if named and words_[0].lower() not in _INDEFINITE:  # not "a Nevada Democrat": someone unnamed
-            keys.add(words_[-1].lower())
-    return frozenset(keys)
-
-
-# --- scoring -----------------------------------------------------------------------------------------------
-
-
-def _bag(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in words(text))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _overlap(a: Span, b: Span) -> int:
-    return max(0, min(a.end, b.end) - max(a.start, b.start))
-
-
-def match(predicted: Sequence[Span], gold: Sequence[Span]) -> dict[int, list[int]]:
-    """Gold index → the predicted indexes matched to it (best overlap first); see the module docstring."""
-    pred_bags = [_bag(p.text) for p in predicted]
-    gold_bags = [_bag(g.text) for g in gold]
-    # Link a predicted and a gold quote when one lies mostly inside the other; pool each connected group.
-    parent = list(range(len(predicted) + len(gold)))  # union-find: predicted i is i, gold j is n + j
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    n = len(predicted)
-    for i, p in enumerate(predicted):
-        for j, g in enumerate(gold):
-            shared = _overlap(p, g)
-            if shared * 2 > min(p.end - p.start, g.end - g.start) > 0:
-                parent[find(i)] = find(n + j)
-    groups: dict[int, tuple[list[int], list[int]]] = {}
-    for x in range(n + len(gold)):
-        preds, golds = groups.setdefault(find(x), ([], []))
-        (preds if x < n else golds).append(x if x < n else x - n)
-    matched: dict[int, list[int]] = {}
-    for preds, golds in groups.values():
-        if not preds or not golds:
-            continue
-        pred_words = frozenset().union(*(pred_bags[i] for i in preds))
-        gold_words = frozenset().union(*(gold_bags[j] for j in golds))
-        if _jaccard(pred_words, gold_words) >= MATCH_JACCARD:
-            for j in golds:
-                matched[j] = sorted(preds, key=lambda i: -_overlap(predicted[i], gold[j]))
-    # What is left is matched one-to-one by the words alone, best pair first.
-    used = {i for members in matched.values() for i in members}
-    pairs = sorted(
-        (-score, i, j)
-        for i, pb in enumerate(pred_bags)
-        if i not in used
-        for j, gb in enumerate(gold_bags)
-        if j not in matched and (score := _jaccard(pb, gb)) >= MATCH_JACCARD
-    )
-    for _, i, j in pairs:
-        if i not in used and j not in matched:
-            used.add(i)
-            matched[j] = [i]
-    return matched
-
-
-def speaker_right(predicted: str | None, keys: frozenset[str]) -> bool:
-    """Whether a predicted speaker shares a key word of the gold names."""
-    return predicted is not None and not keys.isdisjoint(w.lower() for w in words(predicted))
-
-
-def ours(body: str) -> list[Span]:
-    """Quotes from ``digests.quotes.extract_quotes`` as spans."""
-    return [Span(q.text, q.start, q.end, q.speaker) for q in extract_quotes(body, split_sentences(body))]
-
-
-def score(articles: Iterable[Article], extractor: str = "ours", *, keep_errors: bool = False) -> Score:
-    """Score ``"ours"`` or ``"baseline"`` over ``articles``."""
-    total = Score()
-    for article in articles:
-        predicted = ours(article.body) if extractor == "ours" else baseline(article.body)
-        gold = gold_quotes(article)
-        matched = match(predicted, gold)
-        total.predicted += len(predicted)
-        total.gold += len(gold)
-        total.matched_predicted += len({i for members in matched.values() for i in members})
-        total.matched_gold += len(matched)
-        for j, g in enumerate(gold):
-            key = name_keys(g.speaker)
-            members = matched.get(j)
-            if key:
-                total.named_gold += 1
-                if members:
-                    total.named_matched += 1
-                    speaker = predicted[members[0]].speaker
-                    if speaker_right(speaker, key):
-                        total.named_right += 1
-                    elif keep_errors:
-                        note = f"gold={g.speaker!r} ours={speaker!r}"
-                        total.errors.append(f"SPEAKER {article.name} {note} :: {g.text[:90]}")
-            if not members and keep_errors:
-                total.errors.append(f"MISSED {article.name} {g.start} :: {g.text[:120]}")
-        if keep_errors:
-            used = {i for members in matched.values() for i in members}
-            for i, p in enumerate(predicted):
-                if i not in used:
-                    total.errors.append(f"EXTRA {article.name} {p.start} :: {p.text[:120]}")
-    return total
 
 
 def speed(size: int = SPEED_BYTES) -> tuple[float, int]:
@@ -498,9 +120,6 @@ def british(path: Path) -> None:
     found = [q for text in single for q in ours(text)]
     print(f"{len(stories)} stories, {len(single)} quote with single marks only")
     print(f"quotes found in those: {len(found)}, with a speaker: {sum(q.speaker is not None for q in found)}")
-
-
-# --- the table ---------------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
