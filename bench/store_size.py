@@ -286,8 +286,10 @@ async def run(args: argparse.Namespace) -> None:
     )
     print(f"summaries ({SUMMARY} sentences) identical: {sentences_same} of {len(sample_versions)} releases in the "
           f"sample; best {QUOTES} quotes identical: {quotes_same} of {len(sample_versions)}")  # fmt: skip
-    print(f"every stored sentence (version, idx, text): {sentences_before[0]:,} before, {sentences_after[0]:,} after; "
-          f"{'identical' if sentences_before == sentences_after else 'DIFFERENT'} (sha256 {sentences_after[1][:16]})")
+    print(
+        f"every stored sentence (version, idx, text): {sentences_before[0]:,} before, {sentences_after[0]:,} after; "
+        f"{'identical' if sentences_before == sentences_after else 'DIFFERENT'} (sha256 {sentences_after[1][:16]})"
+    )
     if versions != versions_after or text_bytes != text_after:
         print("bodies DIFFER after the migration")
 
