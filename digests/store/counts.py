@@ -38,48 +38,89 @@ async def buckets_of(db: Database, release_id: int) -> list[int]:
     return [EVERY, *(r["source_id"] for r in rows)]
 
 
+class CountChanges:
+    """Count changes gathered over one transaction's writes and written once at its end: the releases of a batch
+    share many terms and speakers, and each upsert also moves the row in its rank index. The counts come out the
+    same as written release by release (sums; a row whose count reaches zero is deleted either way)."""
+
+    def __init__(self) -> None:
+        # in the order release-by-release writes would first reach each row, so new rows are inserted in that order
+        self._topics: dict[tuple[int, str], list[int]] = {}
+        self._speakers: dict[tuple[int, str], int] = {}
+
+    def topics(self, buckets: Iterable[int], old: Mapping[str, str], new: Mapping[str, str]) -> None:
+        """Move a release's counts in ``buckets`` from its ``old`` terms to its ``new`` ones (``term → kind``)."""
+        delta: dict[str, list[int]] = {}
+        for terms, sign in ((old, -1), (new, 1)):
+            for term, kind in terms.items():
+                total = delta.setdefault(term, [0, 0, 0])
+                total[0] += sign
+                total[1] += sign if kind == "acronym" else 0
+                total[2] += sign if kind == "expansion" else 0
+        changed = [(term, counts) for term, counts in delta.items() if any(counts)]
+        for bucket in buckets:
+            for term, (n, a, e) in changed:
+                total = self._topics.setdefault((bucket, term), [0, 0, 0])
+                total[0] += n
+                total[1] += a
+                total[2] += e
+
+    def speakers(self, buckets: Iterable[int], delta: Mapping[str, int]) -> None:
+        """Add ``delta`` (speaker → quotes gained, negative when lost) to the speaker counts of ``buckets``."""
+        for bucket in buckets:
+            for speaker, n in delta.items():
+                if n:
+                    self._speakers[(bucket, speaker)] = self._speakers.get((bucket, speaker), 0) + n
+
+    async def write(self, db: Database) -> None:
+        """Apply the gathered changes (and forget them)."""
+        topics, self._topics = self._topics, {}
+        speakers, self._speakers = self._speakers, {}
+        rows = [
+            (bucket, term, n, a, e, _kind_rank(a, e)) for (bucket, term), (n, a, e) in topics.items() if n or a or e
+        ]
+        if rows:
+            await db.executemany(
+                "INSERT INTO topic_counts (bucket, term, releases, acronyms, expansions, kind_rank) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (bucket, term) DO UPDATE SET releases = topic_counts.releases + excluded.releases, "
+                "acronyms = topic_counts.acronyms + excluded.acronyms, "
+                "expansions = topic_counts.expansions + excluded.expansions, "
+                "kind_rank = CASE WHEN topic_counts.acronyms + excluded.acronyms > 0 THEN 0 "
+                "WHEN topic_counts.expansions + excluded.expansions > 0 THEN 1 ELSE 2 END",
+                rows,
+            )
+            gone = [(bucket, term) for bucket, term, n, *_ in rows if n < 0]
+            if gone:
+                await db.executemany("DELETE FROM topic_counts WHERE bucket = ? AND term = ? AND releases <= 0", gone)
+        quoted = [(bucket, speaker, n) for (bucket, speaker), n in speakers.items() if n]
+        if quoted:
+            await db.executemany(
+                "INSERT INTO speaker_counts (bucket, speaker, quotes) VALUES (?, ?, ?) "
+                "ON CONFLICT (bucket, speaker) DO UPDATE SET quotes = speaker_counts.quotes + excluded.quotes",
+                quoted,
+            )
+            gone = [(bucket, speaker) for bucket, speaker, n in quoted if n < 0]
+            if gone:
+                await db.executemany(
+                    "DELETE FROM speaker_counts WHERE bucket = ? AND speaker = ? AND quotes <= 0", gone
+                )
+
+
 async def change_topics(
     db: Database, buckets: Iterable[int], old: Mapping[str, str], new: Mapping[str, str]
 ) -> None:
     """Move a release's counts in ``buckets`` from its ``old`` terms to its ``new`` ones (``term → kind`` each)."""
-    delta: dict[str, list[int]] = {}
-    for terms, sign in ((old, -1), (new, 1)):
-        for term, kind in terms.items():
-            total = delta.setdefault(term, [0, 0, 0])
-            total[0] += sign
-            total[1] += sign if kind == "acronym" else 0
-            total[2] += sign if kind == "expansion" else 0
-    changed = [(term, n, a, e) for term, (n, a, e) in delta.items() if n or a or e]
-    if not changed:
-        return
-    rows = [(bucket, term, n, a, e, _kind_rank(a, e)) for bucket in buckets for term, n, a, e in changed]
-    await db.executemany(
-        "INSERT INTO topic_counts (bucket, term, releases, acronyms, expansions, kind_rank) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (bucket, term) DO UPDATE SET releases = topic_counts.releases + excluded.releases, "
-        "acronyms = topic_counts.acronyms + excluded.acronyms, "
-        "expansions = topic_counts.expansions + excluded.expansions, "
-        "kind_rank = CASE WHEN topic_counts.acronyms + excluded.acronyms > 0 THEN 0 "
-        "WHEN topic_counts.expansions + excluded.expansions > 0 THEN 1 ELSE 2 END",
-        rows,
-    )
-    gone = [(bucket, term) for bucket, term, n, *_ in rows if n < 0]
-    if gone:
-        await db.executemany("DELETE FROM topic_counts WHERE bucket = ? AND term = ? AND releases <= 0", gone)
+    changes = CountChanges()
+    changes.topics(buckets, old, new)
+    await changes.write(db)
 
 
 async def change_speakers(db: Database, buckets: Iterable[int], delta: Mapping[str, int]) -> None:
     """Add ``delta`` (speaker → quotes gained, negative when lost) to the speaker counts of ``buckets``."""
-    rows = [(bucket, speaker, n) for bucket in buckets for speaker, n in delta.items() if n]
-    if not rows:
-        return
-    await db.executemany(
-        "INSERT INTO speaker_counts (bucket, speaker, quotes) VALUES (?, ?, ?) "
-        "ON CONFLICT (bucket, speaker) DO UPDATE SET quotes = speaker_counts.quotes + excluded.quotes",
-        rows,
-    )
-    gone = [(bucket, speaker) for bucket, speaker, n in rows if n < 0]
-    if gone:
-        await db.executemany("DELETE FROM speaker_counts WHERE bucket = ? AND speaker = ? AND quotes <= 0", gone)
+    changes = CountChanges()
+    changes.speakers(buckets, delta)
+    await changes.write(db)
 
 
 async def release_terms(db: Database, release_id: int) -> dict[str, str]:

@@ -23,6 +23,8 @@ from digests.topics import normalise, topic_terms
 class ReleaseWrites(RepositoryBase):
     """Saving releases (one or a batch, in one transaction)."""
 
+    _counts: counts.CountChanges | None = None  # a batch gathers its topic and speaker count changes here
+
     async def save(
         self,
         draft: ReleaseDraft,
@@ -78,11 +80,13 @@ class ReleaseWrites(RepositoryBase):
 
         async def save(db: Database) -> list[SaveResult]:
             writes = ReleaseWrites(db)
+            writes._counts = counts.CountChanges()  # the batch's count changes, written once at its end
             results = []
             for draft, analysis, now, digest, terms in hashed:
                 result = await writes._save(draft, analysis, algorithm, now, digest, True, terms)
                 await writes._scope(result.release_id, None, True)
                 results.append(result)
+            await writes._counts.write(db)
             return results
 
         return await self._db.batch(save)
@@ -151,7 +155,11 @@ class ReleaseWrites(RepositoryBase):
         await self._db.execute("UPDATE releases SET current_version_id = ? WHERE id = ?", (version_id, release_id))
         speakers = Counter(quote.speaker for quote in analysis.quotes if quote.speaker)
         speakers.subtract(speakers_before)
-        await counts.change_speakers(self._db, await counts.buckets_of(self._db, release_id), speakers)
+        buckets = await counts.buckets_of(self._db, release_id)
+        if self._counts is not None:
+            self._counts.speakers(buckets, speakers)
+        else:
+            await counts.change_speakers(self._db, buckets, speakers)
         await self._db.execute(self._fts.index_release, (release_id,))
         await self._store_topics(release_id, analysis.topics)
         await stories.attach(self._db, release_id, analysis.fingerprint, new=status == "added", source=draft.source)
@@ -233,4 +241,8 @@ class ReleaseWrites(RepositoryBase):
             [(release_id, term, kind, alias) for term, (kind, alias) in terms.items() if term],
         )
         new = {term: kind for term, (kind, _) in terms.items() if term}
-        await counts.change_topics(self._db, await counts.buckets_of(self._db, release_id), old, new)
+        buckets = await counts.buckets_of(self._db, release_id)
+        if self._counts is not None:
+            self._counts.topics(buckets, old, new)
+        else:
+            await counts.change_topics(self._db, buckets, old, new)

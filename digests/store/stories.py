@@ -17,11 +17,10 @@ def _source_key(source: str | None) -> str:
 
 
 async def _candidates(
-    db: Database, release_id: int, fingerprint: Fingerprint, source: str | None
+    db: Database, release_id: int, keys: list[int], source: str | None
 ) -> list[tuple[int, Fingerprint]]:
-    """Stored releases sharing a band key with ``fingerprint`` and published by another source: a near-copy from
-    the same source is a different release of a template (a weekly notice), never a copy of the story."""
-    keys = fingerprint.band_keys()
+    """Stored releases sharing one of the band ``keys`` and published by another source: a near-copy from the same
+    source is a different release of a template (a weekly notice), never a copy of the story."""
     rows = await db.fetch_all(
         "SELECT f.release_id, f.shingles, f.signature, r.source FROM release_fingerprints f "
         "JOIN releases r ON r.id = f.release_id WHERE f.release_id IN "
@@ -67,10 +66,11 @@ async def attach(
     if fingerprint is None:
         return await _story_of(db, release_id)
     story_id = release_id
+    keys = fingerprint.band_keys()
     if new:
         matches = [
             (containment(fingerprint, other), other_id)
-            for other_id, other in await _candidates(db, release_id, fingerprint, source)
+            for other_id, other in await _candidates(db, release_id, keys, source)
             if same_story(fingerprint, other)
         ]
         if matches:
@@ -82,6 +82,6 @@ async def attach(
     )
     await db.executemany(
         "INSERT INTO story_bands (key, release_id) VALUES (?, ?)",
-        [(key, release_id) for key in fingerprint.band_keys()],
+        [(key, release_id) for key in keys],
     )
     return story_id if new else await _story_of(db, release_id)

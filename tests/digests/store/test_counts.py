@@ -3,6 +3,7 @@
 import pytest
 
 from digests.models import Quote
+from digests.store import counts
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
 from tests.digests.store.test_releases import BODY, NOW, analysis_of, draft, quote
@@ -77,3 +78,57 @@ async def test_counts_follow_visibility(repo: ReleaseRepository) -> None:
     assert await counted_topics(repo, 7) == []
     assert await counted_topics(repo, 0) == await grouped_topics(repo, "r.is_global = 1")
     assert await repo.speakers(guild_id=2) == ["Pat Ryder"]
+
+
+async def count_rows(db: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    topics = await db.fetch_all("SELECT * FROM topic_counts ORDER BY bucket, term")
+    speakers = await db.fetch_all("SELECT * FROM speaker_counts ORDER BY bucket, speaker")
+    return [tuple(r) for r in topics], [tuple(r) for r in speakers]
+
+
+async def test_changes_gathered_over_a_batch_count_as_written_one_by_one(db: Database) -> None:
+    """Adds, a term whose count reaches zero (deleted) and one that does and comes back with another kind, an
+    acronym becoming a keyword, a speaker losing every quote: the same rows either way."""
+    hmc = {"hmc": "acronym", "higher military commission": "expansion"}
+    steps: list[tuple[list[int], dict[str, str], dict[str, str], dict[str, int]]] = [
+        ([-1, 0], {}, {**hmc, "harbour": "keyword"}, {"Jane Doe": 2}),
+        ([-1, 0], {}, {"hmc": "keyword", "storm": "keyword"}, {"Jane Doe": 1, "Ali Khan": 1}),
+        ([-1, 3], {}, {"harbour": "keyword"}, {"Ali Khan": 2}),
+        ([-1, 0], {"hmc": "keyword", "storm": "keyword"}, {"tide": "keyword"}, {"Ali Khan": -1, "Jane Doe": -1}),
+        ([-1, 0], {}, {"storm": "acronym"}, {}),
+        ([-1, 0], {**hmc, "harbour": "keyword"}, {"harbour": "keyword"}, {"Jane Doe": -2}),
+    ]
+    await db.executemany(
+        "INSERT INTO topic_counts (bucket, term, releases, acronyms, expansions, kind_rank) VALUES (?, ?, ?, ?, ?, ?)",
+        [(-1, "tide", 1, 0, 0, 2), (0, "tide", 1, 0, 0, 2)],
+    )
+    start = await count_rows(db)
+    for buckets, old, new, speakers in steps:
+        await counts.change_topics(db, buckets, old, new)
+        await counts.change_speakers(db, buckets, speakers)
+    one_by_one = await count_rows(db)
+    await db.execute("DELETE FROM topic_counts")
+    await db.execute("DELETE FROM speaker_counts")
+    await db.executemany(
+        "INSERT INTO topic_counts (bucket, term, releases, acronyms, expansions, kind_rank) VALUES (?, ?, ?, ?, ?, ?)",
+        [(-1, "tide", 1, 0, 0, 2), (0, "tide", 1, 0, 0, 2)],
+    )
+    assert await count_rows(db) == start
+    gathered = counts.CountChanges()
+    for buckets, old, new, speakers in steps:
+        gathered.topics(buckets, old, new)
+        gathered.speakers(buckets, speakers)
+    await gathered.write(db)
+    assert await count_rows(db) == one_by_one
+    assert one_by_one == (
+        [
+            (-1, "harbour", 2, 0, 0, 2),
+            (-1, "storm", 1, 1, 0, 0),
+            (-1, "tide", 2, 0, 0, 2),
+            (0, "harbour", 1, 0, 0, 2),
+            (0, "storm", 1, 1, 0, 0),
+            (0, "tide", 2, 0, 0, 2),
+            (3, "harbour", 1, 0, 0, 2),
+        ],
+        [(-1, "Ali Khan", 2), (3, "Ali Khan", 2)],
+    )
