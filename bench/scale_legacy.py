@@ -95,9 +95,11 @@ async def _search_quotes(db: Database, match: str, release_ids: list[int] | None
         clauses.append(f"q.release_id IN ({', '.join('?' for _ in release_ids) or 'NULL'})")
         params.extend(release_ids)
     rows = await db.fetch_all(
-        "SELECT q.id FROM quotes_fts JOIN quotes q ON q.id = quotes_fts.rowid JOIN releases r ON r.id = q.release_id "
-        "JOIN release_versions v ON v.id = r.current_version_id "
-        f"WHERE {' AND '.join(clauses)} ORDER BY bm25(quotes_fts), q.rank LIMIT ?",
+        # The index's rowid holds the quote id in its low 32 bits (migration 0014; the same before it). Equal
+        # scores and ranks were read in quote id order then: said here, as the index is now read in another order.
+        "SELECT q.id FROM quotes_fts JOIN quotes q ON q.id = quotes_fts.rowid & 4294967295 "
+        "JOIN releases r ON r.id = q.release_id JOIN release_versions v ON v.id = r.current_version_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY bm25(quotes_fts), q.rank, q.id LIMIT ?",
         [*params, limit],
     )
     return [row["id"] for row in rows]

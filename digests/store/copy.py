@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digests.store.db import Database
+from digests.store.fts_sqlite import OWN_COLUMNS, OWN_TABLES
 from digests.store.postgres_engine import PostgresEngine
 
 BATCH = 5_000
@@ -49,7 +50,7 @@ async def _tables(src: Database) -> list[str]:
     )
     names = [row["name"] for row in rows]
     shadow = {f"{fts}_{suffix}" for fts in FULL_TEXT for suffix in ("data", "idx", "content", "docsize", "config")}
-    names = [name for name in names if name not in shadow]
+    names = [name for name in names if name not in shadow and name not in OWN_TABLES]
     parents: dict[str, set[str]] = {}
     for name in names:
         references = await src.fetch_all(f"SELECT \"table\" FROM pragma_foreign_key_list('{name}')")
@@ -66,7 +67,12 @@ async def _tables(src: Database) -> list[str]:
 async def _columns(src: Database, dst: Database, table: str) -> tuple[list[str], list[str]]:
     """The columns to read from SQLite and to write in PostgreSQL (the same, plus a ``rowid`` column that
     PostgreSQL keeps where SQLite's implicit rowid carries meaning, e.g. the deliveries' claim order)."""
-    source = [row["name"] for row in await src.fetch_all(f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid")]
+    own = OWN_COLUMNS.get(table, frozenset())  # SQLite's full-text bookkeeping, rebuilt in PostgreSQL's own way
+    source = [
+        row["name"]
+        for row in await src.fetch_all(f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+        if row["name"] not in own
+    ]
     target = {
         row["column_name"]
         for row in await dst.fetch_all(

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from digests.store import bodies
 from digests.store.engine import DialectName
 from digests.store.fts import Match
 from digests.store.fts_postgres import PostgresFullText
 from digests.store.fts_sqlite import SQLiteFullText
+
+if TYPE_CHECKING:
+    from digests.store.db import Database
 
 
 class FullText(Protocol):
@@ -21,7 +24,7 @@ class FullText(Protocol):
     # they were indexed from changes (SQLite removes an entry with the values it was indexed with).
     index_release: str  # parameter: release id (its title and current version's body)
     unindex_release: str  # parameter: release id
-    index_version_quotes: str  # parameter: version id (about to become or being the current one)
+    index_version_quotes: tuple[str, ...]  # each: parameter version id (about to become or being the current one)
     delete_version_quotes: str  # parameter: version id (the current one)
     rebuild: tuple[str, ...]  # index every release's current version and its quotes again, from scratch
 
@@ -47,9 +50,9 @@ class FullText(Protocol):
         """A subquery of ``(rowid, score)`` of the matching quotes (higher score = better), and its parameters."""
         ...
 
-    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
-        """A query of ``(rowid, score)`` of the best matching quotes, best first, as many as one more parameter
-        says (the scores equal :meth:`quote_hits`'), and its parameters before that one."""
+    async def best_quotes(self, db: Database, match: Match, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best matching quotes as ``(quote id, score)``, best first (the scores equal
+        :meth:`quote_hits`'; ties at the cut in any order)."""
         ...
 
 

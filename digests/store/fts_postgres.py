@@ -11,9 +11,12 @@ parameter.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digests.store.fts import Match
+
+if TYPE_CHECKING:
+    from digests.store.db import Database
 
 CONFIG = "'release_digest'"
 
@@ -46,8 +49,8 @@ class PostgresFullText:
     )
     unindex_release = "DELETE FROM releases_fts WHERE rowid = ?"
     # parameter: version id
-    index_version_quotes = (
-        f"INSERT INTO quotes_fts (rowid, doc) SELECT id, {_QUOTE_DOC} FROM quotes WHERE version_id = ?"
+    index_version_quotes: tuple[str, ...] = (
+        f"INSERT INTO quotes_fts (rowid, doc) SELECT id, {_QUOTE_DOC} FROM quotes WHERE version_id = ?",
     )
     delete_version_quotes = "DELETE FROM quotes_fts WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)"
     rebuild: tuple[str, ...] = (
@@ -100,7 +103,10 @@ class PostgresFullText:
             "WHERE f.doc @@ m.q"
         ), params
 
-    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
-        """The best ``?`` matching quotes, best first."""
+    async def best_quotes(self, db: Database, match: Match, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best matching quotes as ``(quote id, score)``, best first."""
         hits, params = self.quote_hits(match)
-        return f"SELECT rowid, score FROM ({hits}) AS hit ORDER BY score DESC LIMIT ?", params
+        rows = await db.fetch_all(
+            f"SELECT rowid, score FROM ({hits}) AS hit ORDER BY score DESC LIMIT ?", [*params, limit]
+        )
+        return [(row["rowid"], row["score"]) for row in rows]

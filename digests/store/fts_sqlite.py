@@ -6,9 +6,26 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import closing
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from digests.store import quote_ranking
 from digests.store.fts import Match
+
+if TYPE_CHECKING:
+    from digests.store.db import Database
+
+# A quote's rowid in the index (migration 0014: its shape's rank above the quote id, see quote_ranking.py).
+QUOTE_KEY = "(COALESCE(fts_shape, 0) << 32) | id"
+# Per connection: a scratch index with the same tokenizer, where a version's quotes are cut into words to find
+# their shapes before they enter quotes_fts (emptied again in the same transaction).
+SESSION: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.quote_words USING fts5 "
+    "(text, speaker, speaker_title, tokenize = 'porter unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.quote_word_instances USING fts5vocab (temp, quote_words, instance)",
+)
+# SQLite's own tables and columns, which a copy into PostgreSQL leaves out (copy.py).
+OWN_TABLES = frozenset({"quote_shapes", "quote_common_terms"})
+OWN_COLUMNS = {"quotes": frozenset({"fts_shape"})}
 
 
 def phrase(words: tuple[str, ...]) -> str:
@@ -45,14 +62,23 @@ class SQLiteFullText:
         "INSERT INTO releases_fts (releases_fts, rowid, title, body) "
         "SELECT 'delete', id, title, body FROM releases_fts_content WHERE id = ?"
     )
-    # rowid = quotes.id; parameter: version id
-    index_version_quotes = (
-        "INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) "
-        "SELECT id, text, speaker, speaker_title FROM quotes WHERE version_id = ?"
+    # rowid = QUOTE_KEY; parameter: version id. The quotes are cut into words in the scratch index first, their
+    # shapes (length in words, most repeated word that is not common) ranked as migration 0014 ranks them.
+    index_version_quotes: tuple[str, ...] = (
+        "INSERT INTO temp.quote_words (rowid, text, speaker, speaker_title) "
+        "SELECT id, text, speaker, speaker_title FROM quotes WHERE version_id = ?",
+        "UPDATE quotes SET fts_shape = c.ord FROM (SELECT doc, SUM(n) AS d, "
+        "MAX(CASE WHEN term IN (SELECT term FROM quote_common_terms) THEN NULL ELSE n END) AS m "
+        "FROM (SELECT term, doc, COUNT(*) AS n FROM temp.quote_word_instances GROUP BY term, doc) GROUP BY doc) AS s "
+        "JOIN quote_shapes c ON c.m = MIN(MAX(COALESCE(s.m, 1), 1), 8) AND c.d = MIN(s.d, 193) "
+        "WHERE quotes.id = s.doc AND quotes.version_id = ?",
+        f"INSERT INTO quotes_fts (rowid, text, speaker, speaker_title) "
+        f"SELECT {QUOTE_KEY}, text, speaker, speaker_title FROM quotes WHERE version_id = ?",
+        "DELETE FROM temp.quote_words WHERE rowid IN (SELECT id FROM quotes WHERE version_id = ?)",
     )
     delete_version_quotes = (
         "INSERT INTO quotes_fts (quotes_fts, rowid, text, speaker, speaker_title) "
-        "SELECT 'delete', id, text, speaker, speaker_title FROM quotes WHERE version_id = ?"
+        f"SELECT 'delete', {QUOTE_KEY}, text, speaker, speaker_title FROM quotes WHERE version_id = ?"
     )
     rebuild: tuple[str, ...] = (
         "INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')",
@@ -78,10 +104,20 @@ class SQLiteFullText:
 
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
-        return "SELECT rowid, -bm25(quotes_fts) AS score FROM quotes_fts WHERE quotes_fts MATCH ?", [expression(match)]
+        return (
+            f"SELECT rowid & {quote_ranking.QUOTE_ID} AS rowid, -bm25(quotes_fts) AS score FROM quotes_fts "
+            "WHERE quotes_fts MATCH ?",
+            [expression(match)],
+        )
 
-    def best_quotes(self, match: Match) -> tuple[str, list[Any]]:
-        """The best ``?`` matching quotes, best first: bm25 of every match, but only the best kept and sorted
-        (``ORDER BY rank`` would sort them all)."""
-        hits, params = self.quote_hits(match)
-        return f"{hits} ORDER BY score DESC LIMIT ?", params
+    async def best_quotes(self, db: Database, match: Match, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best matching quotes as ``(quote id, score)``, best first, reading only the matches that
+        can be among them (quote_ranking.py), on the connection's thread."""
+        from digests.store.sqlite_engine import DirectEngine, SQLiteEngine  # it imports SESSION from here
+
+        engine = db.engine
+        assert isinstance(engine, SQLiteEngine | DirectEngine)
+        hits, _ = await engine.read_on_thread(
+            lambda conn: quote_ranking.best_quotes(conn, match, expression, porter_stem, limit)
+        )
+        return hits

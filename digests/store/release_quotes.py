@@ -107,15 +107,14 @@ class QuoteReads(TopicReads):
         are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES`` the
         matches are joined all at once.
         """
-        best, best_params = self._fts.best_quotes(match)
         wanted = max(4 * limit, 64)
         while wanted <= QUOTE_CANDIDATES:
             # A few candidates' releases are each checked against the topic; more, against its set of releases.
             filters, filter_params = self._quote_filters(speaker, release_ids, about, guild_id, wanted <= 256)
-            ranked = await self._all(best, [*best_params, wanted])
+            ranked = await self._fts.best_quotes(self._db, match, wanted)
             complete = len(ranked) < wanted
-            cut = None if complete else ranked[-1]["score"]
-            scores = {row["rowid"]: row["score"] for row in ranked if cut is None or row["score"] > cut}
+            cut = None if complete else ranked[-1][1]
+            scores = {quote_id: score for quote_id, score in ranked if cut is None or score > cut}
             candidates, candidate_params = self._db.dialect.id_list(list(scores))
             hits = await self._all(
                 f"SELECT q.id, q.rank FROM {CANDIDATES_FROM} WHERE q.id IN ({candidates}) "

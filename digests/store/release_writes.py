@@ -224,7 +224,8 @@ class ReleaseWrites(RepositoryBase):
                 for quote in analysis.quotes
             ],
         )
-        await self._db.execute(self._fts.index_version_quotes, (version_id,))
+        for statement in self._fts.index_version_quotes:
+            await self._db.execute(statement, (version_id,))
         return version_id
 
     async def _store_topics(self, release_id: int, topics: TopicTerms) -> None:

@@ -13,6 +13,7 @@ import aiosqlite
 
 from digests.store import bodies
 from digests.store.engine import DialectName, MigrationError, Row, current_transaction, pending
+from digests.store.fts_sqlite import SESSION
 
 T = TypeVar("T")
 
@@ -28,6 +29,8 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         await migrate(conn)
+        for statement in SESSION:
+            await conn.execute(statement)
     except BaseException:
         await conn.close()
         raise
@@ -124,6 +127,12 @@ class SQLiteEngine:
         run_on_thread = cast(Callable[..., Awaitable[Any]], self.conn._execute)
         return await run_on_thread(_run, self.conn._conn, sql, params, fetch)
 
+    async def read_on_thread(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """``read(connection)`` on the connection's thread, in one hand-over (a read that steps through rows and
+        stops when it has what it needs, e.g. quote_ranking.py)."""
+        run_on_thread = cast(Callable[..., Awaitable[T]], self.conn._execute)
+        return await run_on_thread(read, self.conn._conn)
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query."""
         return cast(list[Row], await self._on_thread(sql, params, 2))
@@ -201,6 +210,10 @@ class DirectEngine:
     async def batch(self, work: Callable[[Any], Awaitable[T]]) -> T:
         """A batch inside the batch joins it."""
         return await work(self)
+
+    async def read_on_thread(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """``read(connection)``: the batch already runs on the connection's thread."""
+        return read(self.conn)
 
     def _run(self, sql: str, params: Sequence[Any], fetch: int) -> Any:
         return _run(self.conn, sql, params, fetch)
