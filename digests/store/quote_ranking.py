@@ -153,18 +153,25 @@ def best_quotes(
             "SELECT rowid, -bm25(quotes_fts) FROM quotes_fts WHERE quotes_fts MATCH ? ORDER BY rowid",
             (expression(match),),
         )
+        rank, most, cut = -1, math.inf, -math.inf
         while rows := cursor.fetchmany(READ_AT_ONCE):
             read += len(rows)
             for rowid, score in rows:
                 if len(heap) < limit:
                     heapq.heappush(heap, (score, rowid))
+                    if len(heap) == limit:
+                        cut = heap[0][0]
                     continue
-                if ranking is None:
-                    ranking = Ranking(conn, match, phrases, bounded)
-                if ranking.most(rowid >> SHIFT) < heap[0][0]:
-                    return _best_first(heap), read  # no quote from here on can beat the cut
-                if score > heap[0][0]:
+                if rowid >> SHIFT != rank:  # a new rank: can any quote from here on beat the cut?
+                    if ranking is None:
+                        ranking = Ranking(conn, match, phrases, bounded)
+                    rank = rowid >> SHIFT
+                    most = ranking.most(rank)
+                if most < cut:
+                    return _best_first(heap), read  # no quote from here on can
+                if score > cut:
                     heapq.heapreplace(heap, (score, rowid))
+                    cut = heap[0][0]
         return _best_first(heap), read
     finally:
         cursor.close()

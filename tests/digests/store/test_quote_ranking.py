@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from digests.models import Analysis, Quote, ReleaseDraft, Sentence, Summary, TopicTerms
-from digests.store import fts, quote_ranking
+from digests.store import fts, quote_ranking, release_quotes
 from digests.store.db import Database
 from digests.store.fts_sqlite import expression, porter_stem
 from digests.store.releases import ReleaseRepository
@@ -19,7 +19,7 @@ from digests.store.sources import SourceRepository
 
 NOW = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
 A, B = 1001, 2002  # two servers, each following its own feed
-FILLER = "storm port vessel cargo board morning quay tide crane dock pilot".split()
+FILLER = ["storm", "port", "vessel", "cargo", "board", "morning", "quay", "tide", "crane", "dock", "pilot"]
 RELEASES = 30
 
 
@@ -50,7 +50,8 @@ def release(n: int) -> tuple[ReleaseDraft, Analysis]:
         for i, text in enumerate(texts)
     )
     summary = Summary(tuple(1.0 for _ in lines), tuple(range(len(lines))), "lead")
-    analysis = Analysis(sentences=sentences, summary=summary, quotes=quotes, topics=TopicTerms(acronyms={}, keywords=()))
+    topics = TopicTerms(acronyms={}, keywords=())
+    analysis = Analysis(sentences=sentences, summary=summary, quotes=quotes, topics=topics)
     return ReleaseDraft(canonical_id=f"q{n}", body=body, title=f"Note {n}"), analysis
 
 
@@ -166,3 +167,30 @@ async def test_a_server_never_sees_another_servers_quotes(repo: ReleaseRepositor
             assert hits and all(int(by_release[hit.quote_id][1:]) % 3 != hidden for hit in hits)
             seen = [hit.quote_id for hit in every if int(by_release[hit.quote_id][1:]) % 3 != hidden]
             assert [hit.quote_id for hit in hits] == seen[:limit]
+
+
+@pytest.mark.parametrize("step", [1, 3, 128])
+async def test_candidates_checked_a_few_at_a_time_give_the_same_hits(
+    repo: ReleaseRepository, monkeypatch: pytest.MonkeyPatch, step: int
+) -> None:
+    """Candidates are checked best first and the check stops once the best hits are certain: the same hits as
+    joining every match at once, equal scores ordered by rank then id."""
+    asked = [
+        {"query": query, "limit": limit, "speaker": speaker}
+        for query in ("harbour", "harbour storm", "the")
+        for limit in (1, 4, 9, 30)
+        for speaker in (None, "ann lee")
+    ]
+    monkeypatch.setattr(release_quotes, "CHECK_AT_ONCE", step)
+    staged = [
+        [hit.quote_id for hit in await repo.search_quotes(guild_id=guild, **one)]  # type: ignore[arg-type]
+        for one in asked
+        for guild in (None, A, B)
+    ]
+    monkeypatch.setattr(release_quotes, "QUOTE_CANDIDATES", 0)  # straight to joining every match
+    every = [
+        [hit.quote_id for hit in await repo.search_quotes(guild_id=guild, **one)]  # type: ignore[arg-type]
+        for one in asked
+        for guild in (None, A, B)
+    ]
+    assert staged == every and all(staged)

@@ -63,3 +63,7 @@ CREATE VIRTUAL TABLE quotes_fts USING fts5 (
 );
 INSERT INTO quotes_fts (quotes_fts) VALUES ('rebuild');
 INSERT INTO quotes_fts (quotes_fts) VALUES ('optimize');
+
+-- The aliases of a topic (acronym definitions: a few rows among the topic terms) straight from an index, instead of
+-- every row of the term: 7 ms for "economy" at 100,000 releases, read twice a /quote with a topic.
+CREATE INDEX topic_terms_alias ON topic_terms (term, alias) WHERE alias IS NOT NULL;
