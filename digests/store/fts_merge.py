@@ -6,7 +6,8 @@ ingests and polls this merges again, leveled: only segments of the same level, t
 (``usermerge`` 2), so the segments left number about the log of the writes since the last full merge. It never
 starts a merge of the whole index: that would rewrite every stored release's entries after each small ingest, a
 cost that grows with the store, not with what was added. Each step (about ``pages`` pages) is a transaction of its
-own, so the write lock is never held for long. PostgreSQL's GIN indexes have no segments: there it does nothing.
+own, so the write lock is never held for long. PostgreSQL's GIN indexes have no segments: there it folds the word
+counts' changes instead (see :func:`fold_word_counts`).
 """
 
 from __future__ import annotations
@@ -37,14 +38,23 @@ async def _step(db: Database, table: str, pages: int) -> bool:
     return await db.batch(merge)
 
 
+async def fold_word_counts(db: Database) -> int:
+    """PostgreSQL: fold the changes of the releases-per-word counts written since the last fold (migration 0015)
+    into the counts, one process at a time; how many words' counts changed. A count reads the changes not folded
+    yet too, so folding keeps counts cheap, never makes them right."""
+    row = await db.fetch_one("SELECT rd_fold_release_words() AS n")
+    return int(row["n"]) if row else 0
+
+
 def _changes(row: Any) -> int:
     return int(row["n"]) if row else 0
 
 
 async def merge_full_text(db: Database, steps: int = 8, pages: int = MERGE_PAGES) -> bool:
     """Up to ``steps`` leveled merge steps on each full-text index; whether work is left (call again later to go
-    on). No-op on PostgreSQL."""
+    on). On PostgreSQL, the word counts' changes folded (never work left)."""
     if db.dialect.name != "sqlite":
+        await fold_word_counts(db)
         return False
     left = False
     for table in TABLES:

@@ -90,9 +90,11 @@ class PostgresFullText:
         return sql, params
 
     def count_releases(self, match: Match) -> tuple[str, list[Any]]:
-        """How many releases match."""
-        ids, params = self.release_ids(match)
-        return f"SELECT COUNT(*) AS n FROM ({ids}) AS matching", params
+        """How many releases match: a one-word query from the releases-per-word counts kept at write time, any other
+        through the index (``rd_matching_releases``, migration 0015; PostgreSQL reads every match's row to count
+        them, 0.4-0.8 µs each)."""
+        query, params = tsquery(match)
+        return f"SELECT rd_matching_releases({query}) AS n", params
 
     def quote_hits(self, match: Match) -> tuple[str, list[Any]]:
         """A subquery of ``(rowid, score)`` of the matching quotes: rowid = quotes.id, higher score = better."""
@@ -104,9 +106,13 @@ class PostgresFullText:
         ), params
 
     async def best_quotes(self, db: Database, match: Match, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best matching quotes as ``(quote id, score)``, best first."""
-        hits, params = self.quote_hits(match)
+        """The ``limit`` best matching quotes as ``(quote id, score)``, best first: a one-word query's from the
+        quotes that rank highest for each word, kept at write time, when they are enough, else every match ranked
+        (``rd_best_quotes``, migration 0015). The same scores as :meth:`quote_hits`."""
+        query, params = tsquery(match)
         rows = await db.fetch_all(
-            f"SELECT rowid, score FROM ({hits}) AS hit ORDER BY score DESC LIMIT ?", [*params, limit]
+            f"SELECT b.quote AS rowid, b.quote_score AS score FROM rd_best_quotes({query}, CAST(? AS BIGINT)) AS b "
+            "ORDER BY b.quote_score DESC",
+            [*params, limit],
         )
         return [(row["rowid"], row["score"]) for row in rows]
