@@ -25,7 +25,7 @@ K1, B = 1.2, 0.75  # FTS5's bm25 constants (fts5_aux.c)
 SHIFT = 32  # rowid = rank << SHIFT | quote id
 QUOTE_ID = (1 << SHIFT) - 1
 UNBOUNDED = 8  # a shape whose most repeated word occurs this often or more: no bound on how often a word occurs
-READ_AT_ONCE = 256  # rows fetched at a time while ranking
+READ_AT_ONCE = 64  # rows fetched at a time while ranking (each one is scored: few past the stop)
 # A bound only prunes when its margin is real: floating-point sums in another order than FTS5's may differ in the
 # last bits, so a bound is raised by this much before it is compared with a score.
 MARGIN = 1e-9
