@@ -4,8 +4,8 @@ Files are read one by one; the ones whose body is new or changed are analysed se
 pool when there are many: analysis is pure Python, so only processes use every core), and so are the topic terms of
 a release whose title or tags alone changed, never inside the write transaction; results are saved in input
 order, ``BATCH`` releases to a transaction, and each file's outcome is handed on as soon as it is saved. A few
-analyses per worker plus one batch's worth are in flight (and at most ``AHEAD_BYTES`` of bodies beyond the few), so
-memory does not grow with the number of files.
+analyses per worker plus one batch's worth are in flight (at most ``AHEAD_BYTES`` body characters beyond the few),
+so memory does not grow with the number of files.
 """
 
 from __future__ import annotations
