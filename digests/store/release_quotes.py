@@ -25,6 +25,8 @@ QUOTE_CANDIDATES = 4096
 # Up to this many candidates, each one's release is checked against the topic on its own (about 5 µs at 100,000
 # releases); past it, against the topic's set of releases, built once (8 ms for "economy").
 CHECK_EACH = 1024
+# The first ranking of a search with a topic or a speaker.
+FILTERED_START = 256
 # Candidates checked at a time, best first: the check stops once the best hits are certain.
 CHECK_AT_ONCE = 128
 # The candidates drive the join (SQLite keeps CROSS JOIN's order): else a topic's release set can drive it, and
@@ -112,7 +114,9 @@ class QuoteReads(TopicReads):
         are the answer; else ``wanted`` grows (ties at the cut are never split). Past ``QUOTE_CANDIDATES`` the
         matches are joined all at once.
         """
-        wanted = max(4 * limit, 64)
+        # A topic or a speaker keeps a few of the best: rank more at first (ranking 256 costs little more than 64
+        # here, and the candidates are checked best first, only as many as needed).
+        wanted = max(4 * limit, FILTERED_START if about is not None or speaker else 64)
         checked: dict[int, int | None] = {}  # candidate quote id → its rank if it passed the filters, else None
         while wanted <= QUOTE_CANDIDATES:
             # A few candidates' releases are each checked against the topic; more, against its set of releases.
