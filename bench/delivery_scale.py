@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,10 +42,11 @@ import asyncpg
 
 from bench.delivery import DISCORD_LIMIT, busiest_second, next_minute
 from bot.app import open_services
-from bot.client import DigestBot
+from bot.client import DigestBot, shard_of
 from digests.config import Settings
 from digests.store.db import Database, to_db_time
 from tests.e2e.processes import Processes
+from tests.fake_discord.models import RecordedRequest
 from tests.fake_discord.payloads import FakeGuild
 from tests.fake_discord.server import FakeDiscord
 
@@ -117,15 +119,21 @@ async def finished(db: Database, due: datetime) -> int:
 
 
 async def report(
-    db: Database, fake: FakeDiscord, the_plan: Plan, due: datetime, before: int, cpu: dict[str, float]
+    db: Database,
+    fake: FakeDiscord,
+    the_plan: Plan,
+    due: datetime,
+    before: int,
+    cpu: dict[str, float],
+    shards: int | None = None,
 ) -> None:
     """Print the numbers (see the module's documentation)."""
     row = await db.fetch_one("SELECT MAX(posted_at) FROM deliveries")
     last = datetime.fromisoformat(row[0]) if row and row[0] else due
     elapsed = (last - due).total_seconds()
-    subs = {
-        int(r["id"]): int(r["channel_id"]) for r in await db.fetch_all("SELECT id, channel_id FROM subscriptions")
-    }
+    rows = await db.fetch_all("SELECT id, guild_id, channel_id FROM subscriptions")
+    subs = {int(r["id"]): int(r["channel_id"]) for r in rows}
+    guild_of = {int(r["channel_id"]): int(r["guild_id"]) for r in rows}
     confirmed = Counter(
         {
             int(r["subscription_id"]): int(r["n"])
@@ -160,6 +168,28 @@ async def report(
           f"{pending[0] if pending else '?'} claims left pending; {ran} of {len(subs)} subscriptions ran")  # fmt: skip
     print("CPU seconds:            " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items()))
     print(f"load average:           {os.getloadavg()}")
+    print_timeline(posts, due, lambda channel: shard_of(guild_of.get(channel, 0), shards) if shards else 0)
+
+
+def print_timeline(posts: list[RecordedRequest], due: datetime, shard: Callable[[int], int]) -> None:
+    """Channel POSTs that Discord accepted, per 10 s from the scheduled minute and per shard process, and when
+    each process's last one arrived: where the end of a run is spent."""
+    start = due.timestamp()
+    counts: dict[int, Counter[int]] = {}
+    last: dict[int, float] = {}
+    for request in posts:
+        if request.status != 200:
+            continue
+        which = shard(int(request.path.split("/")[2]))
+        counts.setdefault(which, Counter())[int((request.time - start) // 10)] += 1
+        last[which] = max(last.get(which, 0.0), request.time - start)
+    shards = sorted(counts)
+    buckets = range(min(min(c) for c in counts.values()), max(max(c) for c in counts.values()) + 1) if counts else []
+    cells = [f"+{b * 10}: " + "/".join(str(counts[s][b]) for s in shards) for b in buckets]
+    print(f"timeline:               POSTs per 10 s from the minute ({'/'.join(f'shard {s}' for s in shards)})")
+    for row in range(0, len(cells), 8):
+        print("  " + "  ".join(f"{cell:<14}" for cell in cells[row : row + 8]))
+    print("last POST:              " + ", ".join(f"shard {s} +{last[s]:.1f} s" for s in shards))
 
 
 def channels_for(fake: FakeDiscord, subscriptions: int, guilds: int, shards: int | None) -> list[tuple[FakeGuild, str]]:
@@ -260,7 +290,7 @@ async def two_processes(args: argparse.Namespace, server_url: str, template: str
                     cpu = {name: ended[name] - started[name] for name in started}
                 finally:
                     await processes.stop_all()
-            await report(db, fake, the_plan, due, before, cpu)
+            await report(db, fake, the_plan, due, before, cpu, shards)
         finally:
             await db.close()
             admin = await asyncpg.connect(server_url)

@@ -98,11 +98,19 @@ class DigestBot(commands.AutoShardedBot):
             services.leases,
             requests_per_second=settings.delivery_requests_per_second,
         )
-        # The setting is the whole bot's budget (Discord's limit is per bot): the live processes split it by the
-        # number of shards each runs, through the store (see bot/budget_shares.py).
+        # The setting is the whole bot's budget (Discord's limit is per bot): the live processes with work split it
+        # by the number of shards each runs, through the store (see bot/budget_shares.py).
         self.budget_shares = BudgetShares(
-            services.leases, self.deliverer.limiter, settings.delivery_requests_per_second, shard_weight(settings)
+            services.state,
+            self.deliverer.limiter,
+            settings.delivery_requests_per_second,
+            shard_weight(settings),
+            owner=services.leases.owner,
+            ttl=services.leases.ttl,
+            wall=services.clock,
+            busy=lambda: self.deliverer.has_work,
         )
+        self.deliverer.work_changed = self.budget_shares.nudge
         self._keeping_shares: asyncio.Task[None] | None = None
         self.running_jobs = RunningJobs()
         self.digest_schedule = SubscriptionScheduler(

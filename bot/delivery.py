@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -133,6 +133,8 @@ class Deliverer:
         # What the runs due together share (a topic's releases, digest entries): kept while runs are under way.
         self._shared: DueLookups | None = None
         self._under_way = 0
+        # Called when this process's work starts or ends (its share of the budget is lent while it has none).
+        self.work_changed: Callable[[], None] = lambda: None
         self.lookups_computed: Counter[str] = Counter()  # answers computed (not shared), over every batch so far
 
     async def run(self, subscription_id: int) -> RunOutcome:
@@ -142,6 +144,8 @@ class Deliverer:
         even the ones it left pending when it crashed; ``busy`` when another process holds it.
         """
         self._under_way += 1
+        if self._under_way == 1:
+            self.work_changed()
         shared = self._shared = self._shared or self.service.lookups()
         try:
             async with self._locks.setdefault(subscription_id, asyncio.Lock()), self._runs:
@@ -158,6 +162,12 @@ class Deliverer:
             if not self._under_way:
                 self.lookups_computed.update(shared.computed)
                 self._shared = None  # the next runs start afresh
+                self.work_changed()
+
+    @property
+    def has_work(self) -> bool:
+        """Whether runs are under way or requests wait for (or hold) the budget: this process needs its share."""
+        return bool(self._under_way) or self.limiter.busy
 
     async def _run(self, subscription_id: int, lease: RunLease, shared: DueLookups) -> RunOutcome:
         """:meth:`run` once the lease is held."""

@@ -65,6 +65,7 @@ class RequestBudget(RateLimiter):
         super().__init__(rate)
         self.clock = clock
         self._in_flight = 0
+        self._waiting = 0  # requests waiting for a place
         self._answered: deque[float] = deque()  # when the requests still holding a place were answered, in order
         self._changed = asyncio.Event()
 
@@ -86,10 +87,23 @@ class RequestBudget(RateLimiter):
         self.rate = rate
         self._changed.set()
 
+    @property
+    def busy(self) -> bool:
+        """Whether a request is waiting for a place or in flight."""
+        return bool(self._waiting or self._in_flight)
+
+    def held(self) -> int:
+        """Places held now: requests in flight, or answered less than a window ago."""
+        return self._held(self.clock())
+
     @contextlib.asynccontextmanager
     async def request(self) -> AsyncIterator[None]:
         """Hold a place for one request sent and answered in the block."""
-        await self._take()
+        self._waiting += 1
+        try:
+            await self._take()
+        finally:
+            self._waiting -= 1
         try:
             yield
         finally:
