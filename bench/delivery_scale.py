@@ -18,7 +18,8 @@ Printed: elapsed time from the scheduled minute to the last post confirmed in th
 posted (a frequent topic's first run posts its 50 newest releases over several messages) and the floor
 (messages / 50 requests/s), with the ratio; 429s; the busiest second at the fake; exactly-once checks (each channel
 holds exactly the messages its subscription's ledger confirmed; no claim left pending; every subscription ran);
-CPU seconds per process; and how many topic listings the runs computed (the rest were shared).
+CPU seconds per process; how many topic listings the runs computed (the rest were shared); and a timeline: the posts
+per 10 s from the scheduled minute for each shard process, and when each process's first and last post arrived.
 """
 
 from __future__ import annotations
@@ -176,12 +177,14 @@ def print_timeline(posts: list[RecordedRequest], due: datetime, shard: Callable[
     each process's last one arrived: where the end of a run is spent."""
     start = due.timestamp()
     counts: dict[int, Counter[int]] = {}
+    first: dict[int, float] = {}
     last: dict[int, float] = {}
     for request in posts:
         if request.status != 200:
             continue
         which = shard(int(request.path.split("/")[2]))
         counts.setdefault(which, Counter())[int((request.time - start) // 10)] += 1
+        first[which] = min(first.get(which, request.time - start), request.time - start)
         last[which] = max(last.get(which, 0.0), request.time - start)
     shards = sorted(counts)
     buckets = range(min(min(c) for c in counts.values()), max(max(c) for c in counts.values()) + 1) if counts else []
@@ -189,7 +192,7 @@ def print_timeline(posts: list[RecordedRequest], due: datetime, shard: Callable[
     print(f"timeline:               POSTs per 10 s from the minute ({'/'.join(f'shard {s}' for s in shards)})")
     for row in range(0, len(cells), 8):
         print("  " + "  ".join(f"{cell:<14}" for cell in cells[row : row + 8]))
-    print("last POST:              " + ", ".join(f"shard {s} +{last[s]:.1f} s" for s in shards))
+    print("first and last POST:    " + ", ".join(f"shard {s} +{first[s]:.1f} s, +{last[s]:.1f} s" for s in shards))
 
 
 def channels_for(fake: FakeDiscord, subscriptions: int, guilds: int, shards: int | None) -> list[tuple[FakeGuild, str]]:

@@ -208,14 +208,22 @@ class BudgetShares:
     async def keep(self) -> None:
         """Refresh every tick (or when nudged) until cancelled; failures are logged once and retried."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudged.wait(), self.tick)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation (a clean stop) that comes
+            # as the event is set, and this loop would then never end.
+            with contextlib.suppress(TimeoutError):  # at least every period, so the entry is renewed in time
+                async with asyncio.timeout(min(self.tick, self.period)):
+                    await self._nudged.wait()
             self._nudged.clear()
             try:
-                await asyncio.wait_for(self.refresh(), timeout=self.period)
+                async with asyncio.timeout(self.period):
+                    await self.refresh()
                 if self._failing:
                     log.info("the request-budget share is renewed again")
                 self._failing = False
+            except TimeoutError:
+                if not self._failing:
+                    log.warning("could not renew the request-budget share within %.1f s", self.period)
+                self._failing = True
             except Exception:
                 if not self._failing:
                     log.exception("could not renew the request-budget share")

@@ -137,8 +137,9 @@ class Deliverer:
         self.work_changed: Callable[[], None] = lambda: None
         self.lookups_computed: Counter[str] = Counter()  # answers computed (not shared), over every batch so far
 
-    async def run(self, subscription_id: int) -> RunOutcome:
-        """Deliver everything the subscription has not delivered yet (and anything left pending before).
+    async def run(self, subscription_id: int, skip: Callable[[Subscription], bool] | None = None) -> RunOutcome:
+        """Deliver everything the subscription has not delivered yet (and anything left pending before), unless
+        ``skip`` says otherwise of the subscription as read at the start of the run.
 
         The run holds the subscription's lease throughout, so no other process posts its releases meanwhile, not
         even the ones it left pending when it crashed; ``busy`` when another process holds it.
@@ -154,7 +155,7 @@ class Deliverer:
                     log.info("subscription #%d is being delivered by another process", subscription_id)
                     return RunOutcome(subscription_id, busy=True)
                 try:
-                    return await self._run(subscription_id, lease, shared)
+                    return await self._run(subscription_id, lease, shared, skip)
                 finally:
                     await lease.give_up()
         finally:
@@ -169,10 +170,12 @@ class Deliverer:
         """Whether runs are under way or requests wait for (or hold) the budget: this process needs its share."""
         return bool(self._under_way) or self.limiter.busy
 
-    async def _run(self, subscription_id: int, lease: RunLease, shared: DueLookups) -> RunOutcome:
+    async def _run(
+        self, subscription_id: int, lease: RunLease, shared: DueLookups, skip: Callable[[Subscription], bool] | None
+    ) -> RunOutcome:
         """:meth:`run` once the lease is held."""
         subscription = await self.service.get(subscription_id)
-        if subscription is None or not subscription.active:
+        if subscription is None or not subscription.active or (skip is not None and skip(subscription)):
             return RunOutcome(subscription_id, skipped=True)
         tz = ZoneInfo(subscription.timezone)
         # Left over from a run that crashed or failed: they may have reached Discord already.

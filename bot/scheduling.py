@@ -181,22 +181,30 @@ class SubscriptionScheduler:
         return next_run(subscription, self.clock()) if subscription.active else None
 
     async def run_daily(self, subscription_id: int) -> RunOutcome:
-        """The daily job: :meth:`run`, unless today's run already happened (a repeated wall time)."""
-        subscription = await self.service.get(subscription_id)
-        if subscription is not None and ran_today(subscription, self.clock()):
-            log.info("subscription #%d already ran today; skipping a repeated wall time", subscription_id)
-            return RunOutcome(subscription_id, skipped=True)
-        return await self.run(subscription_id)
+        """The daily job: :meth:`run`, unless today's run already happened (a repeated wall time).
 
-    async def run(self, subscription_id: int) -> RunOutcome:
-        """One run of one subscription (also the catch-up job); unschedules it if the run paused it.
+        The run checks that once it has read the subscription (its turn come): thousands of jobs firing at the
+        same minute then do not each queue a read of their own ahead of the first runs' database work.
+        """
+
+        def repeated(subscription: Subscription) -> bool:
+            if ran_today(subscription, self.clock()):
+                log.info("subscription #%d already ran today; skipping a repeated wall time", subscription.id)
+                return True
+            return False
+
+        return await self.run(subscription_id, skip=repeated)
+
+    async def run(self, subscription_id: int, skip: Callable[[Subscription], bool] | None = None) -> RunOutcome:
+        """One run of one subscription (also the catch-up job); unschedules it if the run paused it. ``skip``:
+        whether not to run after all, asked with the subscription as the run reads it.
 
         Catch-up runs are queued before the gateway is up: wait for it, so a failure notice can still find the
         server's system channel.
         """
         with self.jobs.track():
             await self.deliverer.client.wait_until_ready()
-            outcome = await self.deliverer.run(subscription_id)
+            outcome = await self.deliverer.run(subscription_id, skip)
             if outcome.paused_now:
                 self.remove(subscription_id)
             if outcome.busy:
