@@ -242,13 +242,21 @@ class Supervisor:
         self.backoff = backoff or Backoff()
         self._stop = asyncio.Event()
         self._client: discord.Client | None = None
+        self._starting: asyncio.Task[None] | None = None  # the running client's start (login and connection)
         self._closing: list[asyncio.Task[None]] = []  # keeps close tasks referenced until they are done
         no_voice()
 
     def stop(self) -> None:
         """Ask the supervisor to end: closes the running client, or ends a wait between attempts."""
         self._stop.set()
-        if self._client is not None:
+        if self._client is None:
+            return
+        if self._starting is not None and not self._client.is_ready():
+            # Still connecting: discord.py's sharded client retries a shard whose connection close() broke, every
+            # 5 s and with a traceback each time, so it would never end. Cancelled instead (``async with``
+            # closes it).
+            self._starting.cancel()
+        else:
             self._closing.append(asyncio.create_task(self._client.close()))
 
     async def run(self) -> int:
@@ -306,7 +314,13 @@ class Supervisor:
             async with client:
                 ready = asyncio.create_task(client.wait_until_ready())
                 if not self._stop.is_set():
-                    await client.start(self._token, reconnect=False)
+                    self._starting = asyncio.create_task(client.start(self._token, reconnect=False))
+                    try:
+                        await self._starting
+                    except asyncio.CancelledError:
+                        this = asyncio.current_task()
+                        if not self._stop.is_set() or (this is not None and this.cancelling()):
+                            raise  # not our stop's cancel: this task itself is being cancelled
         except Exception as exc:
             if self._stop.is_set():
                 return connected(), None  # closed under its feet by SIGTERM: whatever it raised, we are stopping
@@ -318,7 +332,7 @@ class Supervisor:
             stage = "the gateway connection was lost" if connected() else "connecting"
             return connected(), f"{stage}: {describe(exc)}"
         finally:
-            self._client = None
+            self._client = self._starting = None
             if ready is not None and not ready.done():
                 ready.cancel()
             # discord.py leaves its wait-for-guilds task running when a client closes before it is ready; left

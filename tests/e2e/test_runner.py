@@ -164,6 +164,21 @@ async def test_5xx_on_the_gateway_endpoint_is_retried_with_one_line_each(
     assert "Traceback" not in err and TOKEN not in err
 
 
+async def test_sigterm_while_a_shard_connects_stops_at_once_without_a_traceback(
+    fake_discord: FakeDiscord, settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # discord.py retries a shard whose connection close() broke every 5 s, forever: the supervisor must cancel it.
+    connecting = fake_discord.hold_next("GET", "/")
+    task = asyncio.create_task(run_bot(configured(settings, fake_discord), backoff=Backoff(**FAST)))
+    try:
+        await fake_discord.wait_for(lambda: connecting.hits > 0, timeout=15)
+        assert await stop(task) == 0
+    finally:
+        connecting.release()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and TOKEN not in err, err
+
+
 async def test_an_outage_while_running_is_retried_and_missed_digests_catch_up(
     fake_discord: FakeDiscord, settings: Settings, retry_lines: RetryLines, capfd: pytest.CaptureFixture[str]
 ) -> None:

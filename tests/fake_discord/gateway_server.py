@@ -34,6 +34,10 @@ class FakeGateway(FakeState):
     """The websocket side of the fake."""
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        for hold in [hold for hold in self.holds if hold.matches("GET", "/")]:  # hold_next("GET", "/"): a slow connect
+            hold.hits += 1
+            await self._notify()
+            await hold.released.wait()
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         conn = GatewayConnection(ws, zlib_stream=request.query.get("compress") == "zlib-stream")

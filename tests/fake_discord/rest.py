@@ -45,7 +45,8 @@ class RestServer(MessageStore):
 
     def hold_next(self, method: str, path_regex: str) -> Hold:
         """Keep requests matching ``method`` ("*" = any) and ``path_regex`` (as for :meth:`fail_next`) unanswered
-        until the returned Hold is released; its ``hits`` counts those that arrived."""
+        until the returned Hold is released; its ``hits`` counts those that arrived. ``("GET", "/")`` holds a
+        gateway (websocket) connection before its handshake."""
         hold = Hold(method.upper(), re.compile(path_regex))
         self.holds.append(hold)
         return hold
