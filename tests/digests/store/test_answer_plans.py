@@ -15,10 +15,9 @@ from digests.store import release_quotes, release_topics, releases
 from digests.store.db import Database
 from digests.store.releases import ReleaseRepository
 from digests.store.scope import NO_GUILD
-from digests.store.sources import SourceRepository
+from tests.digests.store.scoped_releases import A, B, scoped_store
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-A, B = 1001, 2002  # two servers, each following its own feed
 GUILDS = (None, A, B, NO_GUILD)
 COUNT = 36
 
@@ -63,17 +62,7 @@ def release(n: int) -> tuple[ReleaseDraft, Analysis]:
 @pytest.fixture
 async def repo(db: Database) -> ReleaseRepository:
     """Releases from server A's feed (every third), server B's feed (every third) and global files (the rest)."""
-    repo, sources = ReleaseRepository(db), SourceRepository(db)
-    feeds = []
-    for guild, url in ((A, "https://a.test/rss"), (B, "https://b.test/rss")):
-        feed, _ = await sources.add(url, url, NOW)
-        await sources.follow(feed.id, guild, 11, None, NOW)
-        feeds.append(feed.id)
-    for n in range(COUNT):
-        draft, made = release(n)
-        feed = feeds[n % 3] if n % 3 < 2 else None
-        await repo.save(draft, made, "lead", NOW, source_id=feed, is_global=feed is None, topics=made.topics)
-    return repo
+    return await scoped_store(db, (release(n) for n in range(COUNT)), NOW)
 
 
 @contextmanager

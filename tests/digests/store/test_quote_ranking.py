@@ -15,10 +15,9 @@ from digests.store import fts, quote_ranking, release_quotes
 from digests.store.db import Database
 from digests.store.fts_sqlite import expression, porter_stem
 from digests.store.releases import ReleaseRepository
-from digests.store.sources import SourceRepository
+from tests.digests.store.scoped_releases import A, B, scoped_store
 
 NOW = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
-A, B = 1001, 2002  # two servers, each following its own feed
 FILLER = ["storm", "port", "vessel", "cargo", "board", "morning", "quay", "tide", "crane", "dock", "pilot"]
 RELEASES = 30
 
@@ -58,17 +57,7 @@ def release(n: int) -> tuple[ReleaseDraft, Analysis]:
 @pytest.fixture
 async def repo(db: Database) -> ReleaseRepository:
     """Releases from server A's feed, server B's feed and global files, in turn."""
-    repo, sources = ReleaseRepository(db), SourceRepository(db)
-    feeds = []
-    for guild, url in ((A, "https://a.test/rss"), (B, "https://b.test/rss")):
-        feed, _ = await sources.add(url, url, NOW)
-        await sources.follow(feed.id, guild, 11, None, NOW)
-        feeds.append(feed.id)
-    for n in range(RELEASES):
-        draft, made = release(n)
-        feed = feeds[n % 3] if n % 3 < 2 else None
-        await repo.save(draft, made, "lead", NOW, source_id=feed, is_global=feed is None, topics=made.topics)
-    return repo
+    return await scoped_store(db, (release(n) for n in range(RELEASES)), NOW)
 
 
 async def every_match(db: Database, match: fts.Match) -> list[tuple[int, float]]:
