@@ -13,9 +13,9 @@ import asyncpg
 
 
 @contextlib.asynccontextmanager
-async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
-    """A PostgreSQL URL whose server accepts connections and never answers (a hanging connection), and the event
-    set once a client has connected."""
+async def silent_server() -> AsyncIterator[tuple[int, asyncio.Event]]:
+    """A port on 127.0.0.1 whose server accepts connections and never answers (a hanging connection), and the
+    event set once a client has connected."""
     accepted = asyncio.Event()
 
     async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -25,9 +25,16 @@ async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
 
     server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
     try:
-        yield f"postgresql://postgres@127.0.0.1:{server.sockets[0].getsockname()[1]}/silent", accepted
+        yield server.sockets[0].getsockname()[1], accepted
     finally:
         server.close()
+
+
+@contextlib.asynccontextmanager
+async def silent_store() -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """A PostgreSQL URL on a :func:`silent_server`, and the event set once a client has connected."""
+    async with silent_server() as (port, accepted):
+        yield f"postgresql://postgres@127.0.0.1:{port}/silent", accepted
 
 
 @contextlib.asynccontextmanager

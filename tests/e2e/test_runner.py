@@ -22,6 +22,7 @@ from bot.runner import run_bot
 from bot.startup import Backoff
 from digests.config import Settings
 from tests.e2e.conftest import FakeClock
+from tests.e2e.outages import silent_server
 from tests.fake_discord.server import FakeDiscord
 
 TOKEN = "fake-token-SECRET-123"
@@ -266,23 +267,11 @@ async def test_the_process_exits_2_on_a_rejected_token(tmp_path: Path) -> None:
 async def test_sigterm_during_a_hanging_probe_stops_at_once(
     settings: Settings, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    accepted = asyncio.Event()
-
-    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.set()
-        await reader.read()  # until the client gives up
-        writer.close()
-
-    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with FakeDiscord() as fake:
-            with fake.patched():
-                discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"  # a Discord that never answers
-                task = asyncio.create_task(run_bot(configured(settings, fake), backoff=Backoff(**FAST)))
-                await asyncio.wait_for(accepted.wait(), 15)
-                assert await stop(task) == 0  # well before the probe's own 15 s timeout
-    finally:
-        server.close()
+    async with silent_server() as (port, accepted), FakeDiscord() as fake:
+        with fake.patched():
+            discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"  # a Discord that never answers
+            task = asyncio.create_task(run_bot(configured(settings, fake), backoff=Backoff(**FAST)))
+            await asyncio.wait_for(accepted.wait(), 15)
+            assert await stop(task) == 0  # well before the probe's own 15 s timeout
     err = capfd.readouterr().err
     assert "Traceback" not in err and "Discord unreachable" not in err and "bot stopped cleanly" in err
