@@ -220,6 +220,9 @@ async def _copy(src: Database, dst: Database, progress: Callable[[str], None]) -
         await dst.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each GIN index sorted in memory
         for definition in indexes:
             await dst.execute(definition)
+        # the acronyms' expansions learned once the index is back (PostgreSQL: the releases each occurs in)
+        expansions = await dst.fetch_all("SELECT DISTINCT alias FROM topic_terms WHERE kind = 'acronym'")
+        await dst.dialect.fts.learn_phrases(dst, [row["alias"] for row in expansions])
         for table in FULL_TEXT:
             progress(table)
         await _reset_identities(dst)

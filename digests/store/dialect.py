@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,10 +27,17 @@ class FullText(Protocol):
     index_version_quotes: tuple[str, ...]  # each: parameter version id (about to become or being the current one)
     delete_version_quotes: str  # parameter: version id (the current one)
     rebuild: tuple[str, ...]  # index every release's current version and its quotes again, from scratch
+    # run first in a transaction that writes releases (before it holds any row lock), or None
+    release_writer_lock: str | None
 
     async def stem(self, fetch_one: Callable[[str, Sequence[Any]], Awaitable[Any]], word: str) -> str:
         """The token(s) the index stores for ``word``, from the engine's own stemmer (``fetch_one`` runs a query
         of one row if the engine needs one)."""
+        ...
+
+    async def learn_phrases(self, db: Database, phrases: Collection[str]) -> None:
+        """Make the releases these phrases (the expansions of acronyms just stored) occur in quick to find, if the
+        engine needs it; called after the transaction that stored them, never inside one."""
         ...
 
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:

@@ -10,7 +10,7 @@ parameter.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digests.store.fts import Match
@@ -32,11 +32,23 @@ _RELEASE_DOC = " || ".join(words(text) for text in ("COALESCE(r.title, '')", "v.
 _QUOTE_DOC = " || ".join(words(text) for text in ("text", "COALESCE(speaker, '')", "COALESCE(speaker_title, '')"))
 
 
-def tsquery(match: Match) -> tuple[str, list[Any]]:
-    """The SQL expression of the tsquery and its one parameter (the phrases, as text)."""
+def tsquery(match: Match, *, unlearned: bool = False) -> tuple[str, list[Any]]:
+    """The SQL expression of the tsquery and its one parameter (the phrases, as text); ``unlearned``: of the
+    phrases not in ``release_phrases`` only (NULL, which matches nothing, when every phrase is learned)."""
     combine = "rd_tsquery_and" if match.every else "rd_tsquery_or"
-    sql = f"(SELECT {combine}(phraseto_tsquery({CONFIG}, rd_words(p))) FROM unnest(CAST(? AS TEXT[])) AS p)"
-    return sql, [[" ".join(words) for words in match.phrases]]
+    left = " WHERE NOT EXISTS (SELECT 1 FROM release_phrases k WHERE k.phrase = p)" if unlearned else ""
+    sql = f"(SELECT {combine}(phraseto_tsquery({CONFIG}, rd_words(p))) FROM unnest(CAST(? AS TEXT[])) AS p{left})"
+    return sql, [_texts(match)]
+
+
+def _texts(match: Match) -> list[str]:
+    return [" ".join(words) for words in match.phrases]
+
+
+def _with_learned(match: Match) -> bool:
+    """Whether the match may hold learned phrases (migration 0016): any of several words, one of them a phrase
+    (every phrase learned has two words or more; the releases of an AND of phrases are not kept)."""
+    return not match.every and any(len(words) > 1 for words in match.phrases)
 
 
 class PostgresFullText:
@@ -62,6 +74,10 @@ class PostgresFullText:
         "JOIN releases r ON r.id = q.release_id AND r.current_version_id = q.version_id",
     )
 
+    # The shared side of the lock under which rd_learn_phrases() learns a phrase (migration 0016): taken first, a
+    # writer never waits for it while holding a row lock that another writer queued behind a learner needs.
+    release_writer_lock: str | None = "SELECT pg_advisory_xact_lock_shared(1380209998)"
+
     def __init__(self) -> None:
         self._stems: dict[str, str] = {}  # the configuration's stemmer never changes while the store is open
 
@@ -72,10 +88,24 @@ class PostgresFullText:
             self._stems[word] = str(row["stem"]) if row else word
         return self._stems[word]
 
+    async def learn_phrases(self, db: Database, phrases: Collection[str]) -> None:
+        """Keep the releases each new phrase of two words or more occurs in (``rd_learn_phrases``, migration 0016):
+        one look-up when every phrase is known."""
+        wanted = sorted({phrase for phrase in phrases if " " in phrase})
+        if wanted:
+            await db.fetch_one("SELECT rd_learn_phrases(CAST(? AS TEXT[])) AS n", [wanted])
+
     def release_ids(self, match: Match) -> tuple[str, list[Any]]:
-        """A subquery of the ids of the releases (current versions) that match."""
-        query, params = tsquery(match)
-        return f"SELECT rowid FROM releases_fts WHERE doc @@ {query}", params
+        """A subquery of the ids of the releases (current versions) that match: a learned phrase's from
+        ``release_phrase_matches`` (no document read), the rest through the index."""
+        if not _with_learned(match):
+            query, params = tsquery(match)
+            return f"SELECT rowid FROM releases_fts WHERE doc @@ {query}", params
+        query, params = tsquery(match, unlearned=True)
+        return (
+            f"SELECT rowid FROM releases_fts WHERE doc @@ {query} UNION "
+            "SELECT release_id FROM release_phrase_matches WHERE phrase = ANY(CAST(? AS TEXT[]))"
+        ), [*params, _texts(match)]
 
     def release_matches(self, match: Match, release_id: str) -> tuple[str, list[Any]]:
         """Whether one release matches, checked on that release's document alone.
@@ -85,14 +115,23 @@ class PostgresFullText:
         sorting them. (``IN``/``EXISTS`` would be flattened into a semi-join, and with the tsquery a run-time
         value the planner cannot tell a frequent word from a rare one.)
         """
-        query, params = tsquery(match)
+        query, params = tsquery(match, unlearned=_with_learned(match))
         sql = f"COALESCE((SELECT f.doc @@ {query} FROM releases_fts f WHERE f.rowid = {release_id}), FALSE)"
-        return sql, params
+        if not _with_learned(match):
+            return sql, params
+        learned = (
+            f"EXISTS (SELECT 1 FROM release_phrase_matches m WHERE m.release_id = {release_id} "
+            "AND m.phrase = ANY(CAST(? AS TEXT[])))"
+        )
+        return f"({sql} OR {learned})", [*params, _texts(match)]
 
     def count_releases(self, match: Match) -> tuple[str, list[Any]]:
         """How many releases match: a one-word query from the releases-per-word counts kept at write time, any other
         through the index (``rd_matching_releases``, migration 0015; PostgreSQL reads every match's row to count
-        them, 0.4-0.8 µs each)."""
+        them, 0.4-0.8 µs each), learned phrases from their kept releases (:meth:`release_ids`)."""
+        if _with_learned(match):
+            ids, params = self.release_ids(match)
+            return f"SELECT COUNT(*) AS n FROM ({ids}) AS m", params
         query, params = tsquery(match)
         return f"SELECT rd_matching_releases({query}) AS n", params
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import closing
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,11 @@ class SQLiteFullText:
         "INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')",
         "INSERT INTO quotes_fts (quotes_fts) VALUES ('rebuild')",
     )
+
+    release_writer_lock: str | None = None
+
+    async def learn_phrases(self, db: Database, phrases: Collection[str]) -> None:
+        """Nothing to learn: FTS5's index holds word positions and matches a phrase from them."""
 
     async def stem(self, fetch_one: Callable[[str, Sequence[Any]], Awaitable[Any]], word: str) -> str:
         """What the index stores for ``word`` (its stem); the store's connection is not needed."""

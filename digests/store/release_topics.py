@@ -129,30 +129,34 @@ class TopicReads(RepositoryBase):
     ) -> tuple[int, list[Release]] | None:
         """:meth:`topic_page` with the full text matched once, or ``None`` when more than :data:`LISTED_TOPIC`
         releases match it: the matching ids, then every visible one (and those only the topic terms find) in
-        newest-first order, counted, and the page read by id."""
+        newest-first order, counted, and the page read, in one statement (nothing but the page travels)."""
         ids, params = self._fts.release_ids(match)
-        matching = [row["rowid"] for row in await self._all(f"{ids} LIMIT ?", [*params, LISTED_TOPIC + 1])]
-        if len(matching) > LISTED_TOPIC:
-            return None
-        listed, listed_params = self._db.dialect.id_list(matching)
         visible, visible_params = visible_release(guild_id)
         placeholders = ", ".join("?" for _ in phrases)
+        # Nothing is read past the matching ids when there are too many of them (a one-time filter).
+        listed = (
+            f"WITH matching AS MATERIALIZED (SELECT m.rowid FROM ({ids}) AS m LIMIT {LISTED_TOPIC + 1}), "
+            f"matched AS (SELECT COUNT(*) AS n FROM matching), "
+            f"about AS (SELECT r.id, r.sort_at FROM releases r {self._plans.by_id} "
+            f"WHERE (SELECT n FROM matched) <= {LISTED_TOPIC} AND r.id IN (SELECT rowid FROM matching UNION "
+            f"SELECT release_id FROM topic_terms WHERE term IN ({placeholders})) AND {visible}{window[0]}) "
+        )
+        listed_params = [*params, *phrases, *visible_params, *window[1]]
         rows = await self._all(
-            f"SELECT r.id FROM releases r {self._plans.by_id} WHERE r.id IN ({listed} UNION "
-            f"SELECT release_id FROM topic_terms WHERE term IN ({placeholders})) AND {visible}{window[0]} "
-            f"ORDER BY {NEWEST_FIRST}",
-            [*listed_params, *phrases, *visible_params, *window[1]],
+            f"{listed}SELECT {RELEASE_COLUMNS}, p.total FROM (SELECT a.id, COUNT(*) OVER () AS total FROM about a "
+            f"ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?) AS p JOIN releases r ON r.id = p.id "
+            f"JOIN release_versions v ON v.id = r.current_version_id ORDER BY {NEWEST_FIRST}",
+            [*listed_params, limit, offset],
         )
-        page = [row["id"] for row in rows[offset : offset + limit]]
-        if not page:
-            return len(rows), []
-        wanted, wanted_params = self._db.dialect.id_list(page)
-        found = await self._all(
-            f"SELECT {RELEASE_COLUMNS} FROM releases r JOIN release_versions v ON v.id = r.current_version_id "
-            f"WHERE r.id IN ({wanted}) ORDER BY {NEWEST_FIRST}",
-            wanted_params,
+        if rows:
+            return int(rows[0]["total"]), [release_of(row) for row in rows]
+        # An empty page: past the last release, or too many matches (then the other plans).
+        row = await self._one(
+            f"{listed}SELECT (SELECT n FROM matched) AS matched, (SELECT COUNT(*) FROM about) AS total", listed_params
         )
-        return len(rows), [release_of(row) for row in found]
+        if row is None or int(row["matched"]) > LISTED_TOPIC:
+            return None
+        return int(row["total"]), []
 
     def _about(self, match: fts.Match, phrases: list[str], each: bool, release: str = "r.id") -> tuple[str, list[Any]]:
         """The condition that the release whose id is the SQL expression ``release`` is about the topic: checked

@@ -24,6 +24,7 @@ class ReleaseWrites(RepositoryBase):
     """Saving releases (one or a batch, in one transaction)."""
 
     _counts: counts.CountChanges | None = None  # a batch gathers its topic and speaker count changes here
+    _expansions: set[str] | None = None  # and the acronym expansions it stored, learned after it (learn_phrases)
 
     async def save(
         self,
@@ -46,13 +47,18 @@ class ReleaseWrites(RepositoryBase):
         """
         digest = body_hash(draft.body)
 
+        expansions: set[str] = set()
+
         async def save(db: Database) -> SaveResult:
             writes = ReleaseWrites(db)
+            await writes._begin(expansions)
             result = await writes._save(draft, analysis, algorithm, now, digest, is_global, topics)
             await writes._scope(result.release_id, source_id, is_global)
             return result
 
-        return await self._db.batch(save)
+        result = await self._db.batch(save)
+        await self._fts.learn_phrases(self._db, expansions)
+        return result
 
     async def metadata_changed(self, draft: ReleaseDraft) -> bool:
         """Whether saving ``draft`` (same body as stored) would change the stored title, link, source, date or
@@ -78,8 +84,11 @@ class ReleaseWrites(RepositoryBase):
             for (draft, analysis, now), terms in zip(items, each_topics, strict=True)
         ]
 
+        expansions: set[str] = set()
+
         async def save(db: Database) -> list[SaveResult]:
             writes = ReleaseWrites(db)
+            await writes._begin(expansions)
             writes._counts = counts.CountChanges()  # the batch's count changes, written once at its end
             results = []
             for draft, analysis, now, digest, terms in hashed:
@@ -89,7 +98,16 @@ class ReleaseWrites(RepositoryBase):
             await writes._counts.write(db)
             return results
 
-        return await self._db.batch(save)
+        results = await self._db.batch(save)
+        await self._fts.learn_phrases(self._db, expansions)
+        return results
+
+    async def _begin(self, expansions: set[str]) -> None:
+        """The start of a transaction that writes releases: the engine's writer lock first, if it has one; the
+        acronym expansions stored are gathered in ``expansions``."""
+        if self._fts.release_writer_lock:
+            await self._db.execute(self._fts.release_writer_lock)
+        self._expansions = expansions
 
     async def _scope(self, release_id: int, source_id: int | None, is_global: bool) -> None:
         before = await counts.buckets_of(self._db, release_id)
@@ -234,6 +252,8 @@ class ReleaseWrites(RepositoryBase):
         terms: dict[str, tuple[str, str | None]] = {}
         for acronym, expansion in topics.acronyms.items():
             terms[normalise(acronym)] = ("acronym", normalise(expansion))
+            if self._expansions is not None:
+                self._expansions.add(normalise(expansion))
             terms.setdefault(normalise(expansion), ("expansion", normalise(acronym)))
         for keyword in topics.keywords:
             terms.setdefault(keyword, ("keyword", None))

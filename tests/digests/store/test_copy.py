@@ -16,6 +16,7 @@ from digests.store.releases import ReleaseRepository
 from digests.store.sources import SourceRepository
 from digests.store.state import StateRepository
 from digests.store.subscriptions import SubscriptionRepository
+from tests.digests.store.test_pg_phrase_matches import assert_phrases_exact
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -82,6 +83,9 @@ async def test_every_table_is_copied_and_answers_are_identical(tmp_path: Path, p
     source, target = await Database.open(path), await Database.open(pg_url)
     try:
         assert await answers(source) == await answers(target)
+        # the acronyms' expansions are learned in PostgreSQL (migration 0016), with exactly the index's releases
+        assert await assert_phrases_exact(target) >= 1
+        assert await target.fetch_one("SELECT 1 FROM release_phrases WHERE phrase = 'higher military commission'")
         # identities go on after the copied ids
         service = DigestService(ReleaseRepository(target), clock=lambda: NOW)
         added = await service.ingest_draft(ReleaseDraft(canonical_id="new", body="A new release about the HMC."))
