@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.delivery import RateLimiter, failure_reason, plan
+from bot.delivery import RateLimiter, failure_reason
+from bot.delivery_plan import plan
 from bot.embeds import update_pages
 from digests.models import DigestItem, Release, Sentence, Subscription
 from digests.store.deliveries import message_nonce

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import digests.subscriptions
-from bot import delivery
+from bot import delivery_plan
 from bot.app import Services
 from tests.e2e.conftest import BotFactory, FakeClock
 from tests.e2e.test_subscriptions import add_release, at, digest_posts, drive, eventually, release_ids, subscribe
@@ -77,7 +77,7 @@ async def test_more_due_releases_than_one_run_posts_go_out_over_the_next_runs(
 ) -> None:
     # Small numbers for a small test: 3 releases a run (the real one: 50).
     monkeypatch.setattr(digests.subscriptions, "MAX_RELEASES_PER_RUN", 3)
-    monkeypatch.setattr(delivery, "MAX_RELEASES_PER_RUN", 3)
+    monkeypatch.setattr(delivery_plan, "MAX_RELEASES_PER_RUN", 3)  # the backlog note
     channel = fake_discord.channel.id
     clock.set(at(3, 1, 12))
     subscription = await subscribe(services, channel, fake_discord.guild.id)
