@@ -28,7 +28,7 @@ from bot.views import (
     digest_view,
 )
 from digests.models import Quote, Release
-from tests.bot.test_embeds import BERLIN, make_digest, make_item, make_quote, make_release
+from tests.bot.embed_samples import BERLIN, make_digest, make_item, make_quote, make_release
 
 APP_ID = 2002
 AUTHOR_ID = 4004

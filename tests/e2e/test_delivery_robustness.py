@@ -11,7 +11,7 @@ import digests.subscriptions
 from bot import delivery_plan
 from bot.app import Services
 from tests.e2e.conftest import BotFactory, FakeClock
-from tests.e2e.test_subscriptions import add_release, at, digest_posts, drive, eventually, release_ids, subscribe
+from tests.e2e.subscription_runs import add_release, at, digest_posts, drive, eventually, release_ids, subscribe
 from tests.fake_discord import server as fake_server
 from tests.fake_discord.server import FakeDiscord
 

@@ -24,7 +24,7 @@ from digests.leases import POLLER_LEASE
 from digests.store.db import Database
 from digests.store.leases import LeaseRepository
 from tests.e2e.processes import ROOT, Processes
-from tests.e2e.test_subscriptions import add_release, digest_posts, release_ids, subscribe
+from tests.e2e.subscription_runs import add_release, digest_posts, release_ids, subscribe
 from tests.fake_discord import server as fake_server
 from tests.fake_discord.payloads import FakeChannel, FakeGuild
 from tests.fake_discord.server import FakeDiscord

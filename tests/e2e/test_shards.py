@@ -12,7 +12,7 @@ from bot.scheduling import CATCH_UP_PREFIX, JOB_PREFIX
 from digests.leases import Leases, run_lease
 from digests.store.leases import LeaseRepository
 from tests.e2e.conftest import BotFactory, FakeClock
-from tests.e2e.test_subscriptions import add_release, at, digest_posts, release_ids, subscribe
+from tests.e2e.subscription_runs import add_release, at, digest_posts, release_ids, subscribe
 from tests.fake_discord.server import FakeDiscord
 
 

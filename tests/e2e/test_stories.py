@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.e2e.conftest import BotFactory, FakeClock
-from tests.e2e.test_subscriptions import at, digest_posts, drive, release_ids
+from tests.e2e.subscription_runs import at, digest_posts, drive, release_ids
 from tests.fake_discord.server import FakeDiscord
 
 PARAGRAPHS = [
