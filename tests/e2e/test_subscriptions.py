@@ -1,7 +1,7 @@
 """Daily channel digests through the real bot and the fake Discord, on a controllable clock.
 
-Time is driven by :func:`~tests.e2e.subscription_runs.drive`: it fires the bot's own APScheduler jobs (their real ``CronTrigger``s) in time
-order on the fake clock, as the scheduler would, so no test waits for a real minute.
+Time is driven by :func:`~tests.e2e.subscription_runs.drive`: it fires the bot's own APScheduler jobs (their real
+``CronTrigger``s) in time order on the fake clock, as the scheduler would, so no test waits for a real minute.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ CREATE INDEX release_phrase_matches_release ON release_phrase_matches (release_i
 
 -- A listed topic's releases (release_topics._listed_page: about 1,200 for "dec") checked for the server and ordered
 -- newest first from the index alone, without reading each release's row.
-CREATE INDEX IF NOT EXISTS releases_listing ON releases (id) INCLUDE (sort_at, is_global);
+CREATE INDEX releases_listing ON releases (id) INCLUDE (sort_at, is_global);
 
 -- Every change of releases_fts matched against the learned phrases, in the same transaction. The shared lock
 -- (exclusive while rd_learn_phrases() learns a phrase) makes a document written while a phrase is learned either
