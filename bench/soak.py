@@ -114,9 +114,25 @@ def count_rows(db: Path, sql: str) -> int:
             return 0
 
 
+_NULL_IN = re.compile(r"NULL value in (\w+)\.(\w+)")
+
+
 def integrity(db: Path) -> str:
+    """``PRAGMA integrity_check``'s verdict ("ok" or its problems), less the false "NULL value in T.C" that SQLite
+    3.40 reports for a WITHOUT ROWID table's column between its key columns (``sentences``, ``topic_terms``): each
+    such report is checked with a query and kept only if the column really holds a NULL."""
     with sqlite3.connect(db) as conn:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        problems = [str(row[0]) for row in conn.execute("PRAGMA integrity_check(1000)")]
+        real = []
+        for problem in problems:
+            column = _NULL_IN.fullmatch(problem)
+            # typeof(), not IS NULL: SQLite answers "c IS NULL" with false for a NOT NULL column without reading it
+            held = f'SELECT 1 FROM "{column[1]}" WHERE typeof("{column[2]}") = \'null\' LIMIT 1' if column else ""
+            if column and not conn.execute(held).fetchone():
+                continue
+            if problem != "ok":
+                real.append(problem)
+        return "; ".join(real) or "ok"
 
 
 async def startup_seconds(folder: Path, env: dict[str, str]) -> float:
@@ -225,9 +241,7 @@ async def soak_delivery(
                         created_by=1,
                     )
                 )
-            env = child_env(
-                db, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, RELEASE_DIGEST_LEASE_SECONDS="2"
-            )
+            env = child_env(db, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, RELEASE_DIGEST_LEASE_SECONDS="2")
             command = [sys.executable, "-m", "bench.soak", "--deliver"]
             kills, lookbacks = 0, []
             for cycle in range(cycles):
