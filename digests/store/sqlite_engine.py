@@ -117,19 +117,17 @@ class SQLiteEngine:
         if self._in_transaction():
             return await work(self)
         async with self._write_lock:
-            # aiosqlite has no public call for "run this on the connection's thread" (pinned in pyproject.toml).
-            run_on_thread = cast(Callable[..., Awaitable[T]], self.conn._execute)
-            return await run_on_thread(_run_direct, self.conn._conn, work)
+            return await self.read_on_thread(lambda conn: _run_direct(conn, work))
 
     async def _on_thread(self, sql: str, params: Sequence[Any], fetch: int) -> Any:
         """One statement run and read on the connection's thread in one hand-over (through aiosqlite's cursors it
         took three: execute, fetch, close; each hand-over costs both threads more than a small statement)."""
-        run_on_thread = cast(Callable[..., Awaitable[Any]], self.conn._execute)
-        return await run_on_thread(_run, self.conn._conn, sql, params, fetch)
+        return await self.read_on_thread(lambda conn: _run(conn, sql, params, fetch))
 
     async def read_on_thread(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """``read(connection)`` on the connection's thread, in one hand-over (a read that steps through rows and
-        stops when it has what it needs, e.g. quote_ranking.py)."""
+        stops when it has what it needs, e.g. quote_ranking.py; a batch; one statement)."""
+        # aiosqlite has no public call for "run this on the connection's thread" (pinned in pyproject.toml).
         run_on_thread = cast(Callable[..., Awaitable[T]], self.conn._execute)
         return await run_on_thread(read, self.conn._conn)
 
